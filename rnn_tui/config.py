@@ -1,0 +1,155 @@
+"""Model, data and training settings as dataclasses that round-trip through JSON dicts.
+
+A checkpoint stores `ModelConfig` in its metadata, so any reader can rebuild the
+model (torch or NumPy) from the file alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
+
+from rnn_tui.errors import UserError
+
+CellType = Literal["rnn", "gru", "lstm", "ffnn"]
+CELL_TYPES: tuple[str, ...] = ("rnn", "gru", "lstm", "ffnn")
+TokenizerKind = Literal["char", "word"]
+
+
+def _from_dict(cls: type, values: dict[str, Any], what: str) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise UserError(f"{what}: unknown setting(s) {', '.join(unknown)}")
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of a language model: embedding → recurrent stack (or window MLP) → decoder.
+
+    `cell` is one of rnn, gru, lstm (recurrent) or ffnn (the fixed-window baseline,
+    which concatenates the last `context` embeddings and feeds them to an MLP of
+    `layers` tanh layers of width `hidden`).
+    """
+
+    cell: CellType = "lstm"
+    vocab_size: int = 0
+    embedding_dim: int = 64
+    hidden_size: int = 256
+    num_layers: int = 2
+    dropout: float = 0.0
+    tie_weights: bool = False
+    context: int = 8
+
+    def validate(self) -> None:
+        if self.cell not in CELL_TYPES:
+            raise UserError(f"--cell: expected one of {', '.join(CELL_TYPES)}, got {self.cell!r}")
+        for name, value in (
+            ("--embed", self.embedding_dim),
+            ("--hidden", self.hidden_size),
+            ("--layers", self.num_layers),
+            ("--context", self.context),
+        ):
+            if value < 1:
+                raise UserError(f"{name}: expected a positive integer, got {value}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"--dropout: expected a value in [0, 1), got {self.dropout}")
+        if self.tie_weights and self.cell == "ffnn":
+            raise UserError("--tie-weights: only recurrent cells support weight tying")
+        if self.tie_weights and self.embedding_dim != self.hidden_size:
+            raise UserError(
+                f"--tie-weights: needs --embed equal to --hidden "
+                f"(got {self.embedding_dim} and {self.hidden_size})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        return _from_dict(cls, values, "model config")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the text came from and how it was cut into tokens and splits."""
+
+    source: str = "shakespeare"
+    tokenizer: TokenizerKind = "char"
+    val_fraction: float = 0.1
+    split: Literal["tail", "blocks"] = "tail"
+    seed: int = 0
+    min_freq: int = 1
+    max_vocab: int = 0
+
+    def validate(self) -> None:
+        if self.tokenizer not in ("char", "word"):
+            raise UserError(f"--tokenizer: expected char or word, got {self.tokenizer!r}")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise UserError(f"--val-fraction: expected a value in (0, 1), got {self.val_fraction}")
+        if self.split not in ("tail", "blocks"):
+            raise UserError(f"--split: expected tail or blocks, got {self.split!r}")
+        if self.min_freq < 1:
+            raise UserError(f"--min-freq: expected a positive integer, got {self.min_freq}")
+        if self.max_vocab < 0:
+            raise UserError(f"--max-vocab: expected 0 (no limit) or more, got {self.max_vocab}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        return _from_dict(cls, values, "data config")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is optimised. Budgets: training stops at whichever comes first."""
+
+    batch_size: int = 32
+    bptt: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    clip: float = 1.0
+    steps: int = 0
+    epochs: float = 0.0
+    minutes: float = 0.0
+    eval_every: int = 200
+    log_every: int = 50
+    seed: int = 0
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        for name, value in (
+            ("--batch", self.batch_size),
+            ("--bptt", self.bptt),
+            ("--eval-every", self.eval_every),
+            ("--log-every", self.log_every),
+        ):
+            if value < 1:
+                raise UserError(f"{name}: expected a positive integer, got {value}")
+        if self.lr <= 0:
+            raise UserError(f"--lr: expected a positive learning rate, got {self.lr}")
+        if self.weight_decay < 0:
+            raise UserError(f"--weight-decay: expected 0 or more, got {self.weight_decay}")
+        if self.warmup_steps < 0:
+            raise UserError(f"--warmup: expected 0 or more, got {self.warmup_steps}")
+        if self.clip < 0:
+            raise UserError(f"--clip: expected 0 (off) or a positive norm, got {self.clip}")
+        if self.steps < 0 or self.epochs < 0 or self.minutes < 0:
+            raise UserError("--steps/--epochs/--minutes: budgets cannot be negative")
+        if self.steps == 0 and self.epochs == 0 and self.minutes == 0:
+            raise UserError("no budget: give at least one of --steps, --epochs or --minutes")
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        return _from_dict(cls, values, "training config")

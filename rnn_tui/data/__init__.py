@@ -1,0 +1,1 @@
+"""Text → tokens: tokenizers, vocabularies, corpora and token streams (no torch)."""
