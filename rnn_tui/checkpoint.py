@@ -1,0 +1,145 @@
+"""Checkpoint files: one `.safetensors` file holding tensors and JSON metadata.
+
+Metadata keys (all strings, JSON-encoded where structured):
+
+    format          "rnn-tui"
+    format_version  integer, bumped on incompatible changes
+    kind            "lm" or "translator"
+    model_config    ModelConfig as JSON
+    data_config     DataConfig as JSON
+    tokenizer       {"kind": …, "tokens": […]} (translators: per side)
+    history         training record: steps, evaluations, elapsed time
+    card            the model card: data, licence, command, machine, figures
+
+Reading needs only NumPy and safetensors (no torch), and never executes code
+from the file. Writing goes to a temporary file in the same directory that is
+then renamed over the target, so a crash leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnn_tui.errors import UserError
+
+FORMAT = "rnn-tui"
+FORMAT_VERSION = 1
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+_PICKLE_MAGICS = (b"\x80", b"PK\x03\x04")
+
+
+@dataclass
+class Checkpoint:
+    """A model's tensors by name and its decoded metadata."""
+
+    kind: str
+    tensors: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    """Write atomically: temporary file → fsync → rename over `path`."""
+    from safetensors.numpy import save
+
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "kind": checkpoint.kind}
+    for key, value in checkpoint.meta.items():
+        metadata[key] = json.dumps(value, ensure_ascii=False)
+    tensors = {name: np.ascontiguousarray(array) for name, array in checkpoint.tensors.items()}
+    payload = save(tensors, metadata=metadata)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _check_container(path: Path) -> None:
+    """Refuse anything that is not plausibly a safetensors file, before parsing it."""
+    if not path.exists():
+        raise UserError(f"{path}: no such checkpoint file")
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory, expected a .safetensors checkpoint file")
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(8)
+    if head.startswith(_PICKLE_MAGICS):
+        raise UserError(
+            f"{path}: a pickle/torch.save file; rnn-tui opens only .safetensors checkpoints "
+            "(pickles can run code when loaded)"
+        )
+    if len(head) < 8:
+        raise UserError(f"{path}: too short to be a .safetensors checkpoint ({size} bytes)")
+    (header_bytes,) = struct.unpack("<Q", head)
+    if header_bytes > MAX_HEADER_BYTES or 8 + header_bytes > size:
+        raise UserError(
+            f"{path}: not a valid .safetensors checkpoint "
+            f"(header size {header_bytes} is impossible)"
+        )
+
+
+def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
+    """Read a checkpoint, upcasting float16 tensors to float32."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    _check_container(path)
+    try:
+        with safe_open(str(path), framework="numpy") as reader:
+            metadata = reader.metadata() or {}
+            tensors = {name: reader.get_tensor(name) for name in reader.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"{path}: not a valid .safetensors checkpoint ({reason})") from None
+    if metadata.get("format") != FORMAT:
+        raise UserError(
+            f"{path}: a safetensors file, but not an rnn-tui checkpoint (no 'format: {FORMAT}')"
+        )
+    try:
+        version = int(metadata.get("format_version", ""))
+    except ValueError:
+        raise UserError(f"{path}: checkpoint has an unreadable format_version") from None
+    if version > FORMAT_VERSION:
+        raise UserError(
+            f"{path}: checkpoint format version {version} is newer than this rnn-tui reads "
+            f"({FORMAT_VERSION}); upgrade rnn-tui"
+        )
+    kind = metadata.get("kind", "")
+    if expected_kind is not None and kind != expected_kind:
+        raise UserError(
+            f"{path}: a {kind or 'unknown'} checkpoint, expected a {expected_kind} checkpoint"
+        )
+    meta: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key in ("format", "format_version", "kind"):
+            continue
+        try:
+            meta[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise UserError(f"{path}: checkpoint metadata '{key}' is not valid JSON") from None
+    for name, array in tensors.items():
+        if array.dtype == np.float16:
+            tensors[name] = array.astype(np.float32)
+    return Checkpoint(kind=kind, tensors=tensors, meta=meta)

@@ -1,0 +1,28 @@
+"""Elementwise and normalising functions, numerically stable, on float32 arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^{−x}), written via tanh so large |x| cannot overflow."""
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log softmax(z)_j = z_j − max z − log Σ_k e^{z_k − max z}."""
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """softmax(z)_j = e^{z_j − max z} / Σ_k e^{z_k − max z}."""
+    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
+def entropy_nats(probs: np.ndarray) -> float:
+    """H(p) = −Σ_j p_j log p_j, in nats (terms with p_j = 0 count 0)."""
+    nonzero = probs[probs > 0]
+    return float(-(nonzero * np.log(nonzero)).sum())

@@ -1,0 +1,202 @@
+"""Language models in NumPy: `step(token, state) → StepTrace` with every number shown.
+
+Recurrent LM (cell ∈ rnn, gru, lstm; L layers):
+
+    x_t       = E[w_t]                               embedding, (D,)
+    h_t^{(1)} = cell(x_t, h_{t-1}^{(1)})             first layer
+    h_t^{(l)} = cell(h_t^{(l-1)}, h_{t-1}^{(l)})     layers l = 2 … L
+    z_t       = V h_t^{(L)} + b_V                    logits over the vocabulary
+    p(w_{t+1} | w_≤t) = softmax(z_t)
+
+Fixed-window baseline (cell = ffnn, context K):
+
+    e_t = [E[w_{t-K+1}]; …; E[w_t]]                  concatenation, (K·D,)
+    a^{(1)} = tanh(W_1 e_t + b_1),  a^{(l)} = tanh(W_l a^{(l-1)} + b_l)
+    z_t = V a^{(L)} + b_V
+
+It sees exactly K tokens and nothing before them — that is the point of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rnn_tui.config import ModelConfig
+from rnn_tui.data.streams import evaluation_rows
+from rnn_tui.data.tokenizers import Tokenizer
+from rnn_tui.data.vocab import BOS_ID, PAD_ID
+from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projection
+from rnn_tui.engine.functions import log_softmax, softmax
+
+LayerState = tuple[np.ndarray, np.ndarray | None]
+State = Any  # tuple[LayerState, ...] for recurrent cells; (…, K) int array for ffnn
+
+_LOOKUP_TABLE_LIMIT = 1 << 22  # floats in a precomputed (vocab, G·H) first-layer table
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """Everything one step computed: input token, per-layer traces, output distribution."""
+
+    token: int
+    layers: tuple[CellTrace, ...]
+    logits: np.ndarray
+    probs: np.ndarray
+    state: State
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Mean negative log-likelihood over `tokens` predictions, in nats per token."""
+
+    loss: float
+    tokens: int
+
+    @property
+    def perplexity(self) -> float:
+        return float(np.exp(self.loss))
+
+    @property
+    def bits_per_token(self) -> float:
+        return self.loss / float(np.log(2.0))
+
+
+class LanguageModel:
+    """A language model whose weights came from a checkpoint (names as in `rnn_tui.nn`)."""
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        tokenizer: Tokenizer,
+        weights: dict[str, np.ndarray],
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.tokenizer = tokenizer
+        self.meta = meta or {}  # the checkpoint's card, history and data settings
+        self.weights = {
+            name: np.ascontiguousarray(w, dtype=np.float32) for name, w in weights.items()
+        }
+        self.embedding = self.weights["embedding.weight"]
+        self.decoder_w = self.weights["decoder.weight"]
+        self.decoder_b = self.weights["decoder.bias"]
+        if config.cell == "ffnn":
+            self.mlp = [
+                (self.weights[f"hidden_layers.{k}.weight"], self.weights[f"hidden_layers.{k}.bias"])
+                for k in range(config.num_layers)
+            ]
+            self.cells: list[CellWeights] = []
+            return
+        self.cells = [
+            CellWeights(
+                w_ih=self.weights[f"rnn.weight_ih_l{k}"],
+                w_hh=self.weights[f"rnn.weight_hh_l{k}"],
+                b_ih=self.weights[f"rnn.bias_ih_l{k}"],
+                b_hh=self.weights[f"rnn.bias_hh_l{k}"],
+            )
+            for k in range(config.num_layers)
+        ]
+        first = self.cells[0]
+        self._first_gx: np.ndarray | None = None
+        if len(self.embedding) * first.w_ih.shape[0] <= _LOOKUP_TABLE_LIMIT:
+            self._first_gx = input_projection(first, self.embedding)  # (vocab, G·H)
+
+    @property
+    def is_recurrent(self) -> bool:
+        return self.config.cell != "ffnn"
+
+    def parameter_count(self) -> int:
+        names = set(self.weights)
+        if self.config.tie_weights:
+            names.discard("decoder.weight")
+        return int(sum(self.weights[name].size for name in names))
+
+    def initial_state(self, batch_shape: tuple[int, ...] = ()) -> State:
+        """Zero states for recurrent cells; a context of `<pad>` for the window model."""
+        if not self.is_recurrent:
+            return np.full((*batch_shape, self.config.context), PAD_ID, dtype=np.int64)
+        size = self.config.hidden_size
+        zeros = np.zeros((*batch_shape, size), dtype=np.float32)
+        cell_state = zeros if self.config.cell == "lstm" else None
+        return tuple((zeros, cell_state) for _ in self.cells)
+
+    def step(self, token: int, state: State) -> StepTrace:
+        """Feed one token; return its full trace and the distribution over the next token."""
+        layers, new_state, top = self._advance(np.asarray(token), state)
+        logits = top @ self.decoder_w.T + self.decoder_b
+        return StepTrace(
+            token=int(token), layers=layers, logits=logits, probs=softmax(logits), state=new_state
+        )
+
+    def _advance(
+        self, tokens: np.ndarray, state: State
+    ) -> tuple[tuple[CellTrace, ...], State, np.ndarray]:
+        """One step for a token (or a batch of tokens): layer traces, new state, top activation."""
+        if not self.is_recurrent:
+            context = np.concatenate([state[..., 1:], tokens[..., None]], axis=-1)
+            activation = self.embedding[context].reshape(*context.shape[:-1], -1)
+            traces = []
+            for w, b in self.mlp:
+                pre = activation @ w.T + b
+                activation = np.tanh(pre)
+                traces.append(CellTrace(h=activation, pre={"a": pre}))
+            return tuple(traces), context, activation
+        traces = []
+        new_state = []
+        for k, (weights, (h, c)) in enumerate(zip(self.cells, state, strict=True)):
+            if k == 0:
+                gx = (
+                    self._first_gx[tokens]
+                    if self._first_gx is not None
+                    else input_projection(weights, self.embedding[tokens])
+                )
+            else:
+                gx = input_projection(weights, traces[-1].h)
+            trace = cell_step(self.config.cell, weights, gx, h, c)
+            traces.append(trace)
+            new_state.append((trace.h, trace.c))
+        return tuple(traces), tuple(new_state), traces[-1].h
+
+    def forward(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state."""
+        tops = []
+        for t in range(tokens.shape[1]):
+            _, state, top = self._advance(tokens[:, t], state)
+            tops.append(top)
+        hidden = np.stack(tops, axis=1)  # (B, T, H)
+        return hidden @ self.decoder_w.T + self.decoder_b, state
+
+    def evaluate(self, ids: np.ndarray, window: int = 256) -> Evaluation:
+        """Mean −log p(w_{t+1} | w_≤t) over a stream, read as `evaluation_rows` rows.
+
+        The same rows and carried state as the trainer's validation, so the figure
+        matches the one recorded in the checkpoint.
+        """
+        rows = evaluation_rows(ids)
+        state = self.initial_state((rows.shape[0],))
+        total, count = 0.0, 0
+        last = rows.shape[1] - 1
+        for offset in range(0, last, window):
+            width = min(window, last - offset)
+            inputs = rows[:, offset : offset + width]
+            targets = rows[:, offset + 1 : offset + 1 + width]
+            logits, state = self.forward(inputs, state)
+            logp = log_softmax(logits.astype(np.float64))
+            total -= float(np.take_along_axis(logp, targets[..., None], axis=-1).sum())
+            count += targets.size
+        return Evaluation(loss=total / count, tokens=count)
+
+    def surprisals(self, tokens: Sequence[int]) -> np.ndarray:
+        """−log p(w_t | <bos> w_<t) in nats for each token of a text, from the start state."""
+        state = self.initial_state()
+        result = np.empty(len(tokens), dtype=np.float64)
+        previous = BOS_ID
+        for t, token in enumerate(tokens):
+            trace = self.step(previous, state)
+            result[t] = -np.log(max(float(trace.probs[token]), 1e-45))
+            state, previous = trace.state, token
+        return result
