@@ -1,0 +1,1 @@
+"""PyTorch modules for training (fused RNN kernels, batched, any device)."""

@@ -1,0 +1,1 @@
+"""Training with PyTorch: a model-agnostic loop, tasks, reporting, checkpoints."""

@@ -1,0 +1,23 @@
+"""Choosing the torch device from `--device auto|cpu|cuda[:N]`."""
+
+from __future__ import annotations
+
+import torch
+
+from rnn_tui.errors import UserError
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(
+            f"--device {name}: CUDA is not available on this machine (try --device cpu)"
+        )
+    return torch.device(name)
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"

@@ -1,0 +1,103 @@
+"""Language-model training task: truncated BPTT over parallel rows of one token stream.
+
+Each step reads the next window of every row; the hidden state that ends one
+window starts the next, detached so gradients stop at the window edge
+(truncated BPTT). At the end of the stream (an epoch) the state is zeroed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from rnn_tui.checkpoint import Checkpoint
+from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
+from rnn_tui.data.corpus import PreparedCorpus
+from rnn_tui.data.streams import evaluation_rows, training_rows
+from rnn_tui.figures import lm_figures
+from rnn_tui.nn.lm import build_language_model, detach_state
+from rnn_tui.train.export import module_tensors
+
+EVAL_WINDOW = 256
+
+
+class LanguageModelTask:
+    def __init__(
+        self,
+        corpus: PreparedCorpus,
+        model_config: ModelConfig,
+        data_config: DataConfig,
+        train_config: TrainConfig,
+        device: torch.device,
+    ) -> None:
+        self.corpus = corpus
+        self.model_config = model_config
+        self.data_config = data_config
+        self.train_config = train_config
+        self.device = device
+        what = f"--data {data_config.source}"
+        self.rows = torch.from_numpy(
+            training_rows(corpus.train, train_config.batch_size, train_config.bptt, what)
+        ).to(device)
+        self.val_rows = torch.from_numpy(evaluation_rows(corpus.val)).to(device)
+        self.model = build_language_model(model_config).to(device)
+        self.last_column = self.rows.shape[1] - 1
+        self.steps_per_epoch = math.ceil(self.last_column / train_config.bptt)
+        self.tokens_per_step = train_config.batch_size * train_config.bptt
+        self.epoch = 0
+        self.position = 0
+        self.state = self.model.initial_state(train_config.batch_size, device)
+
+    def epochs_done(self) -> float:
+        return self.epoch + self.position / self.last_column
+
+    def training_loss(self) -> Tensor:
+        if self.position >= self.last_column:
+            self.epoch += 1
+            self.position = 0
+            self.state = self.model.initial_state(self.train_config.batch_size, self.device)
+        width = min(self.train_config.bptt, self.last_column - self.position)
+        inputs = self.rows[:, self.position : self.position + width]  # (B, T)
+        targets = self.rows[:, self.position + 1 : self.position + 1 + width]  # (B, T)
+        logits, state = self.model(inputs, self.state)  # (B, T, V)
+        self.state = detach_state(state)  # truncated BPTT: no gradient into the previous window
+        self.position += width
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Validation loss in nats/token, perplexity, and bits per character for char models."""
+        self.model.eval()
+        rows = self.val_rows
+        state = self.model.initial_state(rows.shape[0], self.device)
+        total = torch.zeros((), dtype=torch.float64, device=self.device)
+        count = 0
+        for offset in range(0, rows.shape[1] - 1, EVAL_WINDOW):
+            width = min(EVAL_WINDOW, rows.shape[1] - 1 - offset)
+            logits, state = self.model(rows[:, offset : offset + width], state)
+            targets = rows[:, offset + 1 : offset + 1 + width]
+            total += F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]).double(), targets.reshape(-1), reduction="sum"
+            )
+            count += targets.numel()
+        self.model.train()
+        loss = float(total) / count
+        return lm_figures(loss, self.data_config.tokenizer)
+
+    def checkpoint(self, history: dict[str, Any], card: dict[str, Any]) -> Checkpoint:
+        return Checkpoint(
+            kind="lm",
+            tensors=module_tensors(self.model),
+            meta={
+                "model_config": self.model_config.to_dict(),
+                "data_config": self.data_config.to_dict(),
+                "train_config": self.train_config.to_dict(),
+                "tokenizer": self.corpus.tokenizer.to_dict(),
+                "history": history,
+                "card": card,
+            },
+        )

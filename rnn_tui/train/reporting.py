@@ -1,0 +1,89 @@
+"""Progress for people and for logs: a Rich bar on a terminal, plain lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+
+class Reporter(Protocol):
+    def progress(
+        self, step: int, fraction: float, loss: float, tokens_per_s: float, lr: float
+    ) -> None: ...
+    def evaluation(self, step: int, figures: dict[str, float]) -> None: ...
+    def message(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def format_figures(figures: dict[str, float]) -> str:
+    return "  ".join(f"{name} {value:.4f}" for name, value in figures.items())
+
+
+class PlainReporter:
+    """One greppable line per report, for CI, `nohup` and `tee`."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def progress(
+        self, step: int, fraction: float, loss: float, tokens_per_s: float, lr: float
+    ) -> None:
+        print(
+            f"step {step}  loss {loss:.4f}  tok/s {tokens_per_s:,.0f}  lr {lr:.2e}  "
+            f"done {fraction:6.1%}",
+            file=self.stream,
+            flush=True,
+        )
+
+    def evaluation(self, step: int, figures: dict[str, float]) -> None:
+        print(f"eval step {step}  {format_figures(figures)}", file=self.stream, flush=True)
+
+    def message(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class RichReporter:
+    """A progress bar with loss, tokens/s and time remaining; evaluations print above it."""
+
+    _SCALE = 10_000
+
+    def __init__(self) -> None:
+        self.console = Console()
+        self.bar = Progress(
+            TextColumn("step {task.fields[step]}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("loss {task.fields[loss]:.4f}  {task.fields[rate]:,.0f} tok/s"),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
+        self.task = self.bar.add_task(
+            "train", total=self._SCALE, step=0, loss=float("nan"), rate=0.0
+        )
+        self.bar.start()
+
+    def progress(
+        self, step: int, fraction: float, loss: float, tokens_per_s: float, lr: float
+    ) -> None:
+        self.bar.update(
+            self.task, completed=fraction * self._SCALE, step=step, loss=loss, rate=tokens_per_s
+        )
+
+    def evaluation(self, step: int, figures: dict[str, float]) -> None:
+        self.bar.console.print(f"eval step {step}  {format_figures(figures)}")
+
+    def message(self, text: str) -> None:
+        self.bar.console.print(text)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def make_reporter() -> Reporter:
+    return RichReporter() if sys.stdout.isatty() else PlainReporter()

@@ -1,0 +1,260 @@
+"""A training loop that knows nothing about the model.
+
+A task supplies the model, the next training loss, an evaluation and a
+checkpoint; the trainer owns the optimiser, the learning-rate schedule,
+gradient clipping, budgets, logging, saving and interruption.
+
+Learning rate at step s with budget fraction φ ∈ [0, 1] done:
+
+    lr(s) = lr · (s + 1) / warmup                          while s < warmup
+    lr(s) = lr · (0.1 + 0.9 · ½ (1 + cos πφ))              afterwards (cosine to 10 %)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from rnn_tui.checkpoint import Checkpoint, save_checkpoint
+from rnn_tui.config import TrainConfig
+from rnn_tui.errors import UserError
+from rnn_tui.train.metrics_log import MetricsLog
+from rnn_tui.train.reporting import Reporter
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+    exit_code = 1
+
+
+class Task(Protocol):
+    model: nn.Module
+    tokens_per_step: int
+    steps_per_epoch: int
+
+    def training_loss(self) -> Tensor: ...
+    def epochs_done(self) -> float: ...
+    def evaluate(self) -> dict[str, float]: ...
+    def checkpoint(self, history: dict[str, Any], card: dict[str, Any]) -> Checkpoint: ...
+
+
+@dataclass
+class TrainingOutcome:
+    steps: int
+    interrupted: bool
+    last_path: Path
+    best_path: Path
+    evaluations: list[dict[str, float]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+def make_optimizer(
+    model: nn.Module, config: TrainConfig, device: torch.device
+) -> torch.optim.Optimizer:
+    """AdamW; weight decay on matrices only (not biases, not the embedding)."""
+    decayed, plain = [], []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        (decayed if parameter.ndim >= 2 and "embedding" not in name else plain).append(parameter)
+    groups = [
+        {"params": decayed, "weight_decay": config.weight_decay},
+        {"params": plain, "weight_decay": 0.0},
+    ]
+    try:
+        return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.99), fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.99))
+
+
+def scheduled_lr(config: TrainConfig, step: int, fraction: float) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    return config.lr * (0.1 + 0.45 * (1.0 + math.cos(math.pi * min(1.0, fraction))))
+
+
+@contextlib.contextmanager
+def stop_requests() -> Iterator[list[str]]:
+    """SIGINT/SIGTERM set a flag that the loop checks between steps; a second Ctrl+C aborts."""
+    requested: list[str] = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        if requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        requested.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for sig in previous:
+            signal.signal(sig, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = {}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Trainer:
+    def __init__(
+        self,
+        task: Task,
+        config: TrainConfig,
+        out_dir: Path,
+        reporter: Reporter,
+        card: dict[str, Any],
+        device: torch.device,
+    ) -> None:
+        self.task = task
+        self.config = config
+        self.out_dir = out_dir
+        self.reporter = reporter
+        self.card = card
+        self.device = device
+        self.parameters = [p for p in task.model.parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(task.model, config, device)
+        self.step = 0
+        self.elapsed_before = 0.0
+        self.evaluations: list[dict[str, float]] = []
+        self.best_loss = math.inf
+        self.metrics = MetricsLog(out_dir / "metrics.jsonl")
+
+    @property
+    def last_path(self) -> Path:
+        return self.out_dir / "last.safetensors"
+
+    @property
+    def best_path(self) -> Path:
+        return self.out_dir / "best.safetensors"
+
+    def planned_steps(self) -> float:
+        limits = []
+        if self.config.steps:
+            limits.append(self.config.steps)
+        if self.config.epochs:
+            limits.append(math.ceil(self.config.epochs * self.task.steps_per_epoch))
+        return min(limits) if limits else math.inf
+
+    def fraction_done(self, elapsed: float) -> float:
+        parts = [self.step / self.planned_steps()]
+        if self.config.minutes:
+            parts.append(elapsed / (self.config.minutes * 60.0))
+        return min(1.0, max(parts))
+
+    def run(self) -> TrainingOutcome:
+        """Train until a budget is spent or a stop is requested; save last/best on the way."""
+        config, task = self.config, self.task
+        task.model.train()
+        started = time.perf_counter() - self.elapsed_before
+        pending_losses: list[Tensor] = []
+        pending_norms: list[Tensor] = []
+        window_start, tokens_since = time.perf_counter(), 0
+        clip = config.clip if config.clip > 0 else math.inf
+        with stop_requests() as requested, contextlib.closing(self.metrics):
+            while True:
+                elapsed = time.perf_counter() - started
+                fraction = self.fraction_done(elapsed)
+                if fraction >= 1.0 or requested:
+                    break
+                lr = scheduled_lr(config, self.step, fraction)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                loss = task.training_loss()
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                norm = torch.nn.utils.clip_grad_norm_(self.parameters, clip)  # norm before clipping
+                self.optimizer.step()
+                pending_losses.append(loss.detach())
+                pending_norms.append(norm.detach())
+                self.step += 1
+                tokens_since += task.tokens_per_step
+                boundary = self.step % config.eval_every == 0
+                if self.step % config.log_every == 0 or boundary:
+                    # The only host synchronisation: once per log interval.
+                    now = time.perf_counter()
+                    rate = tokens_since / max(now - window_start, 1e-9)
+                    last_loss = self._flush(pending_losses, pending_norms, lr, rate, now - started)
+                    self.reporter.progress(
+                        self.step, self.fraction_done(now - started), last_loss, rate, lr
+                    )
+                    window_start, tokens_since = now, 0
+                if boundary:
+                    self._evaluate_and_save(time.perf_counter() - started)
+                    window_start = time.perf_counter()  # evaluation time is not training time
+            if pending_losses:
+                now = time.perf_counter()
+                rate = tokens_since / max(now - window_start, 1e-9)
+                self._flush(pending_losses, pending_norms, lr, rate, now - started)
+            interrupted = bool(requested)
+            if interrupted or not self.evaluations or self.evaluations[-1]["step"] != self.step:
+                self._evaluate_and_save(time.perf_counter() - started, interrupted=interrupted)
+        return TrainingOutcome(
+            steps=self.step,
+            interrupted=interrupted,
+            last_path=self.last_path,
+            best_path=self.best_path,
+            evaluations=self.evaluations,
+            elapsed_s=time.perf_counter() - started,
+        )
+
+    def _flush(
+        self, losses: list[Tensor], norms: list[Tensor], lr: float, rate: float, elapsed: float
+    ) -> float:
+        values = torch.stack(losses).float().cpu().tolist()
+        grad_norms = torch.stack(norms).float().cpu().tolist()
+        first = self.step - len(values) + 1
+        for offset, (loss, norm) in enumerate(zip(values, grad_norms, strict=True)):
+            step = first + offset
+            if not math.isfinite(loss):
+                raise TrainingDiverged(
+                    f"training diverged: the loss is {loss} at step {step}; "
+                    f"the last good checkpoint is {self.last_path}. Try --clip 1.0 or a lower --lr"
+                )
+            self.metrics.write({"type": "train", "step": step, "loss": loss, "grad_norm": norm})
+        self.metrics.write(
+            {
+                "type": "rate",
+                "step": self.step,
+                "tokens_per_s": rate,
+                "lr": lr,
+                "elapsed_s": elapsed,
+            }
+        )
+        losses.clear()
+        norms.clear()
+        return values[-1]
+
+    def _evaluate_and_save(self, elapsed: float, interrupted: bool = False) -> None:
+        figures = self.task.evaluate()
+        record = {"step": self.step, "epoch": round(self.task.epochs_done(), 4), **figures}
+        self.evaluations.append(record)
+        self.metrics.write({"type": "eval", "elapsed_s": elapsed, **record})
+        self.reporter.evaluation(self.step, figures)
+        improved = figures["val_loss"] < self.best_loss
+        if improved:
+            self.best_loss = figures["val_loss"]
+        history = {
+            "steps": self.step,
+            "epochs": record["epoch"],
+            "tokens": self.step * self.task.tokens_per_step,
+            "elapsed_s": round(elapsed, 2),
+            "interrupted": interrupted,
+            "evaluations": self.evaluations[-200:],
+            "best_val_loss": self.best_loss,
+        }
+        card = {**self.card, "validation": figures, "training_time_s": round(elapsed, 1)}
+        checkpoint = self.task.checkpoint(history, card)
+        save_checkpoint(self.last_path, checkpoint)
+        if improved:
+            save_checkpoint(self.best_path, checkpoint)
