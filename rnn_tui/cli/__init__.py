@@ -1,0 +1,46 @@
+"""The `rnn-tui` command line. Parses arguments; the work happens elsewhere.
+
+Nothing here imports torch at module level: `--help`, `generate`, `eval`,
+`info` and the explorer run on NumPy alone. Only `train` imports torch.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from rnn_tui.cli import common
+from rnn_tui.cli.common import app
+from rnn_tui.cli.convert import convert_command
+from rnn_tui.cli.evaluate import evaluate_command
+from rnn_tui.cli.explore import explore_command, run_explorer
+from rnn_tui.cli.generate import generate_command
+from rnn_tui.cli.info import info_command
+from rnn_tui.cli.train import train_app
+
+app.add_typer(train_app, name="train")
+app.command("generate")(generate_command)
+app.command("eval")(evaluate_command)
+app.command("info")(info_command)
+app.command("explore")(explore_command)
+app.command("convert")(convert_command)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    context: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for errors."),
+) -> None:
+    """A terminal microscope for recurrent sequence models.
+
+    With no command, the explorer opens on the bundled models.
+    """
+    common.DEBUG = debug
+    if context.invoked_subcommand is None:
+        run_explorer([])
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,38 @@
+"""Shared pieces of the command line: the Typer app and user-error handling."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from rnn_tui.errors import UserError
+
+app = typer.Typer(
+    help="A terminal microscope for recurrent sequence models.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DEBUG = False
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_user_errors(function: F) -> F:
+    """Show a `UserError` as one `error:` line on stderr and exit with its code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except UserError as error:
+            if DEBUG:
+                raise
+            print(f"error: {error}", file=sys.stderr)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]

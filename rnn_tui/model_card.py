@@ -1,0 +1,55 @@
+"""A model card from a loaded model: what it is, what it was trained on, how well it does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnn_tui.engine.lm import LanguageModel
+
+
+def _figure(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
+    """(field, value) pairs in reading order."""
+    config = model.config
+    card = model.meta.get("card", {})
+    history = model.meta.get("history", {})
+    data = model.meta.get("data_config", {})
+    architecture = (
+        f"{config.cell.upper()} window LM, context {config.context}, "
+        f"{config.num_layers}×{config.hidden_size} tanh MLP"
+        if config.cell == "ffnn"
+        else f"{config.cell.upper()} language model, "
+        f"{config.num_layers} layer(s) × {config.hidden_size} units"
+    )
+    rows: list[tuple[str, Any]] = [
+        ("kind", "lm"),
+        ("model", architecture),
+        ("embedding", config.embedding_dim),
+        ("dropout", config.dropout),
+        ("tied weights", config.tie_weights),
+        ("parameters", f"{model.parameter_count():,}"),
+        ("tokenizer", f"{model.tokenizer.kind}, vocabulary {len(model.tokenizer):,}"),
+        ("data", card.get("data", data.get("source", "?"))),
+        ("licence", card.get("licence", "?")),
+        ("split", f"{data.get('split', '?')}, validation {data.get('val_fraction', '?')}"),
+        ("steps", history.get("steps", "?")),
+        ("epochs", history.get("epochs", "?")),
+        ("tokens seen", f"{history.get('tokens', 0):,}"),
+        ("training time", f"{card.get('training_time_s', '?')} s"),
+        ("machine", card.get("machine", "?")),
+        ("torch", card.get("torch", "?")),
+        ("command", card.get("command", "?")),
+        ("storage", card.get("storage", "float32")),
+    ]
+    for name, value in card.get("validation", {}).items():
+        rows.append((name, _figure(value)))
+    if "best_val_loss" in history:
+        rows.append(("best val_loss", _figure(history["best_val_loss"])))
+    if card.get("notes"):
+        rows.append(("notes", card["notes"]))
+    if history.get("interrupted"):
+        rows.append(("note", "training was interrupted before its budget was spent"))
+    return rows
