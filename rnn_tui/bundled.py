@@ -1,0 +1,44 @@
+"""Models shipped with the package, and the list of recently opened checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "models"
+RECENT_LIMIT = 10
+
+
+def bundled_models() -> list[Path]:
+    """The bundled checkpoints, language models first, in a fixed order."""
+    return sorted(BUNDLED_DIR.glob("*.safetensors"))
+
+
+def state_dir() -> Path:
+    root = os.environ.get("RNN_TUI_STATE_DIR") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "rnn-tui"
+    )
+    return Path(root)
+
+
+def recent_models() -> list[Path]:
+    path = state_dir() / "recent.json"
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [Path(p) for p in entries if isinstance(p, str) and Path(p).exists()]
+
+
+def remember_model(path: Path) -> None:
+    """Put `path` first in the recent list (best effort: a read-only home is fine)."""
+    entries = [str(path.resolve())] + [
+        str(p) for p in recent_models() if p.resolve() != path.resolve()
+    ]
+    try:
+        directory = state_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "recent.json").write_text(json.dumps(entries[:RECENT_LIMIT]), encoding="utf-8")
+    except OSError:
+        pass

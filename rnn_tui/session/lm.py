@@ -1,0 +1,153 @@
+"""A language-model session: feed tokens one at a time, keep every step's trace.
+
+Step k of the session fed token w_k (step 0 feeds `<bos>`) and produced the
+distribution p(· | w_≤k) over the next token. The surprisal of w_k is
+−log p(w_k | w_<k), read from step k−1's distribution.
+
+Full traces are kept for the most recent `keep_traces` steps so memory stays
+bounded during long autoplay; stepping back past them replays the tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_tui.data.vocab import BOS_ID, SPECIALS
+from rnn_tui.engine.functions import entropy_nats
+from rnn_tui.engine.lm import LanguageModel, StepTrace
+from rnn_tui.engine.sampling import check_sampling, sample_token
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One entry of the next-token distribution."""
+
+    token: int
+    text: str
+    probability: float
+
+
+class LanguageModelSession:
+    def __init__(self, model: LanguageModel, seed: int = 0, keep_traces: int = 256) -> None:
+        self.model = model
+        self.keep_traces = keep_traces
+        self.mode = "sample"  # or "argmax"
+        self.temperature = 1.0
+        self.top_k = 0
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.tokens: list[int] = []
+        self.surprisals: list[float] = []
+        self.sources: list[str] = []  # how each token was chosen: prompt, argmax, sample, typed
+        self._traces: dict[int, StepTrace] = {}
+        self.reset()
+
+    # --- reading ---------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """Index of the last step (0 = only `<bos>` read)."""
+        return len(self.tokens) - 1
+
+    @property
+    def current(self) -> StepTrace:
+        return self.trace_at(self.position)
+
+    def trace_at(self, step: int) -> StepTrace:
+        if step not in self._traces:
+            self._replay(step)
+        return self._traces[step]
+
+    def recent_traces(self, count: int) -> list[StepTrace]:
+        """Traces of the last `count` steps that are still kept, oldest first."""
+        first = max(0, self.position - count + 1)
+        return [self._traces[s] for s in range(first, self.position + 1) if s in self._traces]
+
+    def text(self) -> str:
+        return self.model.tokenizer.decode(self.tokens)
+
+    def top_predictions(self, k: int) -> list[Prediction]:
+        probs = self.current.probs
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [
+            Prediction(int(i), self.model.tokenizer.token_text(int(i)), float(probs[i]))
+            for i in order
+        ]
+
+    def entropy(self) -> float:
+        return entropy_nats(self.current.probs)
+
+    def perplexity(self) -> float:
+        """exp of the mean surprisal of the tokens read after `<bos>` (nan if none)."""
+        values = self.surprisals[1:]
+        return math.exp(sum(values) / len(values)) if values else float("nan")
+
+    # --- changing --------------------------------------------------------------
+
+    def reset(self, prompt: str = "") -> None:
+        self.tokens, self.surprisals, self.sources = [], [], []
+        self._traces.clear()
+        self.rng = np.random.default_rng(self.seed)
+        self._feed(BOS_ID, "start")
+        for token in self.model.tokenizer.encode(prompt):
+            self._feed(token, "prompt")
+
+    def set_sampling(self, temperature: float, top_k: int) -> None:
+        check_sampling(temperature, top_k)
+        self.temperature, self.top_k = temperature, top_k
+
+    def choose_next(self) -> int:
+        """The next token by the current mode; specials are never chosen."""
+        logits = self.current.logits.copy()
+        logits[: len(SPECIALS)] = -np.inf
+        if self.mode == "argmax":
+            return int(np.argmax(logits))
+        return sample_token(logits, self.rng, self.temperature, self.top_k)
+
+    def advance(self) -> StepTrace:
+        return self._feed(self.choose_next(), self.mode)
+
+    def type_text(self, text: str) -> int:
+        """Teacher forcing: feed the tokens of `text`; returns how many were fed."""
+        ids = self.model.tokenizer.encode(text)
+        for token in ids:
+            self._feed(token, "typed")
+        return len(ids)
+
+    def back(self) -> bool:
+        """Undo the last step (never the `<bos>` step). False if nothing to undo."""
+        if self.position == 0:
+            return False
+        self._traces.pop(self.position, None)
+        self.tokens.pop()
+        self.surprisals.pop()
+        self.sources.pop()
+        return True
+
+    def _feed(self, token: int, source: str) -> StepTrace:
+        if self.tokens:
+            previous = self.current
+            surprisal = -math.log(max(float(previous.probs[token]), 1e-45))
+            state = previous.state
+        else:
+            surprisal, state = 0.0, self.model.initial_state()
+        trace = self.model.step(token, state)
+        self.tokens.append(token)
+        self.surprisals.append(surprisal)
+        self.sources.append(source)
+        self._traces[self.position] = trace
+        self._traces.pop(self.position - self.keep_traces, None)
+        return trace
+
+    def _replay(self, step: int) -> None:
+        """Recompute traces from the start up to `step` (used after old traces were dropped)."""
+        state = self.model.initial_state()
+        first_kept = step - self.keep_traces + 1
+        for s in range(step + 1):
+            trace = self.model.step(self.tokens[s], state)
+            state = trace.state
+            if s >= first_kept:
+                self._traces[s] = trace

@@ -1,0 +1,1 @@
+"""The explorer: a Textual app. Widgets render; the engine and sessions compute."""

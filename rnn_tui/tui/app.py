@@ -1,0 +1,127 @@
+"""The explorer app: opens checkpoints in a worker and shows the view for their kind."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from rnn_tui.bundled import bundled_models, recent_models, remember_model
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.errors import UserError
+from rnn_tui.tui.screens.help import HelpScreen, key_label
+from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+from rnn_tui.tui.screens.picker import ModelPicker
+
+WELCOME = (
+    "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
+    "o  open a model (bundled or recent)\n?  help    q  quit\n\n"
+    "From the shell: rnn-tui explore PATH.safetensors"
+)
+
+
+def open_model_file(path: Path) -> LanguageModel:
+    """Load a checkpoint for the explorer (NumPy engine; no torch)."""
+    from rnn_tui.checkpoint import load_checkpoint
+    from rnn_tui.engine.loading import language_model_from_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    if checkpoint.kind != "lm":
+        raise UserError(
+            f"{path}: a {checkpoint.kind or 'unknown'} checkpoint; "
+            "the explorer opens lm checkpoints"
+        )
+    return language_model_from_checkpoint(checkpoint, path)
+
+
+class ExplorerApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "rnn-tui"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("o", "pick_model", "Models"),
+        Binding("ctrl+s", "save_svg", "Screenshot"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self, paths: list[Path], prompt: str = "", screenshot_dir: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.prompt = prompt
+        self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
+        self.loaded_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(WELCOME, id="welcome")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.paths:
+            self.open_model(self.paths[0])
+
+    @work(thread=True, exclusive=True, group="load")
+    def open_model(self, path: Path) -> None:
+        """Read and check the checkpoint off the UI thread; the view is built on it."""
+        try:
+            model = open_model_file(path)
+        except UserError as error:
+            self.call_from_thread(
+                self.notify, str(error), title="Cannot open", severity="error", timeout=12
+            )
+            return
+        self.call_from_thread(self.show_model, model, path)
+
+    def show_model(self, model: LanguageModel, path: Path) -> None:
+        remember_model(path)
+        self.loaded_path = path
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(LanguageModelScreen(model, path, self.prompt))
+
+    def action_pick_model(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.open_model(path)
+
+        self.push_screen(ModelPicker(bundled_models(), recent_models()), chosen)
+
+    def action_help(self) -> None:
+        view = self.screen
+        bindings = (
+            list(getattr(view, "BINDINGS", [])) if isinstance(view, LanguageModelScreen) else []
+        )
+        self.push_screen(HelpScreen(bindings, list(self.BINDINGS)))
+
+    def action_save_svg(self) -> None:
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        filename = self.save_screenshot(path=str(self.screenshot_dir))
+        self.notify(f"saved {filename}", title="Screenshot")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.action != "close_input":
+                yield SystemCommand(
+                    binding.description,
+                    f"key: {key_label(binding.key)}",
+                    functools.partial(screen.run_action, binding.action),
+                )
+        yield SystemCommand("Open a model", "key: o", self.action_pick_model)
+        yield SystemCommand("Save an SVG screenshot", "key: ctrl+s", self.action_save_svg)
+
+
+def make_app(
+    paths: Iterable[Path] = (), prompt: str = "", screenshot_dir: Path | None = None
+) -> ExplorerApp:
+    """The one factory the CLI and the tests use. No paths: the first bundled model."""
+    chosen = list(paths) or bundled_models()[:1]
+    return ExplorerApp(chosen, prompt=prompt, screenshot_dir=screenshot_dir)

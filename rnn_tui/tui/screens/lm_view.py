@@ -1,0 +1,280 @@
+"""The language-model view: step a model token by token and watch every number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.session.equations import unit_equations
+from rnn_tui.session.lm import LanguageModelSession
+from rnn_tui.tui.widgets.lm.equation import EquationPanel
+from rnn_tui.tui.widgets.lm.gates import GatePanel
+from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
+from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
+from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
+from rnn_tui.tui.widgets.lm.unrolled import UnrolledView
+
+HEATMAP_STEPS = 120
+STRIP_TOKENS = 1500
+TOP_K_SHOWN = 8
+UNROLLED_STEPS = 4
+TOP_K_CHOICES = (0, 1, 3, 5, 10, 20, 40)
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
+
+
+class LanguageModelScreen(Screen):
+    """Keys act on the session; after each change every panel is redrawn from it."""
+
+    BINDINGS = [
+        Binding("right,space", "step", "Step"),
+        Binding("left", "back", "Back"),
+        Binding("a", "autoplay", "Autoplay"),
+        Binding("m", "toggle_mode", "Argmax/sample"),
+        Binding("p", "prompt", "Prompt"),
+        Binding("f", "force", "Type token"),
+        Binding("r", "reset", "Reset", show=False),
+        Binding("plus,equals_sign", "faster", "Faster", show=False),
+        Binding("minus", "slower", "Slower", show=False),
+        Binding("t", "temperature(0.8)", "Colder", show=False),
+        Binding("T", "temperature(1.25)", "Hotter", show=False),
+        Binding("k", "top_k(-1)", "Fewer top-k", show=False),
+        Binding("K", "top_k(1)", "More top-k", show=False),
+        Binding("left_square_bracket", "layer(-1)", "Layer down", show=False),
+        Binding("right_square_bracket", "layer(1)", "Layer up", show=False),
+        Binding("comma", "unit(-1)", "Unit −1", show=False),
+        Binding("full_stop", "unit(1)", "Unit +1", show=False),
+        Binding("less_than_sign", "unit(-10)", "Unit −10", show=False),
+        Binding("greater_than_sign", "unit(10)", "Unit +10", show=False),
+        Binding("c", "toggle_cell_state", "Hidden/cell", show=False),
+        Binding("escape", "close_input", "Close input", show=False),
+    ]
+
+    def __init__(self, model: LanguageModel, path: Path, prompt: str = "") -> None:
+        super().__init__()
+        self.model = model
+        self.path = path
+        self.session = LanguageModelSession(model)
+        self.session.reset(prompt)
+        self.chosen_layer = model.config.num_layers - 1
+        self.chosen_unit = 0
+        self.show_cell_state = False
+        self.speed_index = 4
+        self.input_purpose = ""
+        self._playing = False
+        self._timer: Timer | None = None
+
+    # --- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="lm-body"):
+            with VerticalScroll(id="lm-left"):
+                yield Static(
+                    "Text  (background: surprisal −log p; reversed: current token)", classes="title"
+                )
+                with VerticalScroll(id="strip-box"):
+                    yield TokenStrip(id="strip")
+                yield Static(id="heatmap-title", classes="title")
+                yield StateHeatmap(id="heatmap")
+                yield Static(id="equation-title", classes="title")
+                yield EquationPanel(id="equation")
+                yield Static("Unrolled: the same U, W, V at every step", classes="title unrolled")
+                yield UnrolledView(id="unrolled", classes="unrolled")
+            with Vertical(id="lm-right"):
+                yield Static("Next token", classes="title")
+                yield NextTokenBars(id="next")
+                yield Static(id="gates-title", classes="title")
+                yield GatePanel(id="gates")
+        yield Input(id="lm-input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lm-input", Input).display = False
+        self._timer = self.set_interval(
+            1 / SPEEDS[self.speed_index], self._autoplay_tick, pause=True
+        )
+        self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 32 or self.size.width < 100, "compact")
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def status_line(self) -> str:
+        config = self.model.config
+        s = self.session
+        mode = (
+            "argmax"
+            if s.mode == "argmax"
+            else f"sample T={s.temperature:.2f} top-k={s.top_k or 'all'}"
+        )
+        play = f"▶ {SPEEDS[self.speed_index]} tok/s" if self._playing else "⏸"
+        return (
+            f"{self.path.name} · {config.cell.upper()} {config.num_layers}×{config.hidden_size} · "
+            f"step {s.position} · {mode} · layer {self.chosen_layer + 1}/{config.num_layers} · "
+            f"unit {self.chosen_unit} · {play}"
+        )
+
+    def refresh_view(self) -> None:
+        s = self.session
+        tokenizer = self.model.tokenizer
+        config = self.model.config
+        self.query_one("#status", Static).update(self.status_line())
+        first = max(1, len(s.tokens) - STRIP_TOKENS)
+        pieces = [tokenizer.token_text(t) for t in s.tokens[first:]]
+        separator = " " if tokenizer.kind == "word" else ""
+        self.query_one("#strip", TokenStrip).show(pieces, s.surprisals[first:], separator)
+        self.query_one("#strip-box", VerticalScroll).scroll_end(animate=False)
+
+        top = s.top_predictions(TOP_K_SHOWN)
+        self.query_one("#next", NextTokenBars).show(top, s.entropy(), s.perplexity(), None)
+
+        traces = s.recent_traces(HEATMAP_STEPS)
+        layer_now = s.current.layers[self.chosen_layer]
+        previous = s.trace_at(s.position - 1).layers[self.chosen_layer] if s.position > 0 else None
+        use_c = self.show_cell_state and layer_now.c is not None
+        name = (
+            "cell state c"
+            if use_c
+            else ("hidden state h" if config.cell != "ffnn" else "MLP activation a")
+        )
+        columns = [
+            (t.layers[self.chosen_layer].c if use_c else t.layers[self.chosen_layer].h)
+            for t in traces
+        ]
+        matrix = np.stack(columns, axis=1)  # (units, steps)
+        scale = float(max(1.0, np.abs(matrix).max())) if use_c else 1.0
+        self.query_one("#heatmap-title", Static).update(
+            f"{name}, layer {self.chosen_layer + 1}: units × last {matrix.shape[1]} steps "
+            f"(blue −{scale:g} … red +{scale:g}); keys , . < > pick unit, [ ] layer"
+        )
+        self.query_one("#heatmap", StateHeatmap).show(matrix, self.chosen_unit, scale)
+
+        self.query_one("#equation-title", Static).update(
+            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step"
+        )
+        self.query_one("#equation", EquationPanel).show(
+            f"input x_t = {tokenizer.token_text(s.tokens[-1])!r}",
+            unit_equations(config.cell, self.chosen_unit, layer_now, previous),
+        )
+        self.query_one("#gates-title", Static).update(f"Gates, layer {self.chosen_layer + 1}")
+        self.query_one("#gates", GatePanel).show(layer_now, self.chosen_unit)
+
+        recent = traces[-UNROLLED_STEPS:]
+        steps = range(s.position - len(recent) + 1, s.position + 1)
+        self.query_one("#unrolled", UnrolledView).show(
+            inputs=[tokenizer.token_text(s.tokens[k]) for k in steps],
+            outputs=[tokenizer.token_text(int(np.argmax(t.probs))) for t in recent],
+            values=[float(t.layers[self.chosen_layer].h[self.chosen_unit]) for t in recent],
+            unit=self.chosen_unit,
+        )
+
+    # --- actions ---------------------------------------------------------------------
+
+    def action_step(self) -> None:
+        self.session.advance()
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        if self.session.back():
+            self.refresh_view()
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self.refresh_view()
+
+    def action_toggle_mode(self) -> None:
+        self.session.mode = "argmax" if self.session.mode == "sample" else "sample"
+        self.refresh_view()
+
+    def action_temperature(self, factor: float) -> None:
+        s = self.session
+        s.set_sampling(min(5.0, max(0.05, s.temperature * factor)), s.top_k)
+        self.refresh_view()
+
+    def action_top_k(self, direction: int) -> None:
+        s = self.session
+        index = TOP_K_CHOICES.index(s.top_k) if s.top_k in TOP_K_CHOICES else 0
+        index = min(len(TOP_K_CHOICES) - 1, max(0, index + direction))
+        s.set_sampling(s.temperature, TOP_K_CHOICES[index])
+        self.refresh_view()
+
+    def action_layer(self, direction: int) -> None:
+        self.chosen_layer = (self.chosen_layer + direction) % self.model.config.num_layers
+        self.refresh_view()
+
+    def action_unit(self, delta: int) -> None:
+        self.chosen_unit = (self.chosen_unit + delta) % self.model.config.hidden_size
+        self.refresh_view()
+
+    def action_toggle_cell_state(self) -> None:
+        if self.model.config.cell == "lstm":
+            self.show_cell_state = not self.show_cell_state
+            self.refresh_view()
+        else:
+            self.notify("only an LSTM has a cell state c", severity="warning")
+
+    def action_autoplay(self) -> None:
+        self._playing = not self._playing
+        assert self._timer is not None
+        if self._playing:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+        self.refresh_view()
+
+    def _set_speed(self, index: int) -> None:
+        self.speed_index = min(len(SPEEDS) - 1, max(0, index))
+        assert self._timer is not None
+        self._timer.stop()
+        self._timer = self.set_interval(
+            1 / SPEEDS[self.speed_index], self._autoplay_tick, pause=not self._playing
+        )
+        self.refresh_view()
+
+    def action_faster(self) -> None:
+        self._set_speed(self.speed_index + 1)
+
+    def action_slower(self) -> None:
+        self._set_speed(self.speed_index - 1)
+
+    def _autoplay_tick(self) -> None:
+        self.action_step()
+
+    def _open_input(self, purpose: str, placeholder: str) -> None:
+        self.input_purpose = purpose
+        box = self.query_one("#lm-input", Input)
+        box.placeholder = placeholder
+        box.value = ""
+        box.display = True
+        box.focus()
+
+    def action_prompt(self) -> None:
+        self._open_input(
+            "prompt", "prompt: the model restarts and reads this text (Enter; Esc cancels)"
+        )
+
+    def action_force(self) -> None:
+        self._open_input("force", "type the next token(s): fed as if chosen (Enter; Esc cancels)")
+
+    def action_close_input(self) -> None:
+        box = self.query_one("#lm-input", Input)
+        box.display = False
+        self.set_focus(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.replace("\\n", "\n")
+        if self.input_purpose == "prompt":
+            self.session.reset(text)
+        elif text:
+            self.session.type_text(text)
+        self.action_close_input()
+        self.refresh_view()

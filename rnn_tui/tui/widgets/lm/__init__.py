@@ -1,0 +1,1 @@
+"""Widgets of the language-model view."""

@@ -1,0 +1,48 @@
+"""Top-k bars of the next-token distribution, with entropy and running perplexity."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from rnn_tui.session.lm import Prediction
+
+BAR_WIDTH = 14
+
+
+_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
+
+
+def token_label(text: str) -> str:
+    """A token as it can be seen: space ␣, newline ↵, tab ⇥; other whitespace escaped."""
+    if text in _VISIBLE:
+        return _VISIBLE[text]
+    return repr(text)[1:-1] if text.strip() != text or not text else text
+
+
+class NextTokenBars(Static):
+    DEFAULT_CSS = "NextTokenBars { height: auto; }"
+
+    predictions: list[Prediction] = []
+
+    def show(
+        self, predictions: list[Prediction], entropy: float, perplexity: float, chosen: int | None
+    ) -> None:
+        self.predictions = predictions
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        for prediction in predictions:
+            cells = round(prediction.probability * BAR_WIDTH * 8)
+            bar = "█" * (cells // 8) + (" ▏▎▍▌▋▊▉"[cells % 8] if cells % 8 else "")
+            style = "bold reverse" if prediction.token == chosen else "bold"
+            table.add_row(
+                Text(token_label(prediction.text), style=style),
+                Text(bar.ljust(BAR_WIDTH), style="green"),
+                f"{prediction.probability:.3f}",
+            )
+        summary = Text(f"H {entropy:.2f} nats  ppl {perplexity:.2f}", style="dim")
+        table.add_row("", summary, "")
+        self.update(table)
