@@ -1,0 +1,81 @@
+"""Shared fixtures: tiny corpora and tiny models trained for seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rnn_tui.cli import app
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REPETITIVE_TEXT = "the quick brown fox jumps over the lazy dog.\n" * 120
+
+
+def run_cli(*args: str) -> object:
+    """Invoke the CLI in-process; returns the click Result."""
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def repetitive_text_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "fox.txt"
+    path.write_text(REPETITIVE_TEXT, encoding="utf-8")
+    return path
+
+
+def tiny_training_args(
+    data: Path, out: Path, cell: str = "lstm", steps: int = 60, **extra: str
+) -> list[str]:
+    args = [
+        "train",
+        "lm",
+        "--data",
+        str(data),
+        "--cell",
+        cell,
+        "--hidden",
+        "24",
+        "--embed",
+        "12",
+        "--layers",
+        "1",
+        "--batch",
+        "4",
+        "--bptt",
+        "16",
+        "--steps",
+        str(steps),
+        "--eval-every",
+        "30",
+        "--log-every",
+        "10",
+        "--warmup",
+        "5",
+        "--lr",
+        "1e-2",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
+    for key, value in extra.items():
+        args += [f"--{key.replace('_', '-')}", value]
+    return args
+
+
+@pytest.fixture(scope="session")
+def tiny_lstm_checkpoint(
+    repetitive_text_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A 1×24 LSTM trained for 200 steps on the repetitive text."""
+    out = tmp_path_factory.mktemp("run") / "tiny-lstm"
+    result = run_cli(*tiny_training_args(repetitive_text_file, out, steps=200))
+    assert result.exit_code == 0, result.output
+    return out / "best.safetensors"

@@ -1,0 +1,144 @@
+"""The command line as a user meets it: outputs, determinism, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, tiny_training_args
+
+
+def test_generate_is_reproducible_and_continues_the_prompt(tiny_lstm_checkpoint: Path, cli) -> None:
+    args = ["generate", str(tiny_lstm_checkpoint), "--prompt", "the quick", "--length", "60"]
+    first = cli(*args, "--seed", "4")
+    assert first.exit_code == 0
+    assert first.output.startswith("the quick")
+    assert first.output == cli(*args, "--seed", "4").output
+    assert first.output != cli(*args, "--seed", "5", "--temperature", "3").output
+    greedy = cli(*args, "--top-k", "1").output
+    assert "brown fox jumps over the lazy dog" in greedy
+
+
+def test_eval_json_matches_the_training_record(tiny_lstm_checkpoint: Path, cli) -> None:
+    from rnn_tui.checkpoint import load_checkpoint
+
+    result = cli("eval", str(tiny_lstm_checkpoint), "--json")
+    figures = json.loads(result.output)
+    recorded = load_checkpoint(tiny_lstm_checkpoint).meta["history"]["best_val_loss"]
+    assert figures["val_loss"] == pytest.approx(recorded, abs=1e-5)
+    assert figures["val_bpc"] == pytest.approx(figures["val_loss"] / 0.6931471805599453)
+
+
+def test_eval_on_another_text_scores_it_whole(
+    tiny_lstm_checkpoint: Path, tmp_path: Path, cli
+) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("the lazy dog jumps over the quick brown fox.\n" * 5)
+    figures = json.loads(
+        cli("eval", str(tiny_lstm_checkpoint), "--data", str(other), "--json").output
+    )
+    assert figures["tokens"] > 200 and "whole text" in figures["data"]
+
+
+def test_info_shows_the_model_card(tiny_lstm_checkpoint: Path, cli) -> None:
+    card = json.loads(cli("info", str(tiny_lstm_checkpoint), "--json").output)
+    assert card["kind"] == "lm" and "LSTM" in card["model"]
+    assert int(card["parameters"].replace(",", "")) > 1000
+    assert card["command"].startswith("rnn-tui train lm")
+    assert card["steps"] == 200 and "val_loss" in card
+
+
+def one_error_line(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--data", "/no/such/file.txt"], "no such file"),
+        (["--cell", "transformer"], "--cell"),
+        (["--hidden", "-3"], "--hidden"),
+        (["--batch", "0"], "--batch"),
+        (["--lr", "0"], "--lr"),
+        (["--tokenizer", "bpe"], "--tokenizer"),
+        (["--steps", "0"], "no budget"),
+        (["--device", "tpu"], "--device"),
+    ],
+)
+def test_train_rejects_bad_options(args: list[str], expected: str, tmp_path: Path) -> None:
+    base = ["train", "lm", "--steps", "5", "--out", str(tmp_path / "run")]
+    result = run_cli(*base, *args)
+    assert result.exit_code == 2
+    assert expected in one_error_line(result)
+
+
+def test_train_rejects_binary_and_tiny_corpora(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    result = run_cli(
+        "train", "lm", "--data", str(binary), "--steps", "5", "--out", str(tmp_path / "a")
+    )
+    assert result.exit_code == 2 and "binary" in one_error_line(result)
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text("just a few words\n")
+    result = run_cli(
+        "train", "lm", "--data", str(tiny), "--steps", "5", "--out", str(tmp_path / "b")
+    )
+    assert result.exit_code == 2 and "fewer than one batch" in one_error_line(result)
+
+
+def test_existing_run_is_not_overwritten_without_force(
+    repetitive_text_file: Path, tmp_path: Path
+) -> None:
+    args = tiny_training_args(repetitive_text_file, tmp_path / "run", steps=3)
+    assert run_cli(*args).exit_code == 0
+    again = run_cli(*args)
+    assert again.exit_code == 2 and "--force" in one_error_line(again)
+    assert run_cli(*args, "--force").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--temperature", "0"], "--temperature"),
+        (["--top-k", "-1"], "--top-k"),
+        (["--length", "-5"], "--length"),
+    ],
+)
+def test_generate_rejects_bad_options(
+    tiny_lstm_checkpoint: Path, args: list[str], expected: str
+) -> None:
+    result = run_cli("generate", str(tiny_lstm_checkpoint), *args)
+    assert result.exit_code == 2 and expected in one_error_line(result)
+
+
+def test_commands_refuse_non_checkpoints(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.safetensors"
+    fake.write_text("hello")
+    for command in ("generate", "eval", "info"):
+        result = run_cli(command, str(fake))
+        assert result.exit_code == 2 and str(fake) in one_error_line(result)
+
+
+def test_prompt_with_unknown_characters_still_generates(tiny_lstm_checkpoint: Path) -> None:
+    result = run_cli(
+        "generate", str(tiny_lstm_checkpoint), "--prompt", "Ωmega ☃ " * 50, "--length", "10"
+    )
+    assert result.exit_code == 0
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rnn_tui", "--debug", "info", str(tmp_path / "none.safetensors")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "Traceback" in done.stderr and "UserError" in done.stderr

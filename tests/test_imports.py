@@ -1,0 +1,61 @@
+"""Start-up stays light: NumPy paths never import torch (or textual where unused)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SNIPPET = """
+import sys
+sys.argv = ["rnn-tui", *{args!r}]
+from rnn_tui.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("\\nMODULES", "torch" in sys.modules, "textual" in sys.modules)
+"""
+
+
+def imported_after(*args: str) -> tuple[bool, bool]:
+    done = subprocess.run(
+        [sys.executable, "-c", SNIPPET.format(args=list(args))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    flags = done.stdout.rsplit("MODULES", 1)[1].split()
+    return flags[0] == "True", flags[1] == "True"
+
+
+def test_help_does_not_import_torch() -> None:
+    assert imported_after("--help") == (False, False)
+    assert imported_after("train", "lm", "--help")[0] is False
+
+
+@pytest.mark.parametrize("command", [["generate", "--length", "5"], ["eval"], ["info"]])
+def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkpoint: Path) -> None:
+    name, *rest = command
+    torch_loaded, _ = imported_after(name, str(tiny_lstm_checkpoint), *rest)
+    assert torch_loaded is False
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "rnn_tui.engine.lm",
+        "rnn_tui.engine.sampling",
+        "rnn_tui.data.corpus",
+        "rnn_tui.checkpoint",
+        "rnn_tui.engine.loading",
+    ],
+)
+def test_headless_modules_import_neither_torch_nor_textual(module: str) -> None:
+    code = f"import sys, {module}; print('torch' in sys.modules, 'textual' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]

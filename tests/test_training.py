@@ -1,0 +1,110 @@
+"""Training: it learns, it is reproducible, it records, it saves when stopped."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.train.metrics_log import read_metrics
+from tests.conftest import tiny_training_args
+
+pytest.importorskip("torch")
+
+
+def test_tiny_lstm_learns_a_repetitive_text(tiny_lstm_checkpoint: Path) -> None:
+    history = load_checkpoint(tiny_lstm_checkpoint).meta["history"]
+    assert history["steps"] == 200
+    assert history["best_val_loss"] < 0.25  # from ln(vocab) ≈ 3.2 at the start
+    model = load_language_model(tiny_lstm_checkpoint)
+    text = "the quick brown fox jumps over the lazy dog.\n"
+    surprisal = model.surprisals(model.tokenizer.encode(text * 2))
+    assert surprisal[len(text) :].mean() < 0.25
+
+
+def test_metrics_record_every_step_with_gradient_norm(tiny_lstm_checkpoint: Path) -> None:
+    records = read_metrics(tiny_lstm_checkpoint.parent / "metrics.jsonl")
+    train = [r for r in records if r["type"] == "train"]
+    assert [r["step"] for r in train] == list(range(1, 201))
+    assert all(r["grad_norm"] > 0 and math.isfinite(r["loss"]) for r in train)
+    evals = [r for r in records if r["type"] == "eval"]
+    assert [r["step"] for r in evals] == [*range(30, 201, 30), 200]
+    assert {"val_loss", "val_ppl", "val_bpc"} <= set(evals[-1])
+    assert any(r["type"] == "rate" and r["tokens_per_s"] > 0 for r in records)
+
+
+def test_best_checkpoint_holds_the_lowest_validation_loss(tiny_lstm_checkpoint: Path) -> None:
+    best = load_checkpoint(tiny_lstm_checkpoint).meta["history"]
+    evaluations = [e["val_loss"] for e in best["evaluations"]]
+    assert best["best_val_loss"] == min(evaluations)
+
+
+def test_same_seed_gives_the_same_losses(repetitive_text_file: Path, tmp_path: Path, cli) -> None:
+    runs = []
+    for name in ("a", "b"):
+        result = cli(
+            *tiny_training_args(repetitive_text_file, tmp_path / name, cell="gru", steps=20)
+        )
+        assert result.exit_code == 0, result.output
+        runs.append(
+            [
+                r["loss"]
+                for r in read_metrics(tmp_path / name / "metrics.jsonl")
+                if r["type"] == "train"
+            ]
+        )
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "ffnn"])
+def test_every_cell_trains_and_loads_in_the_engine(
+    cell: str, repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    result = cli(*tiny_training_args(repetitive_text_file, tmp_path / cell, cell=cell, steps=40))
+    assert result.exit_code == 0, result.output
+    history = load_checkpoint(tmp_path / cell / "last.safetensors").meta["history"]
+    assert history["evaluations"][-1]["val_loss"] < history["evaluations"][0]["val_loss"] + 1e-9
+    assert history["best_val_loss"] < math.log(20)
+    load_language_model(tmp_path / cell / "last.safetensors")
+
+
+def test_nan_loss_stops_with_the_step_named(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    args = tiny_training_args(repetitive_text_file, tmp_path / "nan", steps=60, lr="1e30", clip="0")
+    result = cli(*args, "--warmup", "0")
+    assert result.exit_code == 1
+    assert "diverged" in result.output and "at step" in result.output and "--clip" in result.output
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_saves_then_exits_130(
+    repetitive_text_file: Path, tmp_path: Path, signum: int
+) -> None:
+    out = tmp_path / "stopped"
+    args = tiny_training_args(repetitive_text_file, out, steps=1_000_000)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnn_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    metrics = out / "metrics.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
+        time.sleep(0.1)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted at step" in stderr and "Traceback" not in stderr
+    history = load_checkpoint(out / "last.safetensors").meta["history"]
+    assert history["interrupted"] and history["steps"] > 0
