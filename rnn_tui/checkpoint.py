@@ -34,7 +34,8 @@ from rnn_tui.errors import UserError
 FORMAT = "rnn-tui"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 64 * 1024 * 1024
-_PICKLE_MAGICS = (b"\x80", b"PK\x03\x04")
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default container
+_PICKLE_PROTOCOLS = {bytes([n]) for n in range(2, 6)}
 
 
 @dataclass
@@ -84,20 +85,23 @@ def _check_container(path: Path) -> None:
         raise UserError(f"{path}: is a directory, expected a .safetensors checkpoint file")
     size = path.stat().st_size
     with path.open("rb") as stream:
-        head = stream.read(8)
-    if head.startswith(_PICKLE_MAGICS):
+        head = stream.read(9)
+    if len(head) == 9 and head[8:9] == b"{":
+        (header_bytes,) = struct.unpack("<Q", head[:8])
+        if header_bytes <= MAX_HEADER_BYTES and 8 + header_bytes <= size:
+            return
+        raise UserError(
+            f"{path}: not a valid .safetensors checkpoint "
+            f"(header size {header_bytes} is impossible for a file of {size} bytes)"
+        )
+    if head.startswith(_ZIP_MAGIC) or (head[:1] == b"\x80" and head[1:2] in _PICKLE_PROTOCOLS):
         raise UserError(
             f"{path}: a pickle/torch.save file; rnn-tui opens only .safetensors checkpoints "
             "(pickles can run code when loaded)"
         )
-    if len(head) < 8:
-        raise UserError(f"{path}: too short to be a .safetensors checkpoint ({size} bytes)")
-    (header_bytes,) = struct.unpack("<Q", head)
-    if header_bytes > MAX_HEADER_BYTES or 8 + header_bytes > size:
-        raise UserError(
-            f"{path}: not a valid .safetensors checkpoint "
-            f"(header size {header_bytes} is impossible)"
-        )
+    raise UserError(
+        f"{path}: not a valid .safetensors checkpoint ({size} bytes, no safetensors header)"
+    )
 
 
 def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:

@@ -14,6 +14,7 @@ from rnn_tui.cli.convert import convert_command
 from rnn_tui.cli.evaluate import evaluate_command
 from rnn_tui.cli.explore import explore_command, run_explorer
 from rnn_tui.cli.generate import generate_command
+from rnn_tui.cli.gradients import gradients_command, two_step_command
 from rnn_tui.cli.info import info_command
 from rnn_tui.cli.train import train_app
 
@@ -23,6 +24,8 @@ app.command("eval")(evaluate_command)
 app.command("info")(info_command)
 app.command("explore")(explore_command)
 app.command("convert")(convert_command)
+app.command("gradients")(gradients_command)
+app.command("two-step")(two_step_command)
 
 
 @app.callback(invoke_without_command=True)

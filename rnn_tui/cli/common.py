@@ -36,3 +36,22 @@ def reports_user_errors(function: F) -> F:
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def reproducible_command(context: typer.Context) -> str:
+    """`rnn-tui <command> --option value …` for every option that differs from its default."""
+    import shlex
+
+    words = ["rnn-tui", *context.command_path.split()[1:]]
+    for parameter in context.command.params:
+        value = context.params.get(parameter.name or "")
+        if value is None or value == parameter.default or not parameter.opts:
+            continue
+        option = parameter.opts[0]
+        if isinstance(value, bool):
+            words.append(option if value else (parameter.secondary_opts or [option])[0])
+        elif option.startswith("-"):
+            words += [option, str(value)]
+        else:
+            words.append(str(value))
+    return shlex.join(words)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import reports_user_errors, reproducible_command
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.errors import UserError
 
@@ -37,6 +37,7 @@ def prepare_out_dir(out: Path | None, prefix: str, force: bool) -> Path:
 @train_app.command("lm")
 @reports_user_errors
 def train_lm(
+    typer_context: typer.Context,
     data: str = typer.Option(
         "shakespeare", "--data", help="'shakespeare' (bundled plays) or a UTF-8 text file."
     ),
@@ -136,7 +137,7 @@ def train_lm(
         ),
         train_config,
         out_dir,
-        command="rnn-tui " + " ".join(sys.argv[1:]),
+        command=reproducible_command(typer_context),
     )
     if outcome.interrupted:
         print(f"interrupted at step {outcome.steps}; saved {outcome.last_path}", file=sys.stderr)

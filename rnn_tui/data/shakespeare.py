@@ -20,6 +20,7 @@ from rnn_tui.errors import UserError
 _SPEAKER = re.compile(r"^\*\*(?P<name>[^*]+)\*\*$")
 _EMPTY_EDITORIAL = re.compile(r"_*\\\[\s*\]_*")
 _MARKUP = re.compile(r"[\\*_]")
+_SPACES = re.compile(r" {2,}")
 
 
 def clean_play(markdown: str) -> str:
@@ -37,7 +38,7 @@ def clean_play(markdown: str) -> str:
             continue
         if not speeches:
             continue  # prologue text before any speaker
-        line = _MARKUP.sub("", _EMPTY_EDITORIAL.sub("", line)).strip()
+        line = _SPACES.sub(" ", _MARKUP.sub("", _EMPTY_EDITORIAL.sub("", line))).strip()
         if line:
             speeches[-1].append(line)
     return "\n\n".join("\n".join(speech) for speech in speeches if len(speech) > 1) + "\n"

@@ -74,13 +74,13 @@ class LanguageModel:
         tokenizer: Tokenizer,
         weights: dict[str, np.ndarray],
         meta: dict[str, Any] | None = None,
+        dtype: type = np.float32,
     ) -> None:
         self.config = config
         self.tokenizer = tokenizer
         self.meta = meta or {}  # the checkpoint's card, history and data settings
-        self.weights = {
-            name: np.ascontiguousarray(w, dtype=np.float32) for name, w in weights.items()
-        }
+        self.dtype = dtype  # float32 to match torch; float64 for finite-difference checks
+        self.weights = {name: np.ascontiguousarray(w, dtype=dtype) for name, w in weights.items()}
         self.embedding = self.weights["embedding.weight"]
         self.decoder_w = self.weights["decoder.weight"]
         self.decoder_b = self.weights["decoder.bias"]
@@ -120,7 +120,7 @@ class LanguageModel:
         if not self.is_recurrent:
             return np.full((*batch_shape, self.config.context), PAD_ID, dtype=np.int64)
         size = self.config.hidden_size
-        zeros = np.zeros((*batch_shape, size), dtype=np.float32)
+        zeros = np.zeros((*batch_shape, size), dtype=self.dtype)
         cell_state = zeros if self.config.cell == "lstm" else None
         return tuple((zeros, cell_state) for _ in self.cells)
 

@@ -123,5 +123,5 @@ def make_app(
     paths: Iterable[Path] = (), prompt: str = "", screenshot_dir: Path | None = None
 ) -> ExplorerApp:
     """The one factory the CLI and the tests use. No paths: the first bundled model."""
-    chosen = list(paths) or bundled_models()[:1]
+    chosen = [Path(p) for p in paths] or bundled_models()[:1]
     return ExplorerApp(chosen, prompt=prompt, screenshot_dir=screenshot_dir)

@@ -6,19 +6,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from rnn_tui.session.display import token_label
 from rnn_tui.session.lm import Prediction
 
 BAR_WIDTH = 14
-
-
-_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
-
-
-def token_label(text: str) -> str:
-    """A token as it can be seen: space ␣, newline ↵, tab ⇥; other whitespace escaped."""
-    if text in _VISIBLE:
-        return _VISIBLE[text]
-    return repr(text)[1:-1] if text.strip() != text or not text else text
 
 
 class NextTokenBars(Static):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from rnn_tui.tui.widgets.lm.next_token import token_label
+from rnn_tui.session.display import token_label
 
 BOX = 9  # inner width of one step's box
 

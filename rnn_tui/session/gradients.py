@@ -1,0 +1,92 @@
+"""Gradient-flow reports for a text: what the CLI prints and the lab view draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.engine.bptt import bptt, global_norm, loss_gradient_flow
+from rnn_tui.engine.lm import LanguageModel
+
+_LEVELS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """‖∂L_t/∂h_k‖ for k = 0 … t, for one model on one text.
+
+    `norms[k]` combines all layers: sqrt(Σ_l ‖∂L_t/∂h_k^{(l)}‖²); `per_layer` keeps them apart.
+    Step k read `pieces[k]` (step 0 reads `<bos>`); the loss at t predicts `target`.
+    """
+
+    position: int
+    pieces: list[str]
+    target: str
+    norms: np.ndarray
+    per_layer: np.ndarray
+    global_norm: float | None = None
+    clip: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        """‖∂L_t/∂h_0‖ / ‖∂L_t/∂h_t‖: how much of the gradient reaches the farthest step."""
+        nearest = float(self.norms[-1])
+        return float(self.norms[0]) / nearest if nearest > 0 else float("nan")
+
+    @property
+    def clipped_norm(self) -> float | None:
+        if self.global_norm is None or self.clip is None:
+            return None
+        return min(self.global_norm, self.clip)
+
+
+def text_tokens(model: LanguageModel, text: str) -> list[int]:
+    return [BOS_ID, *model.tokenizer.encode(text)]
+
+
+def gradient_flow(
+    model: LanguageModel, tokens: list[int], position: int | None = None, clip: float | None = None
+) -> GradientFlow:
+    """The flow for the loss at `position` (default: the last prediction of the text)."""
+    per_layer = loss_gradient_flow(model, tokens, position)  # (layers, t+1)
+    t = per_layer.shape[1] - 1
+    norms = np.sqrt((per_layer**2).sum(axis=0))
+    pieces = [model.tokenizer.token_text(token) for token in tokens[: t + 1]]
+    total = None
+    if clip is not None:
+        grads = bptt(model, tokens).parameters
+        total = global_norm(grads, model.config.tie_weights)
+    return GradientFlow(
+        position=t,
+        pieces=pieces,
+        target=model.tokenizer.token_text(tokens[t + 1]),
+        norms=norms,
+        per_layer=per_layer,
+        global_norm=total,
+        clip=clip,
+    )
+
+
+def log_bar(value: float, low: float, high: float, width: int) -> str:
+    """A bar whose length is linear in log10(value) between log10(low) and log10(high)."""
+    if not value > 0 or not high > low > 0:
+        return ""
+    fraction = (np.log10(value) - np.log10(low)) / (np.log10(high) - np.log10(low))
+    cells = max(1, round(float(np.clip(fraction, 0, 1)) * width))
+    return "█" * cells
+
+
+def log_sparkline(values: np.ndarray) -> str:
+    """One character per value, heights linear in log10(value)."""
+    positive = values[values > 0]
+    if positive.size == 0:
+        return ""
+    low, high = np.log10(positive.min()), np.log10(positive.max())
+    span = high - low if high > low else 1.0
+    chars = []
+    for value in values:
+        level = (np.log10(value) - low) / span if value > 0 else 0.0
+        chars.append(_LEVELS[round(level * (len(_LEVELS) - 1))])
+    return "".join(chars)
