@@ -10,9 +10,20 @@ BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 RECENT_LIMIT = 10
 
 
+PREFERRED_ORDER = ("shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn")
+
+
 def bundled_models() -> list[Path]:
-    """The bundled checkpoints, language models first, in a fixed order."""
-    return sorted(BUNDLED_DIR.glob("*.safetensors"))
+    """The bundled checkpoints: the LSTM first (the explorer opens it), then the others."""
+
+    def rank(path: Path) -> tuple[int, str]:
+        stem = path.stem
+        return (
+            PREFERRED_ORDER.index(stem) if stem in PREFERRED_ORDER else len(PREFERRED_ORDER),
+            stem,
+        )
+
+    return sorted(BUNDLED_DIR.glob("*.safetensors"), key=rank)
 
 
 def state_dir() -> Path:

@@ -83,3 +83,14 @@ def tiny_lstm_checkpoint(
     result = run_cli(*tiny_training_args(repetitive_text_file, out, steps=200))
     assert result.exit_code == 0, result.output
     return out / "best.safetensors"
+
+
+@pytest.fixture(scope="session")
+def tiny_rnn_checkpoint(
+    repetitive_text_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A 1×24 vanilla RNN trained for 60 steps on the repetitive text."""
+    out = tmp_path_factory.mktemp("run") / "tiny-rnn"
+    result = run_cli(*tiny_training_args(repetitive_text_file, out, cell="rnn", steps=60))
+    assert result.exit_code == 0, result.output
+    return out / "best.safetensors"

@@ -22,7 +22,8 @@ TOKENIZER = Tokenizer.fit("char", ["abcdefghijklmnop \n"])
 def random_weights(config: ModelConfig, scale: float, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     return {
-        name: rng.uniform(-scale, scale, shape) for name, shape in expected_lm_shapes(config).items()
+        name: rng.uniform(-scale, scale, shape)
+        for name, shape in expected_lm_shapes(config).items()
     }
 
 
@@ -39,8 +40,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 @pytest.mark.parametrize("layers", [1, 2])
 def test_every_parameter_gradient_matches_autograd(cell: str, layers: int) -> None:
-    config = ModelConfig(cell=cell, vocab_size=len(TOKENIZER), embedding_dim=7, hidden_size=11,
-                         num_layers=layers)
+    config = ModelConfig(
+        cell=cell, vocab_size=len(TOKENIZER), embedding_dim=7, hidden_size=11, num_layers=layers
+    )
     weights = random_weights(config, 0.4, seed=layers)
     tokens = np.random.default_rng(9).integers(4, len(TOKENIZER), size=31)
     ours = bptt(LanguageModel(config, TOKENIZER, weights), tokens)
@@ -56,15 +58,23 @@ def test_every_parameter_gradient_matches_autograd(cell: str, layers: int) -> No
 
 
 def test_tied_weights_sum_both_uses() -> None:
-    config = ModelConfig(cell="lstm", vocab_size=len(TOKENIZER), embedding_dim=9, hidden_size=9,
-                         num_layers=1, tie_weights=True)
+    config = ModelConfig(
+        cell="lstm",
+        vocab_size=len(TOKENIZER),
+        embedding_dim=9,
+        hidden_size=9,
+        num_layers=1,
+        tie_weights=True,
+    )
     weights = random_weights(config, 0.4, seed=3)
     weights["decoder.weight"] = weights["embedding.weight"]
     tokens = np.random.default_rng(1).integers(4, len(TOKENIZER), size=20)
     ours = bptt(LanguageModel(config, TOKENIZER, weights), tokens)
     module = torch_model(config, weights)
     logits, _ = module(torch.tensor(tokens[:-1])[None], module.initial_state(1, "cpu"))
-    torch.nn.functional.cross_entropy(logits[0], torch.tensor(tokens[1:]), reduction="sum").backward()
+    torch.nn.functional.cross_entropy(
+        logits[0], torch.tensor(tokens[1:]), reduction="sum"
+    ).backward()
     expected = module.embedding.weight.grad.numpy()
     assert relative_error(ours.parameters["embedding.weight"], expected) <= 1e-5
     total = torch.nn.utils.clip_grad_norm_(module.parameters(), 1e9).item()
@@ -74,8 +84,9 @@ def test_tied_weights_sum_both_uses() -> None:
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_finite_differences_in_float64(cell: str) -> None:
     tokenizer = Tokenizer.fit("char", ["abc"])
-    config = ModelConfig(cell=cell, vocab_size=len(tokenizer), embedding_dim=3, hidden_size=4,
-                         num_layers=2)
+    config = ModelConfig(
+        cell=cell, vocab_size=len(tokenizer), embedding_dim=3, hidden_size=4, num_layers=2
+    )
     weights = random_weights(config, 0.8, seed=5)
     tokens = [1, 4, 5, 6, 4, 4, 6, 5]
     analytic = bptt(LanguageModel(config, tokenizer, weights, dtype=np.float64), tokens).parameters
@@ -95,8 +106,9 @@ def test_finite_differences_in_float64(cell: str) -> None:
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_hidden_gradients_match_autograd_step_by_step(cell: str) -> None:
-    config = ModelConfig(cell=cell, vocab_size=len(TOKENIZER), embedding_dim=5, hidden_size=6,
-                         num_layers=1)
+    config = ModelConfig(
+        cell=cell, vocab_size=len(TOKENIZER), embedding_dim=5, hidden_size=6, num_layers=1
+    )
     weights = random_weights(config, 0.5, seed=11)
     tokens = np.random.default_rng(2).integers(4, len(TOKENIZER), size=16)
     position = 12
@@ -129,10 +141,13 @@ def test_hidden_gradients_match_autograd_step_by_step(cell: str) -> None:
 
 def flow_ratio(cell: str, radius: float, input_scale: float, forget_bias: float = 0.0) -> float:
     hidden = 32
-    config = ModelConfig(cell=cell, vocab_size=len(TOKENIZER), embedding_dim=8, hidden_size=hidden,
-                         num_layers=1)
+    config = ModelConfig(
+        cell=cell, vocab_size=len(TOKENIZER), embedding_dim=8, hidden_size=hidden, num_layers=1
+    )
     rng = np.random.default_rng(0)
-    weights = {name: rng.normal(0, 0.1, shape) for name, shape in expected_lm_shapes(config).items()}
+    weights = {
+        name: rng.normal(0, 0.1, shape) for name, shape in expected_lm_shapes(config).items()
+    }
     weights["embedding.weight"] *= input_scale
     gates = weights["rnn.weight_hh_l0"].shape[0] // hidden
     if cell == "rnn":
@@ -188,8 +203,14 @@ def test_two_step_paths_sum_to_autograd() -> None:
 
 
 def test_window_model_has_no_gradient_through_time() -> None:
-    config = ModelConfig(cell="ffnn", vocab_size=len(TOKENIZER), embedding_dim=3, hidden_size=4,
-                         num_layers=1, context=2)
+    config = ModelConfig(
+        cell="ffnn",
+        vocab_size=len(TOKENIZER),
+        embedding_dim=3,
+        hidden_size=4,
+        num_layers=1,
+        context=2,
+    )
     model = LanguageModel(config, TOKENIZER, random_weights(config, 0.3, 0))
     with pytest.raises(UserError, match="recurrent"):
         bptt(model, [1, 5, 6])

@@ -36,7 +36,10 @@ def test_help_does_not_import_torch() -> None:
     assert imported_after("train", "lm", "--help")[0] is False
 
 
-@pytest.mark.parametrize("command", [["generate", "--length", "5"], ["eval"], ["info"]])
+@pytest.mark.parametrize(
+    "command",
+    [["generate", "--length", "5"], ["eval"], ["info"], ["gradients", "--text", "the fox"]],
+)
 def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkpoint: Path) -> None:
     name, *rest = command
     torch_loaded, _ = imported_after(name, str(tiny_lstm_checkpoint), *rest)

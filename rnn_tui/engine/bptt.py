@@ -75,7 +75,9 @@ class Gradients:
 
 def _require_recurrent(model: LanguageModel) -> None:
     if not model.is_recurrent:
-        raise UserError("gradients through time need a recurrent model (rnn, gru or lstm), not ffnn")
+        raise UserError(
+            "gradients through time need a recurrent model (rnn, gru or lstm), not ffnn"
+        )
 
 
 def forward(model: LanguageModel, tokens: np.ndarray | list[int]) -> ForwardRecord:
@@ -131,7 +133,9 @@ def backward(model: LanguageModel, record: ForwardRecord, dlogits: np.ndarray) -
     hidden = np.zeros((layers, steps, size), dtype=dtype)
     for layer in reversed(range(layers)):
         p = model.cells[layer]
-        names = [f"rnn.{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        names = [
+            f"rnn.{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
         dw_ih, dw_hh, db_ih, db_hh = (grads[name] for name in names)
         dx_all = np.zeros((steps, p.w_ih.shape[1]), dtype=dtype)
         dh_next = np.zeros(size, dtype=dtype)
@@ -149,7 +153,12 @@ def backward(model: LanguageModel, record: ForwardRecord, dlogits: np.ndarray) -
                 do = dh * tanh_c
                 dc = dc_next + dh * o * (1.0 - tanh_c**2)
                 dpre = np.concatenate(
-                    [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2), do * o * (1 - o)]
+                    [
+                        dc * g * i * (1 - i),
+                        dc * c_prev * f * (1 - f),
+                        dc * i * (1 - g**2),
+                        do * o * (1 - o),
+                    ]
                 )
                 dc_next = dc * f
                 dgx = dgh = dpre
@@ -242,7 +251,9 @@ def global_norm(gradients: dict[str, np.ndarray], tied: bool = False) -> float:
     return float(np.sqrt(sum(float((gradients[n].astype(np.float64) ** 2).sum()) for n in names)))
 
 
-def clipped(gradients: dict[str, np.ndarray], max_norm: float, tied: bool = False) -> dict[str, np.ndarray]:
+def clipped(
+    gradients: dict[str, np.ndarray], max_norm: float, tied: bool = False
+) -> dict[str, np.ndarray]:
     """g ← g · min(1, max_norm / ‖g‖)  (global-norm clipping)."""
     norm = global_norm(gradients, tied)
     scale = min(1.0, max_norm / (norm + 1e-6))

@@ -17,6 +17,7 @@ from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.errors import UserError
 from rnn_tui.tui.screens.help import HelpScreen, key_label
+from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 
@@ -47,6 +48,8 @@ class ExplorerApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("o", "pick_model", "Models"),
+        Binding("n", "next_model", "Next model", show=False),
+        Binding("g", "gradient_lab", "Gradient lab"),
         Binding("ctrl+s", "save_svg", "Screenshot"),
         Binding("q", "quit", "Quit"),
     ]
@@ -59,6 +62,8 @@ class ExplorerApp(App[None]):
         self.prompt = prompt
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
         self.loaded_path: Path | None = None
+        self.models: list[tuple[Path, LanguageModel]] = []
+        self.current_index = 0
 
     def compose(self) -> ComposeResult:
         yield Static(WELCOME, id="welcome")
@@ -66,26 +71,54 @@ class ExplorerApp(App[None]):
 
     def on_mount(self) -> None:
         if self.paths:
-            self.open_model(self.paths[0])
+            self.open_models(self.paths)
+
+    def open_model(self, path: Path) -> None:
+        self.open_models([path])
 
     @work(thread=True, exclusive=True, group="load")
-    def open_model(self, path: Path) -> None:
-        """Read and check the checkpoint off the UI thread; the view is built on it."""
-        try:
-            model = open_model_file(path)
-        except UserError as error:
-            self.call_from_thread(
-                self.notify, str(error), title="Cannot open", severity="error", timeout=12
-            )
-            return
-        self.call_from_thread(self.show_model, model, path)
+    def open_models(self, paths: list[Path]) -> None:
+        """Read and check checkpoints off the UI thread; the first that opens is shown."""
+        loaded = []
+        for path in paths:
+            try:
+                loaded.append((path, open_model_file(path)))
+            except UserError as error:
+                self.call_from_thread(
+                    self.notify, str(error), title="Cannot open", severity="error", timeout=12
+                )
+        if loaded:
+            self.call_from_thread(self.show_models, loaded)
 
-    def show_model(self, model: LanguageModel, path: Path) -> None:
-        remember_model(path)
+    def show_models(self, loaded: list[tuple[Path, LanguageModel]]) -> None:
+        """Make `loaded` the open models (replacing any) and step the first one."""
+        for path, _ in loaded:
+            remember_model(path)
+        self.models = loaded
+        self.show_model(0, self.prompt)
+
+    def show_model(self, index: int, prompt: str) -> None:
+        path, model = self.models[index]
+        self.current_index = index
         self.loaded_path = path
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(LanguageModelScreen(model, path, self.prompt))
+        self.push_screen(LanguageModelScreen(model, path, prompt))
+
+    def action_next_model(self) -> None:
+        """Step the next open model on the same text (compare how they read it)."""
+        if len(self.models) < 2:
+            self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
+            return
+        text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
+        self.show_model((self.current_index + 1) % len(self.models), text)
+
+    def action_gradient_lab(self) -> None:
+        text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
+        if not self.models:
+            self.notify("open a model first (key o)", severity="warning")
+            return
+        self.push_screen(GradientLabScreen(self.models, text))
 
     def action_pick_model(self) -> None:
         def chosen(path: Path | None) -> None:
@@ -116,6 +149,8 @@ class ExplorerApp(App[None]):
                     functools.partial(screen.run_action, binding.action),
                 )
         yield SystemCommand("Open a model", "key: o", self.action_pick_model)
+        yield SystemCommand("Gradient lab", "key: g", self.action_gradient_lab)
+        yield SystemCommand("Next open model", "key: n", self.action_next_model)
         yield SystemCommand("Save an SVG screenshot", "key: ctrl+s", self.action_save_svg)
 
 

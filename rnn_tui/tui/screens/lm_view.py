@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
 from rnn_tui.session.lm import LanguageModelSession
 from rnn_tui.tui.widgets.lm.equation import EquationPanel
@@ -77,9 +78,7 @@ class LanguageModelScreen(Screen):
         yield Static(id="status")
         with Horizontal(id="lm-body"):
             with VerticalScroll(id="lm-left"):
-                yield Static(
-                    "Text  (background: surprisal −log p; reversed: current token)", classes="title"
-                )
+                yield Static("Text · colour: surprisal −log p", classes="title")
                 with VerticalScroll(id="strip-box"):
                     yield TokenStrip(id="strip")
                 yield Static(id="heatmap-title", classes="title")
@@ -112,14 +111,12 @@ class LanguageModelScreen(Screen):
         config = self.model.config
         s = self.session
         mode = (
-            "argmax"
-            if s.mode == "argmax"
-            else f"sample T={s.temperature:.2f} top-k={s.top_k or 'all'}"
+            "argmax" if s.mode == "argmax" else f"sample T={s.temperature:.2f} k={s.top_k or 'all'}"
         )
-        play = f"▶ {SPEEDS[self.speed_index]} tok/s" if self._playing else "⏸"
+        play = f"▶ {SPEEDS[self.speed_index]}/s" if self._playing else "⏸"
         return (
-            f"{self.path.name} · {config.cell.upper()} {config.num_layers}×{config.hidden_size} · "
-            f"step {s.position} · {mode} · layer {self.chosen_layer + 1}/{config.num_layers} · "
+            f"{self.path.stem} · {config.cell.upper()} {config.num_layers}×{config.hidden_size} · "
+            f"t={s.position} · {mode} · layer {self.chosen_layer + 1}/{config.num_layers} · "
             f"unit {self.chosen_unit} · {play}"
         )
 
@@ -153,16 +150,22 @@ class LanguageModelScreen(Screen):
         matrix = np.stack(columns, axis=1)  # (units, steps)
         scale = float(max(1.0, np.abs(matrix).max())) if use_c else 1.0
         self.query_one("#heatmap-title", Static).update(
-            f"{name}, layer {self.chosen_layer + 1}: units × last {matrix.shape[1]} steps "
-            f"(blue −{scale:g} … red +{scale:g}); keys , . < > pick unit, [ ] layer"
+            f"{name}, layer {self.chosen_layer + 1}: units × last {matrix.shape[1]} steps, "
+            f"blue −{scale:.3g} … red +{scale:.3g}"
         )
         self.query_one("#heatmap", StateHeatmap).show(matrix, self.chosen_unit, scale)
 
         self.query_one("#equation-title", Static).update(
             f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step"
         )
+        token = token_label(tokenizer.token_text(s.tokens[-1]))
+        source = (
+            f"x_t = E[{token}]"
+            if self.chosen_layer == 0
+            else (f"x_t = h_t of layer {self.chosen_layer} (read {token})")
+        )
         self.query_one("#equation", EquationPanel).show(
-            f"input x_t = {tokenizer.token_text(s.tokens[-1])!r}",
+            source,
             unit_equations(config.cell, self.chosen_unit, layer_now, previous),
         )
         self.query_one("#gates-title", Static).update(f"Gates, layer {self.chosen_layer + 1}")

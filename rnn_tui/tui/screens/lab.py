@@ -1,0 +1,127 @@
+"""The gradient lab: how much of one loss's gradient reaches each earlier step.
+
+For the loss at position t it draws ‖∂L_t/∂h_k‖ for k = 0 … t on a log scale,
+one row of bars per open recurrent model (an RNN next to an LSTM shows
+vanishing gradients at a glance), the global norm before and after clipping,
+and the two-step scalar example with its three paths. BPTT runs in a worker.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.two_step import TwoStepInputs, two_step_lines, two_step_terms
+from rnn_tui.session.display import token_label
+from rnn_tui.session.gradients import GradientFlow, gradient_flow
+from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
+
+LAB_TOKENS = 64
+CLIP_CHOICES = (None, 0.25, 1.0, 5.0)
+
+
+class GradientLabScreen(Screen):
+    BINDINGS = [
+        Binding("left", "position(-1)", "Earlier loss"),
+        Binding("right", "position(1)", "Later loss"),
+        Binding("c", "cycle_clip", "Clip threshold"),
+        Binding("escape,g", "close", "Back"),
+    ]
+
+    def __init__(self, models: list[tuple[Path, LanguageModel]], text: str) -> None:
+        super().__init__()
+        self.models = [(path, model) for path, model in models if model.is_recurrent]
+        self.text = text
+        self.position: int | None = None
+        self.clip_index = 2
+        self.flows: list[GradientFlow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lab-status")
+        with VerticalScroll(id="lab-body"):
+            for index in range(len(self.models)):
+                yield GradientFlowBars(id=f"flow-{index}")
+            yield Static(id="lab-clip")
+            yield Static("Two-step example: ∂E/∂u as the sum of its paths", classes="title")
+            inputs = TwoStepInputs()
+            yield Static("\n".join(two_step_lines(inputs, two_step_terms(inputs))), id="two-step")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if not self.models:
+            self.query_one("#lab-status", Static).update(
+                "No recurrent model is open (ffnn has no BPTT)."
+            )
+            return
+        self.compute()
+
+    def token_window(self, model: LanguageModel) -> list[int]:
+        from rnn_tui.data.vocab import BOS_ID
+
+        ids = model.tokenizer.encode(self.text)[-(LAB_TOKENS - 1) :]
+        return [BOS_ID, *ids] if len(ids) >= 1 else [BOS_ID, *model.tokenizer.encode("The ")]
+
+    @work(thread=True, exclusive=True, group="lab")
+    def compute(self) -> None:
+        worker = get_current_worker()
+        clip = CLIP_CHOICES[self.clip_index]
+        flows = []
+        for _, model in self.models:
+            if worker.is_cancelled:
+                return
+            tokens = self.token_window(model)
+            position = None if self.position is None else min(self.position, len(tokens) - 2)
+            flows.append(gradient_flow(model, tokens, position, clip if clip else math.inf))
+        self.app.call_from_thread(self.show_flows, flows)
+
+    def show_flows(self, flows: list[GradientFlow]) -> None:
+        self.flows = flows
+        first = flows[0]
+        self.position = first.position
+        positive = [float(v) for f in flows for v in f.norms if v > 0]
+        low, high = (min(positive), max(positive)) if positive else (1e-12, 1.0)
+        self.query_one("#lab-status", Static).update(
+            f"Loss at t = {first.position} (predicting {token_label(first.target)}), "
+            f"last {len(first.pieces)} tokens read from a zero state · bars: log10 ‖∂L_t/∂h_k‖, "
+            f"{low:.1e} … {high:.1e}"
+        )
+        clip = CLIP_CHOICES[self.clip_index]
+        clip_lines = []
+        for index, ((path, model), flow) in enumerate(zip(self.models, flows, strict=True)):
+            title = f"{model.config.cell.upper()} {path.stem}: farthest/nearest = {flow.ratio:.2e}"
+            self.query_one(f"#flow-{index}", GradientFlowBars).show(
+                title, [float(v) for v in flow.norms], flow.pieces, low, high
+            )
+            if clip is None:
+                clip_lines.append(f"{path.stem}: global norm {flow.global_norm:.4f} (no clipping)")
+            else:
+                clip_lines.append(
+                    f"{path.stem}: global norm {flow.global_norm:.4f} → {flow.clipped_norm:.4f} "
+                    f"after clipping to {clip:g}"
+                )
+        self.query_one("#lab-clip", Static).update(
+            "Whole-text loss, all parameters (key c changes the threshold):\n"
+            + "\n".join(clip_lines)
+        )
+
+    def action_position(self, delta: int) -> None:
+        if self.position is None:
+            return
+        self.position = max(0, self.position + delta)
+        self.compute()
+
+    def action_cycle_clip(self) -> None:
+        self.clip_index = (self.clip_index + 1) % len(CLIP_CHOICES)
+        self.compute()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

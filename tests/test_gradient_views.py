@@ -1,0 +1,134 @@
+"""The gradient lab and the gradients/two-step commands show the BPTT engine's numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.engine.bptt import bptt, global_norm, loss_gradient_flow
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.engine.two_step import TwoStepInputs, two_step_terms
+from rnn_tui.tui.app import make_app
+from rnn_tui.tui.screens.lab import GradientLabScreen
+from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars, bar_rows
+from tests.conftest import run_cli
+
+TEXT = "the lazy dog jumps"
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
+
+
+def expected_norms(path: Path, text: str, position: int | None = None) -> np.ndarray:
+    model = load_language_model(path)
+    per_layer = loss_gradient_flow(model, [BOS_ID, *model.tokenizer.encode(text)], position)
+    return np.sqrt((per_layer**2).sum(axis=0))
+
+
+def test_gradients_json_matches_the_engine(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    result = run_cli(
+        "gradients",
+        str(tiny_lstm_checkpoint),
+        str(tiny_rnn_checkpoint),
+        "--text",
+        TEXT,
+        "--position",
+        "10",
+        "--clip",
+        "0.5",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    models = json.loads(result.output)["models"]
+    assert [m["cell"] for m in models] == ["lstm", "rnn"]
+    for entry, path in zip(models, (tiny_lstm_checkpoint, tiny_rnn_checkpoint), strict=True):
+        norms = expected_norms(path, TEXT, 10)
+        np.testing.assert_allclose(entry["norms"], norms, rtol=1e-6)
+        assert entry["ratio_farthest_to_nearest"] == pytest.approx(norms[0] / norms[-1])
+        model = load_language_model(path)
+        total = global_norm(bptt(model, [BOS_ID, *model.tokenizer.encode(TEXT)]).parameters)
+        assert entry["global_norm"] == pytest.approx(total, rel=1e-6)
+        assert entry["clipped_global_norm"] == pytest.approx(min(total, 0.5))
+        assert entry["target"] == TEXT[10]
+
+
+def test_gradients_table_side_by_side(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    result = run_cli(
+        "gradients", str(tiny_lstm_checkpoint), str(tiny_rnn_checkpoint), "--text", TEXT
+    )
+    assert result.exit_code == 0
+    assert "LSTM" in result.output and "RNN" in result.output
+    assert result.output.count("farthest/nearest") == 2
+    rows = [line for line in result.output.splitlines() if line.strip().startswith("│")]
+    assert len(rows) >= len(TEXT)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--position", "99"], "--position"),
+        (["--clip", "0"], "--clip"),
+    ],
+)
+def test_gradients_rejects_bad_options(
+    tiny_lstm_checkpoint: Path, args: list[str], expected: str
+) -> None:
+    result = run_cli("gradients", str(tiny_lstm_checkpoint), "--text", TEXT, *args)
+    assert result.exit_code == 2 and expected in result.output
+
+
+def test_two_step_command_prints_the_three_paths() -> None:
+    result = run_cli("two-step", "--u", "0.7", "--w", "-1.1")
+    terms = two_step_terms(TwoStepInputs(u=0.7, w=-1.1))
+    assert result.exit_code == 0
+    for value in (terms.direct_e1, terms.direct_e2, terms.e2_through_h1, terms.total):
+        assert f"{value:+.6f}" in result.output
+
+
+def test_bar_rows_are_log_scaled() -> None:
+    rows = bar_rows([1e-4, 1e-2, 1.0], low=1e-4, high=1.0, height=2)
+    assert rows == ["  █", " ██"]
+
+
+def test_lab_view_compares_two_models(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt=TEXT)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, LanguageModelScreen)
+            await pilot.press("g")
+            assert isinstance(app.screen, GradientLabScreen)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for index, path in enumerate((tiny_lstm_checkpoint, tiny_rnn_checkpoint)):
+                shown = app.screen.query_one(f"#flow-{index}", GradientFlowBars).values
+                np.testing.assert_allclose(shown, expected_norms(path, TEXT), rtol=1e-6)
+            await pilot.press("left", "left")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.position == len(TEXT) - 3
+            shown = app.screen.query_one("#flow-0", GradientFlowBars).values
+            np.testing.assert_allclose(
+                shown, expected_norms(tiny_lstm_checkpoint, TEXT, len(TEXT) - 3), rtol=1e-6
+            )
+            await pilot.press("escape", "n")
+            await pilot.pause()
+            assert app.screen.model.config.cell == "rnn"
+            assert app.screen.session.text() == TEXT
+
+    asyncio.run(scenario())

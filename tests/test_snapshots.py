@@ -1,0 +1,34 @@
+"""Snapshot tests of the explorer's LM view on the bundled LSTM, at 80×24 and 120×36."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.bundled import bundled_models
+from rnn_tui.tui.app import make_app
+
+pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled model")
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
+
+
+async def loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_lm_view_after_argmax_steps(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled_models()[:1], prompt="ROMEO:\n")
+    keys = ["m", *["right"] * 12, "full_stop", "full_stop"]
+    assert snap_compare(app, press=keys, terminal_size=size, run_before=loaded)
+
+
+def test_help_screen(snap_compare) -> None:
+    app = make_app(bundled_models()[:1])
+    assert snap_compare(app, press=["question_mark"], terminal_size=(80, 24), run_before=loaded)
