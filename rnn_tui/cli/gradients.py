@@ -25,7 +25,7 @@ def gradients_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """‖∂L_t/∂h_k‖ for every earlier step k, by hand-written BPTT: vanishing and exploding made visible."""
+    """‖∂L_t/∂h_k‖ for each earlier step k (hand-written BPTT): vanishing and exploding."""
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.session.gradients import gradient_flow, log_bar, log_sparkline, text_tokens
 
