@@ -49,8 +49,8 @@ class ExplorerApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("o", "pick_model", "Models"),
         Binding("n", "next_model", "Next model", show=False),
-        Binding("g", "gradient_lab", "Gradient lab"),
-        Binding("ctrl+s", "save_svg", "Screenshot"),
+        Binding("g", "gradient_lab", "Gradients"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False),
         Binding("q", "quit", "Quit"),
     ]
 

@@ -37,10 +37,10 @@ class LanguageModelScreen(Screen):
     BINDINGS = [
         Binding("right,space", "step", "Step"),
         Binding("left", "back", "Back"),
-        Binding("a", "autoplay", "Autoplay"),
-        Binding("m", "toggle_mode", "Argmax/sample"),
+        Binding("a", "autoplay", "Play"),
+        Binding("m", "toggle_mode", "Mode"),
         Binding("p", "prompt", "Prompt"),
-        Binding("f", "force", "Type token"),
+        Binding("f", "force", "Type"),
         Binding("r", "reset", "Reset", show=False),
         Binding("plus,equals_sign", "faster", "Faster", show=False),
         Binding("minus", "slower", "Slower", show=False),
@@ -78,7 +78,7 @@ class LanguageModelScreen(Screen):
         yield Static(id="status")
         with Horizontal(id="lm-body"):
             with VerticalScroll(id="lm-left"):
-                yield Static("Text · colour: surprisal −log p", classes="title")
+                yield Static("Text · surprisal −log p: green low … red high", classes="title")
                 with VerticalScroll(id="strip-box"):
                     yield TokenStrip(id="strip")
                 yield Static(id="heatmap-title", classes="title")
@@ -169,7 +169,9 @@ class LanguageModelScreen(Screen):
             unit_equations(config.cell, self.chosen_unit, layer_now, previous),
         )
         self.query_one("#gates-title", Static).update(f"Gates, layer {self.chosen_layer + 1}")
-        self.query_one("#gates", GatePanel).show(layer_now, self.chosen_unit)
+        gates = self.query_one("#gates", GatePanel)
+        spark_width = gates.size.width - 24 if gates.size.width else 12
+        gates.show(layer_now, self.chosen_unit, spark_width=max(4, spark_width))
 
         recent = traces[-UNROLLED_STEPS:]
         steps = range(s.position - len(recent) + 1, s.position + 1)

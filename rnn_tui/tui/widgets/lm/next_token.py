@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -34,6 +35,5 @@ class NextTokenBars(Static):
                 Text(bar.ljust(BAR_WIDTH), style="green"),
                 f"{prediction.probability:.3f}",
             )
-        summary = Text(f"H {entropy:.2f} nats  ppl {perplexity:.2f}", style="dim")
-        table.add_row("", summary, "")
-        self.update(table)
+        summary = Text(f"entropy {entropy:.2f} nats · ppl {perplexity:.2f}", style="dim")
+        self.update(Group(table, summary))

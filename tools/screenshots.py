@@ -1,0 +1,46 @@
+"""Write the README's SVG screenshots of the explorer to assets/.
+
+    python tools/screenshots.py
+
+Uses the bundled models and fixed key presses, so the pictures are reproducible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rnn_tui.bundled import bundled_models
+from rnn_tui.tui.app import make_app
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+PROMPT = (
+    "ROMEO:\nBut, soft! what light through yonder window breaks?\n"
+    "It is the east, and Juliet is the sun"
+)
+
+
+async def shoot(name: str, keys: list[str], size: tuple[int, int], models: list[Path]) -> None:
+    app = make_app(models, prompt=PROMPT)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        app.save_screenshot(filename=f"{name}.svg", path=str(ASSETS))
+    print(f"wrote {ASSETS / name}.svg")
+
+
+def main() -> None:
+    ASSETS.mkdir(exist_ok=True)
+    models = bundled_models()
+    lstm_first = [m for m in models if "lstm" in m.stem] + [m for m in models if "rnn" in m.stem]
+    steps = ["m", *["right"] * 6, *["full_stop"] * 3]
+    asyncio.run(shoot("lm-view-120x36", steps, (120, 36), models[:1]))
+    asyncio.run(shoot("lm-view-80x24", steps, (80, 24), models[:1]))
+    asyncio.run(shoot("gradient-lab-120x36", ["g"], (120, 36), lstm_first))
+
+
+if __name__ == "__main__":
+    main()
