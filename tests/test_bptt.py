@@ -214,3 +214,17 @@ def test_window_model_has_no_gradient_through_time() -> None:
     model = LanguageModel(config, TOKENIZER, random_weights(config, 0.3, 0))
     with pytest.raises(UserError, match="recurrent"):
         bptt(model, [1, 5, 6])
+
+
+def test_all_pairs_rows_equal_single_position_flows() -> None:
+    from rnn_tui.engine.bptt import all_pairs_gradient_norms
+
+    config = ModelConfig(
+        cell="gru", vocab_size=len(TOKENIZER), embedding_dim=5, hidden_size=6, num_layers=2
+    )
+    model = LanguageModel(config, TOKENIZER, random_weights(config, 0.5, seed=2))
+    tokens = np.random.default_rng(3).integers(4, len(TOKENIZER), size=12)
+    pairs = all_pairs_gradient_norms(model, tokens)  # (layers, T, T)
+    for t in range(len(tokens) - 1):
+        np.testing.assert_allclose(pairs[:, t, : t + 1], loss_gradient_flow(model, tokens, t))
+        assert not pairs[:, t, t + 1 :].any()

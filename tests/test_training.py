@@ -108,3 +108,13 @@ def test_interrupt_saves_then_exits_130(
     assert "interrupted at step" in stderr and "Traceback" not in stderr
     history = load_checkpoint(out / "last.safetensors").meta["history"]
     assert history["interrupted"] and history["steps"] > 0
+
+
+def test_recorded_gradient_norm_is_before_clipping(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    out = tmp_path / "clipped"
+    result = cli(*tiny_training_args(repetitive_text_file, out, steps=10), "--clip", "0.01")
+    assert result.exit_code == 0, result.output
+    norms = [r["grad_norm"] for r in read_metrics(out / "metrics.jsonl") if r["type"] == "train"]
+    assert min(norms) > 0.01  # the raw norm, not the clipped one (which would be ≤ 0.01)
