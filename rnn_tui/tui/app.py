@@ -43,7 +43,7 @@ def open_model_file(path: Path) -> LanguageModel:
 
 
 class ExplorerApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui"
     BINDINGS = [
         Binding("question_mark", "help", "Help"),

@@ -31,6 +31,13 @@ TOP_K_CHOICES = (0, 1, 3, 5, 10, 20, 40)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
 
 
+def set_title(widget: Static, text: str) -> None:
+    """Update a one-line title; lay out again only if its length (so its wrapping) changed."""
+    previous = getattr(widget, "_title_text", None)
+    widget._title_text = text  # type: ignore[attr-defined]
+    widget.update(text, layout=previous is None or len(previous) != len(text))
+
+
 class LanguageModelScreen(Screen):
     """Keys act on the session; after each change every panel is redrawn from it."""
 
@@ -79,8 +86,7 @@ class LanguageModelScreen(Screen):
         with Horizontal(id="lm-body"):
             with VerticalScroll(id="lm-left"):
                 yield Static("Text · surprisal −log p: green low … red high", classes="title")
-                with VerticalScroll(id="strip-box"):
-                    yield TokenStrip(id="strip")
+                yield TokenStrip(id="strip")
                 yield Static(id="heatmap-title", classes="title")
                 yield StateHeatmap(id="heatmap")
                 yield Static(id="equation-title", classes="title")
@@ -124,12 +130,11 @@ class LanguageModelScreen(Screen):
         s = self.session
         tokenizer = self.model.tokenizer
         config = self.model.config
-        self.query_one("#status", Static).update(self.status_line())
+        self.query_one("#status", Static).update(self.status_line(), layout=False)
         first = max(1, len(s.tokens) - STRIP_TOKENS)
         pieces = [tokenizer.token_text(t) for t in s.tokens[first:]]
         separator = " " if tokenizer.kind == "word" else ""
         self.query_one("#strip", TokenStrip).show(pieces, s.surprisals[first:], separator)
-        self.query_one("#strip-box", VerticalScroll).scroll_end(animate=False)
 
         top = s.top_predictions(TOP_K_SHOWN)
         self.query_one("#next", NextTokenBars).show(top, s.entropy(), s.perplexity(), None)
@@ -149,14 +154,16 @@ class LanguageModelScreen(Screen):
         ]
         matrix = np.stack(columns, axis=1)  # (units, steps)
         scale = float(max(1.0, np.abs(matrix).max())) if use_c else 1.0
-        self.query_one("#heatmap-title", Static).update(
+        set_title(
+            self.query_one("#heatmap-title", Static),
             f"{name}, layer {self.chosen_layer + 1}: units × last {matrix.shape[1]} steps, "
-            f"blue −{scale:.3g} … red +{scale:.3g}"
+            f"blue −{scale:.3g} … red +{scale:.3g}",
         )
         self.query_one("#heatmap", StateHeatmap).show(matrix, self.chosen_unit, scale)
 
-        self.query_one("#equation-title", Static).update(
-            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step"
+        set_title(
+            self.query_one("#equation-title", Static),
+            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
         )
         token = token_label(tokenizer.token_text(s.tokens[-1]))
         source = (
@@ -168,7 +175,7 @@ class LanguageModelScreen(Screen):
             source,
             unit_equations(config.cell, self.chosen_unit, layer_now, previous),
         )
-        self.query_one("#gates-title", Static).update(f"Gates, layer {self.chosen_layer + 1}")
+        set_title(self.query_one("#gates-title", Static), f"Gates, layer {self.chosen_layer + 1}")
         gates = self.query_one("#gates", GatePanel)
         spark_width = gates.size.width - 24 if gates.size.width else 12
         gates.show(layer_now, self.chosen_unit, spark_width=max(4, spark_width))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -32,7 +31,7 @@ def spark(values: np.ndarray, width: int, low: float, high: float) -> str:
 
 
 class GatePanel(Static):
-    DEFAULT_CSS = "GatePanel { height: auto; }"
+    DEFAULT_CSS = "GatePanel { height: 4; }"  # at most four gates (LSTM)
 
     unit_values: dict[str, float] = {}
 
@@ -43,17 +42,15 @@ class GatePanel(Static):
             text = Text("no gates: s_t = tanh(a_t)\n", style="dim")
             if pre is not None:
                 text.append(f"a_t[{unit}] = {pre[unit]:+.3f}   mean |a| = {np.abs(pre).mean():.3f}")
-            self.update(text)
+            self.update(text, layout=False)
             return
-        table = Table.grid(padding=(0, 1))
-        for column in ("gate", f"[{unit}]", "mean", "all units"):
-            table.add_column(column, no_wrap=True)
+        text = Text(no_wrap=True, overflow="crop")
         for name, values in trace.gates.items():
-            low, high = (-1.0, 1.0) if name in ("g", "n") else (0.0, 1.0)
-            table.add_row(
-                GATE_NAMES.get(name, name),
-                f"{values[unit]:+.3f}" if low < 0 else f"{values[unit]:.3f}",
-                f"{values.mean():+.2f}" if low < 0 else f"{values.mean():.2f}",
-                Text(spark(values, spark_width, low, high), style="cyan"),
-            )
-        self.update(table)
+            signed = name in ("g", "n")
+            low, high = (-1.0, 1.0) if signed else (0.0, 1.0)
+            unit_value = f"{values[unit]:+.3f}" if signed else f" {values[unit]:.3f}"
+            mean = f"{values.mean():+.2f}" if signed else f" {values.mean():.2f}"
+            text.append(f"{GATE_NAMES.get(name, name):<6} {unit_value} {mean} ")
+            text.append(spark(values, spark_width, low, high) + "\n", style="cyan")
+        text.rstrip()
+        self.update(text, layout=False)

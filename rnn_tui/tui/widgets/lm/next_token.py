@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -14,7 +12,7 @@ BAR_WIDTH = 14
 
 
 class NextTokenBars(Static):
-    DEFAULT_CSS = "NextTokenBars { height: auto; }"
+    DEFAULT_CSS = "NextTokenBars { height: 9; }"  # 8 bars and the entropy line
 
     predictions: list[Prediction] = []
 
@@ -22,18 +20,14 @@ class NextTokenBars(Static):
         self, predictions: list[Prediction], entropy: float, perplexity: float, chosen: int | None
     ) -> None:
         self.predictions = predictions
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
+        label_width = max((len(token_label(p.text)) for p in predictions), default=1)
+        text = Text(no_wrap=True, overflow="crop")
         for prediction in predictions:
             cells = round(prediction.probability * BAR_WIDTH * 8)
             bar = "█" * (cells // 8) + (" ▏▎▍▌▋▊▉"[cells % 8] if cells % 8 else "")
             style = "bold reverse" if prediction.token == chosen else "bold"
-            table.add_row(
-                Text(token_label(prediction.text), style=style),
-                Text(bar.ljust(BAR_WIDTH), style="green"),
-                f"{prediction.probability:.3f}",
-            )
-        summary = Text(f"entropy {entropy:.2f} nats · ppl {perplexity:.2f}", style="dim")
-        self.update(Group(table, summary))
+            text.append(token_label(prediction.text).rjust(label_width), style=style)
+            text.append(" " + bar.ljust(BAR_WIDTH), style="green")
+            text.append(f" {prediction.probability:.3f}\n")
+        text.append(f"entropy {entropy:.2f} nats · ppl {perplexity:.2f}", style="dim")
+        self.update(text, layout=False)

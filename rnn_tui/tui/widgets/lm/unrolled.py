@@ -31,4 +31,4 @@ class UnrolledView(Static):
         text = Text(
             "\n".join([top, up_v, lid, body, base, up_u, bottom]), no_wrap=True, overflow="crop"
         )
-        self.update(text)
+        self.update(text, layout=False)
