@@ -118,3 +118,49 @@ def test_recorded_gradient_norm_is_before_clipping(
     assert result.exit_code == 0, result.output
     norms = [r["grad_norm"] for r in read_metrics(out / "metrics.jsonl") if r["type"] == "train"]
     assert min(norms) > 0.01  # the raw norm, not the clipped one (which would be ≤ 0.01)
+
+
+def train_losses(out: Path) -> list[float]:
+    return [r["loss"] for r in read_metrics(out / "metrics.jsonl") if r["type"] == "train"]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_resume_continues_bit_identically(
+    cell: str, repetitive_text_file: Path, tmp_path: Path, cli, monkeypatch
+) -> None:
+    from rnn_tui.train.lm_task import LanguageModelTask
+
+    extra = {"dropout": "0.3", "layers": "2"}  # dropout draws random numbers: RNG state matters
+    whole = tmp_path / "whole"
+    assert (
+        cli(
+            *tiny_training_args(repetitive_text_file, whole, cell=cell, steps=60, **extra)
+        ).exit_code
+        == 0
+    )
+
+    original = LanguageModelTask.training_loss
+    calls = []
+
+    def ctrl_c_during_step_30(self):
+        calls.append(1)
+        if len(calls) == 30:
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl+C
+        return original(self)
+
+    monkeypatch.setattr(LanguageModelTask, "training_loss", ctrl_c_during_step_30)
+    split = tmp_path / "split"
+    stopped = cli(*tiny_training_args(repetitive_text_file, split, cell=cell, steps=60, **extra))
+    monkeypatch.undo()
+    assert stopped.exit_code == 130
+    assert len(train_losses(split)) == 30
+    result = cli("train", "lm", "--resume", str(split))
+    assert result.exit_code == 0, result.output
+    assert "resuming" in result.output and "at step 30" in result.output
+    assert train_losses(split) == train_losses(whole)  # step for step, bit for bit
+    assert load_checkpoint(split / "last.safetensors").meta["history"]["steps"] == 60
+
+
+def test_resume_needs_a_saved_run(tmp_path: Path, cli) -> None:
+    result = cli("train", "lm", "--resume", str(tmp_path))
+    assert result.exit_code == 2 and "no saved run" in result.output

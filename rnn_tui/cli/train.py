@@ -14,7 +14,7 @@ from rnn_tui.errors import UserError
 
 train_app = typer.Typer(help="Train a model (imports torch).", no_args_is_help=True)
 
-CHECKPOINT_NAMES = ("last.safetensors", "best.safetensors", "metrics.jsonl")
+CHECKPOINT_NAMES = ("last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors")
 
 
 def prepare_out_dir(out: Path | None, prefix: str, force: bool) -> Path:
@@ -82,8 +82,22 @@ def train_lm(
         None, "--out", help="Output directory (default runs/lm-<cell>-<time>)."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite a run already in --out."),
+    resume: Path = typer.Option(
+        None,
+        "--resume",
+        help="Continue the run in this directory exactly (its own settings; "
+        "--steps/--epochs/--minutes, if given, replace its budget).",
+    ),
 ) -> None:
     """Train a language model with truncated BPTT; write checkpoints and metrics.jsonl."""
+    if resume is not None:
+        from rnn_tui.train.run_lm import resume_language_model_training
+
+        outcome = resume_language_model_training(
+            resume, {"steps": steps, "epochs": epochs, "minutes": minutes}
+        )
+        report_interrupt(outcome)
+        return
     data_config = DataConfig(
         source=data,
         tokenizer=tokenizer,
@@ -139,6 +153,15 @@ def train_lm(
         out_dir,
         command=reproducible_command(typer_context),
     )
+    report_interrupt(outcome)
+
+
+def report_interrupt(outcome) -> None:
+    """After Ctrl+C/SIGTERM the trainer has saved; say where and exit 130."""
     if outcome.interrupted:
-        print(f"interrupted at step {outcome.steps}; saved {outcome.last_path}", file=sys.stderr)
+        print(
+            f"interrupted at step {outcome.steps}; saved {outcome.last_path} "
+            f"(continue with --resume {outcome.last_path.parent})",
+            file=sys.stderr,
+        )
         raise typer.Exit(130)

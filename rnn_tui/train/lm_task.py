@@ -52,6 +52,20 @@ class LanguageModelTask:
         self.position = 0
         self.state = self.model.initial_state(train_config.batch_size, device)
 
+    def position_tensors(self) -> dict[str, torch.Tensor]:
+        """Where the data stream stands and the hidden state carried into the next window."""
+        carried = self.state if isinstance(self.state, tuple) else (self.state,)
+        tensors = {f"carried.{i}": part.detach().cpu() for i, part in enumerate(carried)}
+        tensors["position"] = torch.tensor([self.epoch, self.position], dtype=torch.int64)
+        return tensors
+
+    def restore_position(self, tensors: dict[str, torch.Tensor]) -> None:
+        self.epoch, self.position = (int(v) for v in tensors["position"])
+        carried = [
+            tensors[f"carried.{i}"].to(self.device) for i in range(2) if f"carried.{i}" in tensors
+        ]
+        self.state = tuple(carried) if self.model_config.cell == "lstm" else carried[0]
+
     def epochs_done(self) -> float:
         return self.epoch + self.position / self.last_column
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -11,11 +12,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from rnn_tui.checkpoint import load_checkpoint
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.data.corpus import SHAKESPEARE, describe_source, prepare_corpus
+from rnn_tui.data.tokenizers import Tokenizer
+from rnn_tui.errors import UserError
 from rnn_tui.train.device import describe_device, resolve_device
 from rnn_tui.train.lm_task import LanguageModelTask
-from rnn_tui.train.reporting import make_reporter
+from rnn_tui.train.reporting import Reporter, make_reporter
+from rnn_tui.train.resume import RESUME_FILE
 from rnn_tui.train.trainer import Trainer, TrainingOutcome
 
 
@@ -57,6 +62,10 @@ def run_language_model_training(
         "parameters": parameters,
     }
     trainer = Trainer(task, train_config, out_dir, reporter, card, device)
+    return run_trainer(trainer, reporter)
+
+
+def run_trainer(trainer: Trainer, reporter: Reporter) -> TrainingOutcome:
     try:
         outcome = trainer.run()
     finally:
@@ -67,3 +76,33 @@ def run_language_model_training(
         f"checkpoints {outcome.last_path} and {outcome.best_path}"
     )
     return outcome
+
+
+def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
+    """Continue the run in `out_dir` from its last save; non-zero `budgets` replace the saved ones.
+
+    The configs, vocabulary and card come from `last.safetensors`; weights,
+    optimizer, RNG, data position and carried state from `resume.safetensors`.
+    """
+    last_path, resume_path = out_dir / "last.safetensors", out_dir / RESUME_FILE
+    if not resume_path.exists() or not last_path.exists():
+        raise UserError(
+            f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
+        )
+    last = load_checkpoint(last_path, expected_kind="lm")
+    model_config = ModelConfig.from_dict(last.meta["model_config"])
+    data_config = DataConfig.from_dict(last.meta["data_config"])
+    saved = TrainConfig.from_dict(last.meta["train_config"])
+    given = {name: value for name, value in budgets.items() if value}
+    train_config = dataclasses.replace(saved, **given) if given else saved
+    train_config.validate()
+    device = resolve_device(train_config.device)
+    seed_everything(train_config.seed)
+    corpus = prepare_corpus(data_config, Tokenizer.from_dict(last.meta["tokenizer"]))
+    task = LanguageModelTask(corpus, model_config, data_config, train_config, device)
+    reporter = make_reporter()
+    card = {**last.meta.get("card", {}), "resumed": True}
+    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
+    trainer.restore(resume_path)
+    reporter.message(f"resuming {out_dir} at step {trainer.step}")
+    return run_trainer(trainer, reporter)

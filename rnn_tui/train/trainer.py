@@ -29,6 +29,13 @@ from rnn_tui.config import TrainConfig
 from rnn_tui.errors import UserError
 from rnn_tui.train.metrics_log import MetricsLog
 from rnn_tui.train.reporting import Reporter
+from rnn_tui.train.resume import (
+    RESUME_FILE,
+    load_resume_state,
+    restore_optimizer,
+    restore_rng,
+    save_resume_state,
+)
 
 
 class TrainingDiverged(UserError):
@@ -44,6 +51,8 @@ class Task(Protocol):
 
     def training_loss(self) -> Tensor: ...
     def epochs_done(self) -> float: ...
+    def position_tensors(self) -> dict[str, Tensor]: ...
+    def restore_position(self, tensors: dict[str, Tensor]) -> None: ...
     def evaluate(self) -> dict[str, float]: ...
     def checkpoint(self, history: dict[str, Any], card: dict[str, Any]) -> Checkpoint: ...
 
@@ -258,3 +267,34 @@ class Trainer:
         save_checkpoint(self.last_path, checkpoint)
         if improved:
             save_checkpoint(self.best_path, checkpoint)
+        self.save_resume_state(elapsed)
+
+    def save_resume_state(self, elapsed: float) -> None:
+        """Optimizer, RNG, data position, carried state and weights, for an exact `--resume`."""
+        task_tensors = dict(self.task.position_tensors())
+        for name, tensor in self.task.model.state_dict().items():
+            task_tensors[f"model.{name}"] = tensor.detach().cpu()
+        counters = {
+            "step": self.step,
+            "elapsed_s": elapsed,
+            "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
+            "evaluations": self.evaluations[-200:],
+        }
+        save_resume_state(self.out_dir / RESUME_FILE, self.optimizer, task_tensors, counters)
+
+    def restore(self, path: Path) -> None:
+        """Continue exactly where `save_resume_state` left off."""
+        saved = load_resume_state(path)
+        tensors = {name: torch.from_numpy(value.copy()) for name, value in saved.tensors.items()}
+        weights = {
+            n.removeprefix("model."): t for n, t in tensors.items() if n.startswith("model.")
+        }
+        self.task.model.load_state_dict(weights)
+        self.task.restore_position(tensors)
+        restore_optimizer(self.optimizer, saved.tensors, saved.meta["param_groups"])
+        counters = saved.meta["counters"]
+        self.step = int(counters["step"])
+        self.elapsed_before = float(counters["elapsed_s"])
+        self.best_loss = math.inf if counters["best_loss"] is None else float(counters["best_loss"])
+        self.evaluations = list(counters["evaluations"])
+        restore_rng(saved.tensors)

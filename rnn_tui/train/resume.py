@@ -1,0 +1,72 @@
+"""`resume.safetensors`: everything beyond the model needed to continue a run exactly.
+
+    optimizer.{group}.{param}.{key}   AdamW moments and step counts, by parameter order
+    rng.torch (and rng.cuda.{i})      random-generator states (dropout draws)
+    carried.{i}, position             the task's data position and carried hidden state
+    metadata: optimizer param_groups, trainer counters (step, elapsed, best loss)
+
+Written atomically next to `last.safetensors` at every periodic save, so a run
+killed at any moment resumes from its last save, step for step.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnn_tui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+
+RESUME_FILE = "resume.safetensors"
+
+
+def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, np.ndarray], list[dict]]:
+    state = optimizer.state_dict()
+    tensors = {}
+    for index, values in state["state"].items():
+        for key, value in values.items():
+            tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().numpy()
+    return tensors, state["param_groups"]
+
+
+def restore_optimizer(
+    optimizer: torch.optim.Optimizer, tensors: dict[str, np.ndarray], groups: list[dict]
+) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for name, value in tensors.items():
+        if name.startswith("optimizer."):
+            _, index, key = name.split(".", 2)
+            state.setdefault(int(index), {})[key] = torch.from_numpy(value.copy())
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def save_resume_state(
+    path: Path,
+    optimizer: torch.optim.Optimizer,
+    task_tensors: dict[str, torch.Tensor],
+    counters: dict[str, Any],
+) -> None:
+    tensors, groups = optimizer_tensors(optimizer)
+    tensors.update({name: value.numpy() for name, value in task_tensors.items()})
+    tensors["rng.torch"] = torch.get_rng_state().numpy()
+    if torch.cuda.is_available():
+        for i, generator in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{i}"] = generator.numpy()
+    meta = {"param_groups": json.loads(json.dumps(groups)), "counters": counters}
+    save_checkpoint(path, Checkpoint(kind="resume", tensors=tensors, meta=meta))
+
+
+def load_resume_state(path: Path) -> Checkpoint:
+    return load_checkpoint(path, expected_kind="resume")
+
+
+def restore_rng(tensors: dict[str, np.ndarray]) -> None:
+    torch.set_rng_state(torch.from_numpy(tensors["rng.torch"].copy()))
+    cuda = [
+        torch.from_numpy(tensors[k].copy()) for k in sorted(tensors) if k.startswith("rng.cuda.")
+    ]
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
