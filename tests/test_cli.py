@@ -142,3 +142,10 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode != 0 and "Traceback" in done.stderr and "UserError" in done.stderr
+
+
+def test_prompt_far_longer_than_training_windows(tiny_lstm_checkpoint: Path) -> None:
+    prompt = "the quick brown fox jumps over the lazy dog.\n" * 400  # 18,000 chars vs BPTT 16
+    result = run_cli("generate", str(tiny_lstm_checkpoint), "--prompt", prompt, "--length", "20")
+    assert result.exit_code == 0 and result.output.startswith(prompt)
+    assert len(result.output) == len(prompt) + 20 + 1

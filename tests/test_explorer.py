@@ -171,3 +171,36 @@ print("torch" in sys.modules)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+def test_too_small_terminal_asks_for_room_and_recovers(tiny_lstm_checkpoint: Path) -> None:
+    from rnn_tui.tui.screens.too_small import TooSmallScreen
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(50, 15)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, TooSmallScreen)
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            assert isinstance(app.screen, LanguageModelScreen)
+            await pilot.resize_terminal(40, 30)
+            await pilot.pause()
+            assert isinstance(app.screen, TooSmallScreen)
+
+    asyncio.run(scenario())
+
+
+def test_ten_thousand_steps_keep_memory_bounded(tiny_lstm_checkpoint: Path) -> None:
+    from rnn_tui.session.lm import LanguageModelSession
+
+    session = LanguageModelSession(load_language_model(tiny_lstm_checkpoint), keep_traces=256)
+    for _ in range(10_000):
+        session.advance()
+    assert len(session._traces) == 256 and session.position == 10_000
+    assert len(session.tokens) == 10_001
+    replayed = session.trace_at(100)  # dropped long ago: recomputed from the tokens
+    np.testing.assert_allclose(
+        replayed.probs, engine_trace(tiny_lstm_checkpoint, session.tokens[:101])[1].probs
+    )

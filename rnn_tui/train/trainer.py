@@ -138,6 +138,8 @@ class Trainer:
         self.evaluations: list[dict[str, float]] = []
         self.best_loss = math.inf
         self.metrics = MetricsLog(out_dir / "metrics.jsonl")
+        for stale in out_dir.glob(".*.safetensors.*.tmp"):  # left by a save cut short by kill -9
+            stale.unlink(missing_ok=True)
 
     @property
     def last_path(self) -> Path:

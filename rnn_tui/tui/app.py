@@ -7,9 +7,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -20,6 +21,7 @@ from rnn_tui.tui.screens.help import HelpScreen, key_label
 from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.picker import ModelPicker
+from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -72,6 +74,22 @@ class ExplorerApp(App[None]):
     def on_mount(self) -> None:
         if self.paths:
             self.open_models(self.paths)
+        self.check_size()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size)
+
+    def check_size(self, size: Size | None = None) -> None:
+        """Cover the screen with a request for room while the terminal is too small."""
+        width, height = size or self.size
+        small = too_small(width, height)
+        covering = isinstance(self.screen, TooSmallScreen)
+        if small and not covering:
+            self.push_screen(TooSmallScreen())
+        elif small and covering:
+            self.screen.show_size(width, height)
+        elif covering:
+            self.pop_screen()
 
     def open_model(self, path: Path) -> None:
         self.open_models([path])
@@ -104,6 +122,7 @@ class ExplorerApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(LanguageModelScreen(model, path, prompt))
+        self.check_size()
 
     def action_next_model(self) -> None:
         """Step the next open model on the same text (compare how they read it)."""
