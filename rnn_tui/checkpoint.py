@@ -64,6 +64,7 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; honour the umask
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -75,6 +76,12 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_container(path: Path) -> None:
