@@ -13,7 +13,6 @@ from rnn_tui.cli import app
 # Tiny models run fastest on one thread, and the suite must not oversubscribe 2 cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REPETITIVE_TEXT = "the quick brown fox jumps over the lazy dog.\n" * 120
 
 
