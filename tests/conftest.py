@@ -21,6 +21,12 @@ def run_cli(*args: str) -> object:
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The explorer's recent-models list goes to a temporary folder, never the real home."""
+    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def cli():
     return run_cli

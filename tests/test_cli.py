@@ -149,3 +149,32 @@ def test_prompt_far_longer_than_training_windows(tiny_lstm_checkpoint: Path) -> 
     result = run_cli("generate", str(tiny_lstm_checkpoint), "--prompt", prompt, "--length", "20")
     assert result.exit_code == 0 and result.output.startswith(prompt)
     assert len(result.output) == len(prompt) + 20 + 1
+
+
+def test_word_level_model_end_to_end(repetitive_text_file: Path, tmp_path: Path) -> None:
+    import asyncio
+
+    from rnn_tui.tui.app import make_app
+    from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+
+    out = tmp_path / "words"
+    args = tiny_training_args(repetitive_text_file, out, steps=80, tokenizer="word", bptt="8")
+    assert run_cli(*args).exit_code == 0
+    checkpoint = out / "best.safetensors"
+    greedy = run_cli(
+        "generate", str(checkpoint), "--prompt", "the quick", "--length", "7", "--top-k", "1"
+    )
+    assert greedy.output.startswith("the quick brown fox jumps over the lazy dog")
+    figures = json.loads(run_cli("eval", str(checkpoint), "--json").output)
+    assert "val_bpc" not in figures and figures["val_ppl"] < 5
+
+    async def scenario() -> None:
+        app = make_app([checkpoint], prompt="the lazy")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, LanguageModelScreen)
+            await pilot.press("m", "right")
+            assert app.screen.session.text() == "the lazy dog"
+
+    asyncio.run(scenario())

@@ -37,11 +37,6 @@ def engine_trace(path: Path, tokens: list[int]):
     return model, trace
 
 
-@pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
-
-
 def test_stepping_shows_the_engines_numbers(tiny_lstm_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint], prompt="the qu")

@@ -22,11 +22,6 @@ from tests.conftest import run_cli
 TEXT = "the lazy dog jumps"
 
 
-@pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
-
-
 def expected_norms(path: Path, text: str, position: int | None = None) -> np.ndarray:
     model = load_language_model(path)
     per_layer = loss_gradient_flow(model, [BOS_ID, *model.tokenizer.encode(text)], position)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rnn_tui.bundled import bundled_models
 from rnn_tui.tui.app import make_app
 
 pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled model")
-
-
-@pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RNN_TUI_STATE_DIR", str(tmp_path / "state"))
 
 
 async def loaded(pilot) -> None:
