@@ -11,12 +11,14 @@ so the hidden state left by window k is the right starting state for window k+1.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from rnn_tui.errors import UserError
 
 EVAL_ROWS = 16
+Rows = Any  # (n, length) token ids: a NumPy array or a torch tensor
 
 
 def as_rows(ids: np.ndarray, n_rows: int) -> np.ndarray:
@@ -25,14 +27,19 @@ def as_rows(ids: np.ndarray, n_rows: int) -> np.ndarray:
     return ids[: n_rows * length].reshape(n_rows, length)
 
 
-def windows(
-    rows: np.ndarray, bptt: int, start: int = 0
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def window_at(rows: Rows, offset: int, bptt: int) -> tuple[Rows, Rows]:
+    """(inputs, targets) of the window starting at column `offset`, at most `bptt` wide.
+
+    Works on anything sliced like a 2-D array: NumPy rows or torch tensors.
+    """
+    width = min(bptt, rows.shape[1] - 1 - offset)
+    return rows[:, offset : offset + width], rows[:, offset + 1 : offset + 1 + width]
+
+
+def windows(rows: Rows, bptt: int, start: int = 0) -> Iterator[tuple[int, Rows, Rows]]:
     """(offset, inputs, targets) windows of at most `bptt` steps, from column `start`."""
-    last = rows.shape[1] - 1
-    for offset in range(start, last, bptt):
-        width = min(bptt, last - offset)
-        yield offset, rows[:, offset : offset + width], rows[:, offset + 1 : offset + 1 + width]
+    for offset in range(start, rows.shape[1] - 1, bptt):
+        yield offset, *window_at(rows, offset, bptt)
 
 
 def training_rows(ids: np.ndarray, batch_size: int, bptt: int, what: str) -> np.ndarray:

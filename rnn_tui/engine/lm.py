@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.config import ModelConfig
-from rnn_tui.data.streams import evaluation_rows
+from rnn_tui.data.streams import evaluation_rows, windows
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID, PAD_ID
 from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projection
@@ -179,11 +179,7 @@ class LanguageModel:
         rows = evaluation_rows(ids)
         state = self.initial_state((rows.shape[0],))
         total, count = 0.0, 0
-        last = rows.shape[1] - 1
-        for offset in range(0, last, window):
-            width = min(window, last - offset)
-            inputs = rows[:, offset : offset + width]
-            targets = rows[:, offset + 1 : offset + 1 + width]
+        for _, inputs, targets in windows(rows, window):
             logits, state = self.forward(inputs, state)
             logp = log_softmax(logits.astype(np.float64))
             total -= float(np.take_along_axis(logp, targets[..., None], axis=-1).sum())

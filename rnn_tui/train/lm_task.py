@@ -17,7 +17,7 @@ from torch import Tensor
 from rnn_tui.checkpoint import Checkpoint
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.data.corpus import PreparedCorpus
-from rnn_tui.data.streams import evaluation_rows, training_rows
+from rnn_tui.data.streams import evaluation_rows, training_rows, window_at, windows
 from rnn_tui.figures import lm_figures
 from rnn_tui.nn.lm import build_language_model, detach_state
 from rnn_tui.train.export import module_tensors
@@ -74,12 +74,10 @@ class LanguageModelTask:
             self.epoch += 1
             self.position = 0
             self.state = self.model.initial_state(self.train_config.batch_size, self.device)
-        width = min(self.train_config.bptt, self.last_column - self.position)
-        inputs = self.rows[:, self.position : self.position + width]  # (B, T)
-        targets = self.rows[:, self.position + 1 : self.position + 1 + width]  # (B, T)
+        inputs, targets = window_at(self.rows, self.position, self.train_config.bptt)  # (B, T)
         logits, state = self.model(inputs, self.state)  # (B, T, V)
         self.state = detach_state(state)  # truncated BPTT: no gradient into the previous window
-        self.position += width
+        self.position += inputs.shape[1]
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
     @torch.no_grad()
@@ -90,10 +88,8 @@ class LanguageModelTask:
         state = self.model.initial_state(rows.shape[0], self.device)
         total = torch.zeros((), dtype=torch.float64, device=self.device)
         count = 0
-        for offset in range(0, rows.shape[1] - 1, EVAL_WINDOW):
-            width = min(EVAL_WINDOW, rows.shape[1] - 1 - offset)
-            logits, state = self.model(rows[:, offset : offset + width], state)
-            targets = rows[:, offset + 1 : offset + 1 + width]
+        for _, inputs, targets in windows(rows, EVAL_WINDOW):
+            logits, state = self.model(inputs, state)
             total += F.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]).double(), targets.reshape(-1), reduction="sum"
             )
