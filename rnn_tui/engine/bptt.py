@@ -201,9 +201,8 @@ def cross_entropy_grad(record: ForwardRecord) -> tuple[np.ndarray, np.ndarray]:
     return losses, dlogits
 
 
-def bptt(model: LanguageModel, tokens: np.ndarray | list[int]) -> Gradients:
-    """L = Σ_t L_t over the sequence and ∂L/∂θ for every parameter."""
-    record = forward(model, tokens)
+def record_gradients(model: LanguageModel, record: ForwardRecord) -> Gradients:
+    """L = Σ_t L_t over a recorded forward pass and ∂L/∂θ for every parameter."""
     losses, dlogits = cross_entropy_grad(record)
     result = backward(model, record, dlogits)
     return Gradients(
@@ -211,15 +210,19 @@ def bptt(model: LanguageModel, tokens: np.ndarray | list[int]) -> Gradients:
     )
 
 
-def loss_gradient_flow(
-    model: LanguageModel, tokens: np.ndarray | list[int], position: int | None = None
-) -> np.ndarray:
-    """‖∂L_t/∂h_k‖ for k = 0 … t, per layer: shape (layers, t+1). Default t: the last step.
+def bptt(model: LanguageModel, tokens: np.ndarray | list[int]) -> Gradients:
+    """L = Σ_t L_t over the sequence and ∂L/∂θ for every parameter."""
+    return record_gradients(model, forward(model, tokens))
 
-    Only the loss at position t is differentiated, so the norms show how much of
-    that loss's gradient survives the trip back to each earlier step.
+
+def record_flow(
+    model: LanguageModel, record: ForwardRecord, position: int | None = None
+) -> np.ndarray:
+    """‖∂L_t/∂h_k‖ for k = 0 … t, per layer, from a recorded forward pass: (layers, t+1).
+
+    Only the loss at position t (default: the last) is differentiated, so the norms
+    show how much of that loss's gradient survives the trip back to each earlier step.
     """
-    record = forward(model, tokens)
     steps = len(record.inputs)
     t = steps - 1 if position is None else position
     if not 0 <= t < steps:
@@ -231,17 +234,20 @@ def loss_gradient_flow(
     return np.linalg.norm(hidden[:, : t + 1], axis=-1)
 
 
+def loss_gradient_flow(
+    model: LanguageModel, tokens: np.ndarray | list[int], position: int | None = None
+) -> np.ndarray:
+    """‖∂L_t/∂h_k‖ for k = 0 … t, per layer: shape (layers, t+1). Default t: the last step."""
+    return record_flow(model, forward(model, tokens), position)
+
+
 def all_pairs_gradient_norms(model: LanguageModel, tokens: np.ndarray | list[int]) -> np.ndarray:
     """‖∂L_t/∂h_k‖ for every k ≤ t (zero above the diagonal): shape (layers, T, T) as [l, t, k]."""
     record = forward(model, tokens)
-    _, dlogits = cross_entropy_grad(record)
     steps = len(record.inputs)
     norms = np.zeros((model.config.num_layers, steps, steps))
     for t in range(steps):
-        only_t = np.zeros_like(dlogits)
-        only_t[t] = dlogits[t]
-        hidden = backward(model, record, only_t).hidden
-        norms[:, t, : t + 1] = np.linalg.norm(hidden[:, : t + 1], axis=-1)
+        norms[:, t, : t + 1] = record_flow(model, record, t)
     return norms
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.data.vocab import BOS_ID
-from rnn_tui.engine.bptt import bptt, global_norm, loss_gradient_flow
+from rnn_tui.engine.bptt import forward, global_norm, record_flow, record_gradients
 from rnn_tui.engine.lm import LanguageModel
 
 _LEVELS = "▁▂▃▄▅▆▇█"
@@ -49,14 +49,19 @@ def text_tokens(model: LanguageModel, text: str) -> list[int]:
 def gradient_flow(
     model: LanguageModel, tokens: list[int], position: int | None = None, clip: float | None = None
 ) -> GradientFlow:
-    """The flow for the loss at `position` (default: the last prediction of the text)."""
-    per_layer = loss_gradient_flow(model, tokens, position)  # (layers, t+1)
+    """The flow for the loss at `position` (default: the last prediction of the text).
+
+    With `clip`, also the global gradient norm of the whole-text loss, from the same
+    forward pass.
+    """
+    record = forward(model, tokens)
+    per_layer = record_flow(model, record, position)  # (layers, t+1)
     t = per_layer.shape[1] - 1
     norms = np.sqrt((per_layer**2).sum(axis=0))
     pieces = [model.tokenizer.token_text(token) for token in tokens[: t + 1]]
     total = None
     if clip is not None:
-        grads = bptt(model, tokens).parameters
+        grads = record_gradients(model, record).parameters
         total = global_norm(grads, model.config.tie_weights)
     return GradientFlow(
         position=t,
