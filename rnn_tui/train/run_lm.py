@@ -29,6 +29,23 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def build_task(
+    data_config: DataConfig,
+    model_settings: dict[str, Any],
+    train_config: TrainConfig,
+    tokenizer: Tokenizer | None = None,
+) -> LanguageModelTask:
+    """Data and model for a run, built in one order for fresh and resumed runs alike.
+
+    The seed is set before the model exists, so its initial weights are reproducible.
+    """
+    device = resolve_device(train_config.device)
+    seed_everything(train_config.seed)
+    corpus = prepare_corpus(data_config, tokenizer)
+    model_config = ModelConfig(**{**model_settings, "vocab_size": len(corpus.tokenizer)})
+    return LanguageModelTask(corpus, model_config, data_config, train_config, device)
+
+
 def run_language_model_training(
     data_config: DataConfig,
     model_settings: dict[str, Any],
@@ -36,11 +53,8 @@ def run_language_model_training(
     out_dir: Path,
     command: str,
 ) -> TrainingOutcome:
-    device = resolve_device(train_config.device)
-    seed_everything(train_config.seed)
-    corpus = prepare_corpus(data_config)
-    model_config = ModelConfig(vocab_size=len(corpus.tokenizer), **model_settings)
-    task = LanguageModelTask(corpus, model_config, data_config, train_config, device)
+    task = build_task(data_config, model_settings, train_config)
+    corpus, model_config, device = task.corpus, task.model_config, task.device
     parameters = sum(p.numel() for p in task.model.parameters())
     reporter = make_reporter()
     reporter.message(
@@ -90,19 +104,16 @@ def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> 
             f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
         )
     last = load_checkpoint(last_path, expected_kind="lm")
-    model_config = ModelConfig.from_dict(last.meta["model_config"])
     data_config = DataConfig.from_dict(last.meta["data_config"])
     saved = TrainConfig.from_dict(last.meta["train_config"])
     given = {name: value for name, value in budgets.items() if value}
     train_config = dataclasses.replace(saved, **given) if given else saved
     train_config.validate()
-    device = resolve_device(train_config.device)
-    seed_everything(train_config.seed)
-    corpus = prepare_corpus(data_config, Tokenizer.from_dict(last.meta["tokenizer"]))
-    task = LanguageModelTask(corpus, model_config, data_config, train_config, device)
+    tokenizer = Tokenizer.from_dict(last.meta["tokenizer"])
+    task = build_task(data_config, last.meta["model_config"], train_config, tokenizer)
     reporter = make_reporter()
     card = {**last.meta.get("card", {}), "resumed": True}
-    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
     trainer.restore(resume_path)
     reporter.message(f"resuming {out_dir} at step {trainer.step}")
     return run_trainer(trainer, reporter)
