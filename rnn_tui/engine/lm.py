@@ -56,14 +56,6 @@ class Evaluation:
     loss: float
     tokens: int
 
-    @property
-    def perplexity(self) -> float:
-        return float(np.exp(self.loss))
-
-    @property
-    def bits_per_token(self) -> float:
-        return self.loss / float(np.log(2.0))
-
 
 class LanguageModel:
     """A language model whose weights came from a checkpoint (names as in `rnn_tui.nn`)."""

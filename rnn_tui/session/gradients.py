@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.data.vocab import BOS_ID
-from rnn_tui.engine.bptt import forward, global_norm, record_flow, record_gradients
+from rnn_tui.engine.bptt import clipped, forward, global_norm, record_flow, record_gradients
 from rnn_tui.engine.lm import LanguageModel
 
 _LEVELS = "▁▂▃▄▅▆▇█"
@@ -28,18 +28,13 @@ class GradientFlow:
     per_layer: np.ndarray
     global_norm: float | None = None
     clip: float | None = None
+    clipped_norm: float | None = None  # ‖g‖ after global-norm clipping to `clip`
 
     @property
     def ratio(self) -> float:
         """‖∂L_t/∂h_0‖ / ‖∂L_t/∂h_t‖: how much of the gradient reaches the farthest step."""
         nearest = float(self.norms[-1])
         return float(self.norms[0]) / nearest if nearest > 0 else float("nan")
-
-    @property
-    def clipped_norm(self) -> float | None:
-        if self.global_norm is None or self.clip is None:
-            return None
-        return min(self.global_norm, self.clip)
 
 
 def text_tokens(model: LanguageModel, text: str) -> list[int]:
@@ -59,10 +54,12 @@ def gradient_flow(
     t = per_layer.shape[1] - 1
     norms = np.sqrt((per_layer**2).sum(axis=0))
     pieces = [model.tokenizer.token_text(token) for token in tokens[: t + 1]]
-    total = None
+    total = after_clipping = None
     if clip is not None:
+        tied = model.config.tie_weights
         grads = record_gradients(model, record).parameters
-        total = global_norm(grads, model.config.tie_weights)
+        total = global_norm(grads, tied)
+        after_clipping = global_norm(clipped(grads, clip, tied), tied)
     return GradientFlow(
         position=t,
         pieces=pieces,
@@ -71,6 +68,7 @@ def gradient_flow(
         per_layer=per_layer,
         global_norm=total,
         clip=clip,
+        clipped_norm=after_clipping,
     )
 
 

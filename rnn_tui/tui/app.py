@@ -63,7 +63,6 @@ class ExplorerApp(App[None]):
         self.paths = paths
         self.prompt = prompt
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
-        self.loaded_path: Path | None = None
         self.models: list[tuple[Path, LanguageModel]] = []
         self.current_index = 0
 
@@ -118,7 +117,6 @@ class ExplorerApp(App[None]):
     def show_model(self, index: int, prompt: str) -> None:
         path, model = self.models[index]
         self.current_index = index
-        self.loaded_path = path
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(LanguageModelScreen(model, path, prompt))

@@ -17,14 +17,7 @@ _SURPRISAL = [22, 28, 64, 100, 136, 172, 166, 160, 124]
 SURPRISAL_EDGES = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0])
 
 DIVERGING_COLORS = [Color.from_ansi(code) for code in _DIVERGING]
-DIVERGING_BG = [Style(bgcolor=c, color="white") for c in DIVERGING_COLORS]
 SURPRISAL_STYLES = [Style(bgcolor=Color.from_ansi(code), color="white") for code in _SURPRISAL]
-
-
-def diverging_bin(value: float, scale: float = 1.0) -> int:
-    """Bin of `value / scale`, clipped to [−1, 1]."""
-    x = min(1.0, max(-1.0, value / scale if scale > 0 else 0.0))
-    return min(len(_DIVERGING) - 1, int((x + 1.0) / 2.0 * len(_DIVERGING)))
 
 
 def diverging_bins(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
