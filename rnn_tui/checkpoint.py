@@ -154,3 +154,22 @@ def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
         if array.dtype == np.float16:
             tensors[name] = array.astype(np.float32)
     return Checkpoint(kind=kind, tensors=tensors, meta=meta)
+
+
+def checkpoint_kind(path: Path) -> str:
+    """The `kind` of a checkpoint ("lm" or "translator"), read from its header alone."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    _check_container(path)
+    try:
+        with safe_open(str(path), framework="numpy") as reader:
+            metadata = reader.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"{path}: not a valid .safetensors checkpoint ({reason})") from None
+    if metadata.get("format") != FORMAT:
+        raise UserError(
+            f"{path}: a safetensors file, but not an rnn-tui checkpoint (no 'format: {FORMAT}')"
+        )
+    return metadata.get("kind", "")

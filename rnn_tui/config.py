@@ -153,3 +153,123 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
         return _from_dict(cls, values, "training config")
+
+
+AttentionKind = Literal["none", "dot", "general", "additive"]
+ATTENTION_KINDS: tuple[str, ...] = ("none", "dot", "general", "additive")
+
+
+@dataclass(frozen=True)
+class TranslatorConfig:
+    """Shape of an encoder–decoder: embeddings → encoder → bridge → attentive decoder.
+
+    The encoder has `num_layers` layers of `hidden_size` units per direction; the
+    decoder's hidden size is the width of an encoder state, `hidden_size · D`
+    (D = 2 when bidirectional), so dot-product scores need no extra projection.
+    """
+
+    cell: str = "gru"
+    source_vocab_size: int = 0
+    target_vocab_size: int = 0
+    embedding_dim: int = 64
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = False
+    attention: AttentionKind = "additive"
+    self_attention: bool = False
+    reverse_source: bool = False
+    dropout: float = 0.0
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def state_size(self) -> int:
+        """Width of an encoder state and of the decoder's hidden state."""
+        return self.hidden_size * self.directions
+
+    def validate(self) -> None:
+        if self.cell not in ("rnn", "gru", "lstm"):
+            raise UserError(f"--cell: expected rnn, gru or lstm, got {self.cell!r}")
+        if self.attention not in ATTENTION_KINDS:
+            raise UserError(
+                f"--attention: expected one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}"
+            )
+        for name, value in (
+            ("--embed", self.embedding_dim),
+            ("--hidden", self.hidden_size),
+            ("--layers", self.num_layers),
+        ):
+            if value < 1:
+                raise UserError(f"{name}: expected a positive integer, got {value}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"--dropout: expected a value in [0, 1), got {self.dropout}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        return _from_dict(cls, values, "translator config")
+
+
+@dataclass(frozen=True)
+class PairsConfig:
+    """Where sentence pairs came from, how they were filtered, normalised and split.
+
+    `source` is `dates` (the generator: `size` training pairs and `held_out`
+    unseen ones) or a tab-separated file (`val_fraction` held out, seeded).
+    """
+
+    source: str = "dates"
+    size: int = 50_000
+    held_out: int = 2_000
+    val_fraction: float = 0.1
+    reverse_pairs: bool = False
+    max_len: int = 0
+    prefix_filter: tuple[str, ...] = ()
+    source_tokenizer: TokenizerKind = "char"
+    target_tokenizer: TokenizerKind = "char"
+    lowercase: bool = False
+    strip_accents: bool = False
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name, kind in (
+            ("--source-tokenizer", self.source_tokenizer),
+            ("--target-tokenizer", self.target_tokenizer),
+        ):
+            if kind not in ("char", "word"):
+                raise UserError(f"{name}: expected char or word, got {kind!r}")
+        if self.size < 1 or self.held_out < 1:
+            raise UserError("--size/--held-out: expected positive integers")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise UserError(f"--val-fraction: expected a value in (0, 1), got {self.val_fraction}")
+        if self.max_len < 0:
+            raise UserError(f"--max-len: expected 0 (no limit) or more, got {self.max_len}")
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["prefix_filter"] = list(self.prefix_filter)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        values = {**values}
+        if "prefix_filter" in values:
+            values["prefix_filter"] = tuple(values["prefix_filter"])
+        return _from_dict(cls, values, "pairs config")
+
+
+def describe_translator(config: TranslatorConfig) -> str:
+    """e.g. "gru 1×128, bidirectional, attention additive, self-attention, reversed source"."""
+    parts = [f"{config.cell} {config.num_layers}×{config.hidden_size}"]
+    if config.bidirectional:
+        parts.append("bidirectional")
+    parts.append(f"attention {config.attention}")
+    if config.self_attention:
+        parts.append("self-attention")
+    if config.reverse_source:
+        parts.append("reversed source")
+    return ", ".join(parts)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnn_tui.config import describe_translator
 from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.translator import Translator
 
 
 def _figure(value: Any) -> Any:
@@ -50,6 +52,41 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
         rows.append(("best val_loss", _figure(history["best_val_loss"])))
     if card.get("notes"):
         rows.append(("notes", card["notes"]))
+    if history.get("interrupted"):
+        rows.append(("note", "training was interrupted before its budget was spent"))
+    return rows
+
+
+def translator_card_rows(model: Translator) -> list[tuple[str, Any]]:
+    """(field, value) pairs for a translator, in reading order."""
+    config = model.config
+    card = model.meta.get("card", {})
+    history = model.meta.get("history", {})
+    pairs = model.meta.get("pairs_config", {})
+    parameters = sum(int(t.size) for t in model.tensors.values())
+    rows: list[tuple[str, Any]] = [
+        ("kind", "translator"),
+        ("model", describe_translator(config)),
+        ("embedding", config.embedding_dim),
+        ("parameters", f"{parameters:,}"),
+        (
+            "tokenizers",
+            f"source {model.source_tokenizer.kind} ({len(model.source_tokenizer):,}), "
+            f"target {model.target_tokenizer.kind} ({len(model.target_tokenizer):,})",
+        ),
+        ("data", card.get("data", pairs.get("source", "?"))),
+        ("pairs", card.get("pairs", "?")),
+        ("licence", card.get("licence", "?")),
+        ("steps", history.get("steps", "?")),
+        ("epochs", history.get("epochs", "?")),
+        ("training time", f"{card.get('training_time_s', '?')} s"),
+        ("machine", card.get("machine", "?")),
+        ("torch", card.get("torch", "?")),
+        ("command", card.get("command", "?")),
+        ("storage", card.get("storage", "float32")),
+    ]
+    for name, value in card.get("validation", {}).items():
+        rows.append((name, _figure(value)))
     if history.get("interrupted"):
         rows.append(("note", "training was interrupted before its budget was spent"))
     return rows

@@ -1,4 +1,4 @@
-"""`rnn-tui eval`: loss, perplexity and bits per character of a language model."""
+"""`rnn-tui eval`: a language model's loss and bpc, or a translator's BLEU, chrF, exact match."""
 
 from __future__ import annotations
 
@@ -8,21 +8,42 @@ from pathlib import Path
 import typer
 
 from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.errors import UserError
 
 
 @reports_user_errors
 def evaluate_command(
-    checkpoint: Path = typer.Argument(..., help="A language-model checkpoint (.safetensors)."),
+    checkpoint: Path = typer.Argument(
+        ..., help="A checkpoint (.safetensors): language model or translator."
+    ),
     data: str = typer.Option(
         None,
         "--data",
         help="'shakespeare' or a UTF-8 text file. Default: the checkpoint's own corpus, "
         "whose validation split is scored. Another corpus is scored whole.",
     ),
+    pairs: str = typer.Option(
+        None,
+        "--pairs",
+        help="Translators: 'dates' or a TSV file scored whole. Default: the checkpoint's "
+        "own held-out pairs.",
+    ),
+    beam: int = typer.Option(5, "--beam", help="Translators: beam width scored next to greedy."),
+    alpha: float = typer.Option(0.6, "--alpha", help="Translators: beam length normalisation."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Score a language model on held-out text with the NumPy engine (no torch)."""
+    """Score a model on held-out data with the NumPy engine (no torch)."""
     import numpy as np
+
+    from rnn_tui.checkpoint import checkpoint_kind
+
+    if checkpoint_kind(checkpoint) == "translator":
+        from rnn_tui.cli.evaluate_translator import evaluate_translator
+
+        evaluate_translator(checkpoint, pairs, beam, alpha, as_json)
+        return
+    if pairs is not None:
+        raise UserError(f"--pairs: {checkpoint} is a language model; use --data for text")
 
     from rnn_tui.config import DataConfig
     from rnn_tui.data.corpus import encode_documents, load_documents, prepare_corpus

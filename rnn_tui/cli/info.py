@@ -16,11 +16,14 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print the card as one JSON object."),
 ) -> None:
     """Show a checkpoint's model card: config, parameter count, data, training and figures."""
-    from rnn_tui.engine.loading import load_language_model
-    from rnn_tui.model_card import model_card_rows
+    from rnn_tui.checkpoint import checkpoint_kind
+    from rnn_tui.engine.loading import load_language_model, load_translator
+    from rnn_tui.model_card import model_card_rows, translator_card_rows
 
-    model = load_language_model(checkpoint)
-    rows = model_card_rows(model)
+    if checkpoint_kind(checkpoint) == "translator":
+        rows = translator_card_rows(load_translator(checkpoint))
+    else:
+        rows = model_card_rows(load_language_model(checkpoint))
     if as_json:
         typer.echo(json.dumps(dict(rows)))
         return

@@ -165,3 +165,142 @@ def report_interrupt(outcome) -> None:
             file=sys.stderr,
         )
         raise typer.Exit(130)
+
+
+@train_app.command("translate")
+@reports_user_errors
+def train_translate(
+    typer_context: typer.Context,
+    pairs: str = typer.Option(
+        "dates", "--pairs", help="'dates' (generated) or a TSV file: source<TAB>target[<TAB>…]."
+    ),
+    reverse_pairs: bool = typer.Option(
+        False, "--reverse-pairs", help="Swap the file's columns (translate second → first)."
+    ),
+    max_len: int = typer.Option(
+        0, "--max-len", help="Keep pairs with ≤ N tokens a side (0 = all)."
+    ),
+    prefix_filter: str = typer.Option(
+        "",
+        "--prefix-filter",
+        help="Keep pairs whose first column starts with one of these comma-separated words "
+        "('tutorial': i am, he is, she is, you are, we are, they are and contractions).",
+    ),
+    source_tokenizer: str = typer.Option("char", "--source-tokenizer", help="char or word."),
+    target_tokenizer: str = typer.Option("char", "--target-tokenizer", help="char or word."),
+    lower: bool = typer.Option(False, "--lower", help="Lower-case both sides."),
+    strip_accents: bool = typer.Option(False, "--strip-accents", help="Drop accents (é → e)."),
+    size: int = typer.Option(50_000, "--size", help="dates: training pairs to generate."),
+    held_out: int = typer.Option(2_000, "--held-out", help="dates: held-out pairs."),
+    val_fraction: float = typer.Option(0.1, "--val-fraction", help="TSV: share held out."),
+    cell: str = typer.Option("gru", "--cell", help="rnn, gru or lstm (encoder and decoder)."),
+    hidden: int = typer.Option(128, "--hidden", help="Encoder units per direction per layer."),
+    layers: int = typer.Option(1, "--layers", help="Stacked layers (encoder and decoder)."),
+    embed: int = typer.Option(64, "--embed", help="Embedding size (both sides)."),
+    bidirectional: bool = typer.Option(False, "--bidirectional", help="Bidirectional encoder."),
+    attention: str = typer.Option(
+        "additive", "--attention", help="none (context vector only), dot, general or additive."
+    ),
+    self_attention: bool = typer.Option(
+        False, "--self-attention", help="A self-attention layer over the encoder states."
+    ),
+    reverse_source: bool = typer.Option(
+        False, "--reverse-source", help="Read the source backwards (Sutskever et al. 2014)."
+    ),
+    teacher_forcing: float = typer.Option(
+        1.0, "--teacher-forcing", help="Probability of feeding the reference token (else argmax)."
+    ),
+    dropout: float = typer.Option(0.0, "--dropout", help="Dropout on embeddings and outputs."),
+    batch: int = typer.Option(64, "--batch", help="Pairs per step."),
+    lr: float = typer.Option(3e-3, "--lr", help="Peak learning rate (AdamW)."),
+    weight_decay: float = typer.Option(0.01, "--weight-decay", help="AdamW weight decay."),
+    warmup: int = typer.Option(100, "--warmup", help="Linear warm-up steps."),
+    clip: float = typer.Option(1.0, "--clip", help="Clip the global gradient norm (0 = off)."),
+    steps: int = typer.Option(0, "--steps", help="Budget: optimiser steps (0 = no limit)."),
+    epochs: float = typer.Option(0.0, "--epochs", help="Budget: passes over the pairs."),
+    minutes: float = typer.Option(0.0, "--minutes", help="Budget: wall-clock minutes."),
+    eval_every: int = typer.Option(500, "--eval-every", help="Evaluate and save every N steps."),
+    log_every: int = typer.Option(50, "--log-every", help="Report progress every N steps."),
+    seed: int = typer.Option(0, "--seed", help="Seed for data, weights and order."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    licence: str = typer.Option(
+        None, "--licence", help="The pair file's licence and attribution, for the model card."
+    ),
+    out: Path = typer.Option(None, "--out", help="Output directory (default runs/mt-<time>)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a run already in --out."),
+    resume: Path = typer.Option(
+        None, "--resume", help="Continue the run in this directory exactly."
+    ),
+) -> None:
+    """Train an encoder–decoder translator; write checkpoints and metrics.jsonl."""
+    from rnn_tui.config import PairsConfig, TranslatorConfig
+
+    if resume is not None:
+        from rnn_tui.train.run_translate import resume_translation_training
+
+        outcome = resume_translation_training(
+            resume, {"steps": steps, "epochs": epochs, "minutes": minutes}
+        )
+        report_interrupt(outcome)
+        return
+    if not 0.0 <= teacher_forcing <= 1.0:
+        raise UserError(f"--teacher-forcing: expected a ratio in [0, 1], got {teacher_forcing}")
+    if pairs != "dates" and not Path(pairs).is_file():
+        raise UserError(f"--pairs {pairs}: no such file (or 'dates' for generated dates)")
+    pairs_config = PairsConfig(
+        source=pairs,
+        size=size,
+        held_out=held_out,
+        val_fraction=val_fraction,
+        reverse_pairs=reverse_pairs,
+        max_len=max_len,
+        prefix_filter=tuple(p.strip() for p in prefix_filter.split(",") if p.strip()),
+        source_tokenizer=source_tokenizer,  # type: ignore[arg-type]
+        target_tokenizer=target_tokenizer,  # type: ignore[arg-type]
+        lowercase=lower,
+        strip_accents=strip_accents,
+        seed=seed,
+    )
+    settings = dict(
+        cell=cell,
+        embedding_dim=embed,
+        hidden_size=hidden,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        attention=attention,
+        self_attention=self_attention,
+        reverse_source=reverse_source,
+        dropout=dropout,
+    )
+    train_config = TrainConfig(
+        batch_size=batch,
+        bptt=1,
+        lr=lr,
+        weight_decay=weight_decay,
+        warmup_steps=warmup,
+        clip=clip,
+        steps=steps,
+        epochs=epochs,
+        minutes=minutes,
+        eval_every=eval_every,
+        log_every=log_every,
+        seed=seed,
+        device=device,
+        extra={"teacher_forcing": teacher_forcing},
+    )
+    TranslatorConfig(**settings, source_vocab_size=1, target_vocab_size=1).validate()  # type: ignore[arg-type]
+    pairs_config.validate()
+    train_config.validate()
+    out_dir = prepare_out_dir(out, "mt", force)
+
+    from rnn_tui.train.run_translate import run_translation_training
+
+    outcome = run_translation_training(
+        pairs_config,
+        settings,
+        train_config,
+        out_dir,
+        command=reproducible_command(typer_context),
+        licence=licence,
+    )
+    report_interrupt(outcome)

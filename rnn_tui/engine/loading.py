@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint
-from rnn_tui.config import ModelConfig
+from rnn_tui.config import ModelConfig, TranslatorConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.engine.cells import GATE_COUNT
 from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
 
 
@@ -48,7 +49,59 @@ def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> 
             f"{path}: vocabulary has {len(tokenizer)} tokens "
             f"but the model expects {config.vocab_size}"
         )
-    for name, shape in expected_lm_shapes(config).items():
+    _check_shapes(checkpoint, expected_lm_shapes(config), path)
+    return LanguageModel(config, tokenizer, checkpoint.tensors, checkpoint.meta)
+
+
+def load_language_model(path: Path | str) -> LanguageModel:
+    """Open an `lm` checkpoint in the NumPy engine (no torch needed)."""
+    return language_model_from_checkpoint(load_checkpoint(Path(path), expected_kind="lm"), path)
+
+
+def expected_translator_shapes(config: TranslatorConfig) -> dict[str, tuple[int, ...]]:
+    """Every tensor a translator of this config has, by its PyTorch name."""
+    embed, hidden, width = config.embedding_dim, config.hidden_size, config.state_size
+    gates = GATE_COUNT[config.cell]
+    shapes: dict[str, tuple[int, ...]] = {
+        "source_embedding.weight": (config.source_vocab_size, embed),
+        "target_embedding.weight": (config.target_vocab_size, embed),
+        "bridge.weight": (width, width),
+        "bridge.bias": (width,),
+        "combine.weight": (width, 2 * width),
+        "combine.bias": (width,),
+        "output.weight": (config.target_vocab_size, width),
+        "output.bias": (config.target_vocab_size,),
+    }
+    for k in range(config.num_layers):
+        for suffix in ["", "_reverse"][: config.directions]:
+            shapes[f"encoder.weight_ih_l{k}{suffix}"] = (gates * hidden, embed if k == 0 else width)
+            shapes[f"encoder.weight_hh_l{k}{suffix}"] = (gates * hidden, hidden)
+            shapes[f"encoder.bias_ih_l{k}{suffix}"] = (gates * hidden,)
+            shapes[f"encoder.bias_hh_l{k}{suffix}"] = (gates * hidden,)
+        shapes[f"decoder.weight_ih_l{k}"] = (gates * width, embed if k == 0 else width)
+        shapes[f"decoder.weight_hh_l{k}"] = (gates * width, width)
+        shapes[f"decoder.bias_ih_l{k}"] = (gates * width,)
+        shapes[f"decoder.bias_hh_l{k}"] = (gates * width,)
+    if config.cell == "lstm":
+        shapes["bridge_cell.weight"] = (width, width)
+        shapes["bridge_cell.bias"] = (width,)
+    if config.self_attention:
+        for name in ("query", "key", "value"):
+            shapes[f"self_attention.{name}.weight"] = (width, width)
+    if config.attention == "general":
+        shapes["score_general.weight"] = (width, width)
+    if config.attention == "additive":
+        shapes["score_query.weight"] = (width, width)
+        shapes["score_key.weight"] = (width, width)
+        shapes["score_key.bias"] = (width,)
+        shapes["score_v.weight"] = (1, width)
+    return shapes
+
+
+def _check_shapes(
+    checkpoint: Checkpoint, expected: dict[str, tuple[int, ...]], path: Path | str
+) -> None:
+    for name, shape in expected.items():
         tensor = checkpoint.tensors.get(name)
         if tensor is None:
             raise UserError(f"{path}: checkpoint lacks tensor '{name}'")
@@ -56,9 +109,29 @@ def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> 
             raise UserError(
                 f"{path}: tensor '{name}' has shape {tuple(tensor.shape)}, expected {shape}"
             )
-    return LanguageModel(config, tokenizer, checkpoint.tensors, checkpoint.meta)
 
 
-def load_language_model(path: Path | str) -> LanguageModel:
-    """Open an `lm` checkpoint in the NumPy engine (no torch needed)."""
-    return language_model_from_checkpoint(load_checkpoint(Path(path), expected_kind="lm"), path)
+def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Translator:
+    try:
+        config = TranslatorConfig.from_dict(checkpoint.meta["model_config"])
+        source = Tokenizer.from_dict(checkpoint.meta["source_tokenizer"])
+        target = Tokenizer.from_dict(checkpoint.meta["target_tokenizer"])
+        config.validate()
+    except (KeyError, TypeError, ValueError, UserError) as error:
+        raise UserError(f"{path}: checkpoint metadata is incomplete or invalid ({error})") from None
+    for side, tokenizer, size in (
+        ("source", source, config.source_vocab_size),
+        ("target", target, config.target_vocab_size),
+    ):
+        if len(tokenizer) != size:
+            raise UserError(
+                f"{path}: {side} vocabulary has {len(tokenizer)} tokens "
+                f"but the model expects {size}"
+            )
+    _check_shapes(checkpoint, expected_translator_shapes(config), path)
+    return Translator(config, source, target, checkpoint.tensors, checkpoint.meta)
+
+
+def load_translator(path: Path | str) -> Translator:
+    """Open a `translator` checkpoint in the NumPy engine (no torch needed)."""
+    return translator_from_checkpoint(load_checkpoint(Path(path), expected_kind="translator"), path)

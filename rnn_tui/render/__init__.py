@@ -1,0 +1,1 @@
+"""Rich renderables for the command line (no Textual, no torch)."""

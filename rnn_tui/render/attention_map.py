@@ -1,0 +1,45 @@
+"""The target × source attention matrix as a Rich table, readable without colour.
+
+Each cell shows α_tj as a shade (" ", ░, ▒, ▓, █ for 0–20 %, …, 80–100 %) and,
+when the terminal has colour, a matching grey background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+SHADES = " ░▒▓█"
+
+
+def shade(weight: float) -> str:
+    return SHADES[min(len(SHADES) - 1, int(weight * len(SHADES)))]
+
+
+def _visible(token: str) -> str:
+    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(token, token)
+
+
+def attention_table(
+    weights: np.ndarray, source_tokens: Sequence[str], target_tokens: Sequence[str]
+) -> Table:
+    """Rows: target tokens (what was emitted); columns: source tokens (what was read)."""
+    table = Table(show_edge=False, pad_edge=False, padding=(0, 0), box=None)
+    table.add_column("", justify="right", no_wrap=True)
+    for token in source_tokens:
+        width = max(2, len(_visible(token)))
+        table.add_column(_visible(token), justify="center", min_width=width, no_wrap=True)
+    for row, target in zip(weights, target_tokens, strict=True):
+        cells: list[Text | str] = [_visible(target) + " "]
+        for weight, token in zip(row, source_tokens, strict=True):
+            width = max(2, len(_visible(token)))
+            grey = round(float(weight) * 255)  # Rich maps this to the terminal's palette
+            style = Style(bgcolor=Color.from_rgb(grey, grey, grey))
+            cells.append(Text(shade(float(weight)) * width, style=style))
+        table.add_row(*cells)
+    return table

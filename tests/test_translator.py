@@ -1,0 +1,242 @@
+"""The translator: torch ↔ NumPy parity, masking, beam search, learning, and its CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.config import TranslatorConfig
+from rnn_tui.data.tokenizers import Tokenizer
+from rnn_tui.data.vocab import BOS_ID, EOS_ID, PAD_ID
+from rnn_tui.engine.loading import load_translator
+from rnn_tui.engine.translator import Translator
+from rnn_tui.nn.seq2seq import Seq2Seq
+
+LETTERS = "abcdef"
+
+
+def _tokenizer() -> Tokenizer:
+    return Tokenizer.fit("char", [LETTERS])
+
+
+def _random_model(config: TranslatorConfig, seed: int = 0) -> tuple[Seq2Seq, Translator]:
+    """An untrained model with enlarged weights, so outputs depend strongly on the input."""
+    torch.manual_seed(seed)
+    model = Seq2Seq(config).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(2.5)
+    tensors = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    return model, Translator(config, _tokenizer(), _tokenizer(), tensors)
+
+
+def _config(**settings) -> TranslatorConfig:
+    size = len(_tokenizer())
+    base = dict(source_vocab_size=size, target_vocab_size=size, embedding_dim=8, hidden_size=10)
+    return TranslatorConfig(**{**base, **settings})
+
+
+VARIANTS = [
+    dict(cell=cell, attention=attention, bidirectional=bi, num_layers=layers, self_attention=sa)
+    for cell, attention, bi, layers, sa in [
+        *itertools.product(("rnn", "gru", "lstm"), ("none", "dot", "general", "additive"),
+                           (False, True), (1,), (False,)),
+        ("lstm", "additive", True, 2, True),
+        ("gru", "dot", False, 3, True),
+        ("rnn", "general", True, 2, False),
+    ]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("settings", VARIANTS, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_numpy_engine_matches_torch(settings: dict) -> None:
+    config = _config(**settings)
+    model, translator = _random_model(config)
+    rng = random.Random(1)
+    for _ in range(3):
+        text = "".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 9)))
+        hypothesis, steps = translator.greedy(text, max_len=12)
+        source = torch.tensor([translator.source_ids(text)])
+        lengths = torch.tensor([source.shape[1]])
+        with torch.no_grad():
+            greedy = model.greedy(source, lengths, 12)[0].tolist()
+            target_in = torch.tensor([[BOS_ID, *hypothesis.tokens[:-1]]])
+            log_probs = torch.log_softmax(model(source, lengths, target_in)[0].double(), -1)
+        assert greedy[: len(hypothesis.tokens)] == list(hypothesis.tokens)
+        engine = np.stack([s.log_probs[0] for s in steps])
+        np.testing.assert_allclose(engine, log_probs.numpy(), atol=1e-4)
+
+
+def test_attention_never_lands_on_padding_and_padding_changes_nothing() -> None:
+    config = _config(cell="gru", attention="additive", bidirectional=True, self_attention=True)
+    model, _ = _random_model(config)
+    sources = [[4, 5, 6, 7, 8, EOS_ID], [6, 4, EOS_ID]]
+    padded = torch.tensor([sources[0], sources[1] + [PAD_ID] * 3])
+    lengths = torch.tensor([6, 3])
+    target_in = torch.tensor([[BOS_ID, 5, 6, 7], [BOS_ID, 7, 4, 4]])
+    with torch.no_grad():
+        encoded = model.encode(padded, lengths)
+        states, _ = model.decoder(model.target_embedding(target_in), encoded.state)
+        _, weights = model.attend(states, encoded)
+        assert weights is not None
+        assert torch.all(weights[1, :, 3:] == 0.0)
+        assert torch.allclose(weights.sum(-1), torch.ones(2, 4))
+        batched = model(padded, lengths, target_in)[1]
+        alone = model(torch.tensor([sources[1]]), torch.tensor([3]), target_in[1:])[0]
+    torch.testing.assert_close(batched, alone, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_beam_search_invariants(cell: str) -> None:
+    config = _config(cell=cell, attention="general", bidirectional=True)
+    _, translator = _random_model(config, seed=3)
+    for text in ("abc", "fedcba", "aaaaab"):
+        greedy, _ = translator.greedy(text, max_len=10)
+        one = translator.beam_search(text, width=1, alpha=0.0, max_len=10)
+        assert one.hypotheses[0].tokens == greedy.tokens
+        assert one.hypotheses[0].log_prob == pytest.approx(greedy.log_prob, abs=1e-9)
+        for width in (2, 4):
+            result = translator.beam_search(text, width=width, alpha=0.7, max_len=10)
+            scores = [h.score(0.7) for h in result.hypotheses]
+            assert scores == sorted(scores, reverse=True)
+            previous = 1
+            for step in result.steps:
+                assert len(step.live) <= width and len(step.finished) <= width
+                assert all(0 <= h.parent < previous for h in step.live + step.finished)
+                assert all(h.tokens[-1] == EOS_ID for h in step.finished)
+                previous = len(step.live)
+            best0 = translator.beam_search(text, width=width, alpha=0.0, max_len=10)
+            assert best0.hypotheses[0].log_prob >= greedy.log_prob - 1e-9
+
+
+def _reverse_pairs_file(path: Path, count: int, seed: int) -> Path:
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        letters = [rng.choice(LETTERS) for _ in range(rng.randint(2, 5))]
+        lines.append(f"{' '.join(letters)}\t{' '.join(reversed(letters))}")  # words for BLEU
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _train_args(pairs: Path, out: Path, steps: int, *extra: str) -> list[str]:
+    return [
+        "train", "translate", "--pairs", str(pairs), "--hidden", "32", "--embed", "16",
+        "--batch", "32", "--steps", str(steps), "--eval-every", str(steps // 2),
+        "--log-every", "20", "--warmup", "10", "--lr", "1e-2", "--device", "cpu",
+        "--out", str(out), *extra,
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reverser(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny bidirectional GRU with additive attention, trained to reverse letter strings."""
+    from tests.conftest import run_cli
+
+    folder = tmp_path_factory.mktemp("reverser")
+    pairs = _reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
+    result = run_cli(*_train_args(pairs, folder / "run", 400, "--bidirectional"))
+    assert result.exit_code == 0, result.output
+    return folder / "run" / "best.safetensors"
+
+
+def test_a_tiny_model_learns_to_reverse(reverser: Path) -> None:
+    card = load_checkpoint(reverser).meta["card"]
+    assert card["validation"]["exact_match"] >= 0.9
+    translator = load_translator(reverser)
+    assert translator.target_text(translator.greedy("a b c d e")[0].tokens) == "e d c b a"
+
+
+def test_translate_cli_reads_stdin_and_draws_attention(reverser: Path, cli) -> None:
+    from typer.testing import CliRunner
+
+    from rnn_tui.cli import app
+
+    result = CliRunner().invoke(app, ["translate", str(reverser)], input="a b c\nf e d\n")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["c b a", "d e f"]
+    result = cli("translate", str(reverser), "a b c d", "--beam", "3", "--n-best", "2")
+    rank, log_prob, _, text = result.output.splitlines()[0].split("\t")
+    assert (rank, text) == ("1", "d c b a") and float(log_prob) <= 0
+    assert len(result.output.splitlines()) == 2
+    drawn = cli("translate", str(reverser), "a b c d", "--attention-map").output
+    assert "<eos>" in drawn and any(shade in drawn for shade in "▓█")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--beam", "0"], "--beam: expected a width of 1 or more"),
+        (["--beam", "2", "--n-best", "3"], "--n-best: expected 1 to --beam"),
+        (["--sample", "--temperature", "0"], "--temperature"),
+    ],
+)
+def test_translate_rejects_bad_options(reverser: Path, cli, args, message) -> None:
+    result = cli("translate", str(reverser), "abc", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_eval_reports_bleu_chrf_and_exact_match(reverser: Path, cli, tmp_path: Path) -> None:
+    result = cli("eval", str(reverser), "--beam", "3", "--json")
+    record = json.loads(result.output)
+    assert record["pairs"] == 150
+    for method in ("greedy", "beam 3"):
+        assert record[method]["exact_match"] >= 0.9
+        assert record[method]["bleu"] > 50 and record[method]["chrf"] > 80
+    other = _reverse_pairs_file(tmp_path / "other.tsv", 40, seed=9)
+    text = cli("eval", str(reverser), "--pairs", str(other)).output
+    assert "40 pairs" in text and "BLEU" in text
+
+
+def _train_losses(run: Path) -> list[float]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [r["loss"] for r in map(json.loads, lines) if r["type"] == "train"]
+
+
+def test_ctrl_c_saves_and_resume_continues_bit_identically(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from rnn_tui.train.translate_task import TranslationTask
+
+    pairs = _reverse_pairs_file(tmp_path / "p.tsv", 300, seed=1)
+    teacher = ("--teacher-forcing", "0.5", "--dropout", "0.2")  # both draw random numbers
+    assert cli(*_train_args(pairs, tmp_path / "whole", 40, *teacher)).exit_code == 0
+    original, calls = TranslationTask.training_loss, []
+
+    def ctrl_c_during_step_15(self):
+        calls.append(1)
+        if len(calls) == 15:
+            signal.raise_signal(signal.SIGINT)
+        return original(self)
+
+    monkeypatch.setattr(TranslationTask, "training_loss", ctrl_c_during_step_15)
+    stopped = cli(*_train_args(pairs, tmp_path / "split", 40, *teacher))
+    assert stopped.exit_code == 130
+    monkeypatch.setattr(TranslationTask, "training_loss", original)
+    result = cli("train", "translate", "--resume", str(tmp_path / "split"))
+    assert result.exit_code == 0 and "at step 15" in result.output
+    assert _train_losses(tmp_path / "split") == _train_losses(tmp_path / "whole")
+    assert load_checkpoint(tmp_path / "split" / "last.safetensors").meta["history"]["steps"] == 40
+
+
+def test_train_translate_errors(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("no tabs\nat all\n", encoding="utf-8")
+    result = cli(
+        "train", "translate", "--pairs", str(bad), "--steps", "1", "--out", str(tmp_path / "o")
+    )
+    assert result.exit_code == 2 and "no usable pairs" in result.output
+    result = cli("train", "translate", "--attention", "cosine", "--steps", "1")
+    assert result.exit_code == 2 and "--attention: expected one of" in result.output
+    result = cli("train", "translate", "--pairs", str(tmp_path / "nope.tsv"), "--steps", "1")
+    assert result.exit_code == 2 and "no such file" in result.output
