@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from rnn_tui.cli import app
 # Tiny models run fastest on one thread, and the suite must not oversubscribe 2 cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+LETTERS = "abcdef"
 REPETITIVE_TEXT = "the quick brown fox jumps over the lazy dog.\n" * 120
 
 
@@ -99,3 +101,35 @@ def tiny_rnn_checkpoint(
     result = run_cli(*tiny_training_args(repetitive_text_file, out, cell="rnn", steps=60))
     assert result.exit_code == 0, result.output
     return out / "best.safetensors"
+
+
+def reverse_pairs_file(path: Path, count: int, seed: int) -> Path:
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        letters = [rng.choice(LETTERS) for _ in range(rng.randint(2, 5))]
+        lines.append(f"{' '.join(letters)}\t{' '.join(reversed(letters))}")  # words for BLEU
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def translator_training_args(pairs: Path, out: Path, steps: int, *extra: str) -> list[str]:
+    return [
+        "train", "translate", "--pairs", str(pairs), "--hidden", "32", "--embed", "16",
+        "--batch", "32", "--steps", str(steps), "--eval-every", str(steps // 2),
+        "--log-every", "20", "--warmup", "10", "--lr", "1e-2", "--device", "cpu",
+        "--out", str(out), *extra,
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_translator_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny bidirectional GRU with self- and additive attention that reverses letter strings."""
+    folder = tmp_path_factory.mktemp("reverser")
+    pairs = reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
+    args = translator_training_args(
+        pairs, folder / "run", 400, "--bidirectional", "--self-attention"
+    )
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    return folder / "run" / "best.safetensors"

@@ -18,8 +18,7 @@ from rnn_tui.data.vocab import BOS_ID, EOS_ID, PAD_ID
 from rnn_tui.engine.loading import load_translator
 from rnn_tui.engine.translator import Translator
 from rnn_tui.nn.seq2seq import Seq2Seq
-
-LETTERS = "abcdef"
+from tests.conftest import LETTERS, reverse_pairs_file, translator_training_args
 
 
 def _tokenizer() -> Tokenizer:
@@ -116,57 +115,32 @@ def test_beam_search_invariants(cell: str) -> None:
             assert best0.hypotheses[0].log_prob >= greedy.log_prob - 1e-9
 
 
-def _reverse_pairs_file(path: Path, count: int, seed: int) -> Path:
-    rng = random.Random(seed)
-    lines = []
-    for _ in range(count):
-        letters = [rng.choice(LETTERS) for _ in range(rng.randint(2, 5))]
-        lines.append(f"{' '.join(letters)}\t{' '.join(reversed(letters))}")  # words for BLEU
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def _train_args(pairs: Path, out: Path, steps: int, *extra: str) -> list[str]:
-    return [
-        "train", "translate", "--pairs", str(pairs), "--hidden", "32", "--embed", "16",
-        "--batch", "32", "--steps", str(steps), "--eval-every", str(steps // 2),
-        "--log-every", "20", "--warmup", "10", "--lr", "1e-2", "--device", "cpu",
-        "--out", str(out), *extra,
-    ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def reverser(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny bidirectional GRU with additive attention, trained to reverse letter strings."""
-    from tests.conftest import run_cli
-
-    folder = tmp_path_factory.mktemp("reverser")
-    pairs = _reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
-    result = run_cli(*_train_args(pairs, folder / "run", 400, "--bidirectional"))
-    assert result.exit_code == 0, result.output
-    return folder / "run" / "best.safetensors"
-
-
-def test_a_tiny_model_learns_to_reverse(reverser: Path) -> None:
-    card = load_checkpoint(reverser).meta["card"]
+def test_a_tiny_model_learns_to_reverse(tiny_translator_checkpoint: Path) -> None:
+    card = load_checkpoint(tiny_translator_checkpoint).meta["card"]
     assert card["validation"]["exact_match"] >= 0.9
-    translator = load_translator(reverser)
+    translator = load_translator(tiny_translator_checkpoint)
     assert translator.target_text(translator.greedy("a b c d e")[0].tokens) == "e d c b a"
 
 
-def test_translate_cli_reads_stdin_and_draws_attention(reverser: Path, cli) -> None:
+def test_translate_cli_reads_stdin_and_draws_attention(
+    tiny_translator_checkpoint: Path, cli
+) -> None:
     from typer.testing import CliRunner
 
     from rnn_tui.cli import app
 
-    result = CliRunner().invoke(app, ["translate", str(reverser)], input="a b c\nf e d\n")
+    result = CliRunner().invoke(
+        app, ["translate", str(tiny_translator_checkpoint)], input="a b c\nf e d\n"
+    )
     assert result.exit_code == 0
     assert result.output.splitlines() == ["c b a", "d e f"]
-    result = cli("translate", str(reverser), "a b c d", "--beam", "3", "--n-best", "2")
+    result = cli(
+        "translate", str(tiny_translator_checkpoint), "a b c d", "--beam", "3", "--n-best", "2"
+    )
     rank, log_prob, _, text = result.output.splitlines()[0].split("\t")
     assert (rank, text) == ("1", "d c b a") and float(log_prob) <= 0
     assert len(result.output.splitlines()) == 2
-    drawn = cli("translate", str(reverser), "a b c d", "--attention-map").output
+    drawn = cli("translate", str(tiny_translator_checkpoint), "a b c d", "--attention-map").output
     assert "<eos>" in drawn and any(shade in drawn for shade in "▓█")
 
 
@@ -178,21 +152,25 @@ def test_translate_cli_reads_stdin_and_draws_attention(reverser: Path, cli) -> N
         (["--sample", "--temperature", "0"], "--temperature"),
     ],
 )
-def test_translate_rejects_bad_options(reverser: Path, cli, args, message) -> None:
-    result = cli("translate", str(reverser), "abc", *args)
+def test_translate_rejects_bad_options(
+    tiny_translator_checkpoint: Path, cli, args, message
+) -> None:
+    result = cli("translate", str(tiny_translator_checkpoint), "abc", *args)
     assert result.exit_code == 2
     assert message in result.output
 
 
-def test_eval_reports_bleu_chrf_and_exact_match(reverser: Path, cli, tmp_path: Path) -> None:
-    result = cli("eval", str(reverser), "--beam", "3", "--json")
+def test_eval_reports_bleu_chrf_and_exact_match(
+    tiny_translator_checkpoint: Path, cli, tmp_path: Path
+) -> None:
+    result = cli("eval", str(tiny_translator_checkpoint), "--beam", "3", "--json")
     record = json.loads(result.output)
     assert record["pairs"] == 150
     for method in ("greedy", "beam 3"):
         assert record[method]["exact_match"] >= 0.9
         assert record[method]["bleu"] > 50 and record[method]["chrf"] > 80
-    other = _reverse_pairs_file(tmp_path / "other.tsv", 40, seed=9)
-    text = cli("eval", str(reverser), "--pairs", str(other)).output
+    other = reverse_pairs_file(tmp_path / "other.tsv", 40, seed=9)
+    text = cli("eval", str(tiny_translator_checkpoint), "--pairs", str(other)).output
     assert "40 pairs" in text and "BLEU" in text
 
 
@@ -208,9 +186,9 @@ def test_ctrl_c_saves_and_resume_continues_bit_identically(
 
     from rnn_tui.train.translate_task import TranslationTask
 
-    pairs = _reverse_pairs_file(tmp_path / "p.tsv", 300, seed=1)
+    pairs = reverse_pairs_file(tmp_path / "p.tsv", 300, seed=1)
     teacher = ("--teacher-forcing", "0.5", "--dropout", "0.2")  # both draw random numbers
-    assert cli(*_train_args(pairs, tmp_path / "whole", 40, *teacher)).exit_code == 0
+    assert cli(*translator_training_args(pairs, tmp_path / "whole", 40, *teacher)).exit_code == 0
     original, calls = TranslationTask.training_loss, []
 
     def ctrl_c_during_step_15(self):
@@ -220,7 +198,7 @@ def test_ctrl_c_saves_and_resume_continues_bit_identically(
         return original(self)
 
     monkeypatch.setattr(TranslationTask, "training_loss", ctrl_c_during_step_15)
-    stopped = cli(*_train_args(pairs, tmp_path / "split", 40, *teacher))
+    stopped = cli(*translator_training_args(pairs, tmp_path / "split", 40, *teacher))
     assert stopped.exit_code == 130
     monkeypatch.setattr(TranslationTask, "training_loss", original)
     result = cli("train", "translate", "--resume", str(tmp_path / "split"))

@@ -18,11 +18,13 @@ from rnn_tui.cli.gradients import gradients_command, two_step_command
 from rnn_tui.cli.info import info_command
 from rnn_tui.cli.train import train_app
 from rnn_tui.cli.translate import translate_command
+from rnn_tui.cli.units import units_command
 
 app.add_typer(train_app, name="train")
 app.command("generate")(generate_command)
 app.command("eval")(evaluate_command)
 app.command("translate")(translate_command)
+app.command("units")(units_command)
 app.command("info")(info_command)
 app.command("explore")(explore_command)
 app.command("convert")(convert_command)

@@ -17,6 +17,7 @@ advances all its live hypotheses in one step.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,8 +217,18 @@ class Translator:
         hidden = np.tanh((query @ t["score_query.weight"].T)[:, None, :] + encoded.keys[None])
         return (hidden @ t["score_v.weight"].T)[..., 0]
 
-    def step(self, tokens: np.ndarray, state: DecoderState, encoded: EncoderTrace) -> DecoderStep:
-        """Feed the previous tokens (K,) to the decoder; return everything it computed."""
+    def step(
+        self,
+        tokens: np.ndarray,
+        state: DecoderState,
+        encoded: EncoderTrace,
+        attention_override: np.ndarray | None = None,
+    ) -> DecoderStep:
+        """Feed the previous tokens (K,) to the decoder; return everything it computed.
+
+        `attention_override` (S,) replaces this step's weights α_t (what-if): the
+        scores are still computed and shown, but the context is Σ_j override_j m_j.
+        """
         t, cfg = self.tensors, self.config
         x = t["target_embedding.weight"][tokens]
         cells, new_h, new_c = [], [], []
@@ -236,6 +247,10 @@ class Translator:
         else:
             scores = self.attention_scores(query, encoded)
             weights = softmax(scores)
+            if attention_override is not None:
+                weights = np.broadcast_to(
+                    np.asarray(attention_override, dtype=weights.dtype), weights.shape
+                ).copy()
             context = weights @ encoded.memory
         attentional = np.tanh(
             np.concatenate([context, query], axis=-1) @ t["combine.weight"].T + t["combine.bias"]
@@ -264,16 +279,23 @@ class Translator:
         return self.greedy_from(encoded, max_len)
 
     def greedy_from(
-        self, encoded: EncoderTrace, max_len: int = 100
+        self,
+        encoded: EncoderTrace,
+        max_len: int = 100,
+        prefix: Sequence[int] = (),
+        overrides: dict[int, np.ndarray] | None = None,
     ) -> tuple[Hypothesis, list[DecoderStep]]:
+        """Greedy decoding; the first tokens are `prefix` (forced), and at each step t in
+        `overrides` the attention weights are replaced (what-if)."""
         tokens, state = self.start(encoded)
         emitted: list[int] = []
         steps: list[DecoderStep] = []
         log_prob = 0.0
-        for _ in range(max_len):
-            step = self.step(tokens, state, encoded)
+        overrides = overrides or {}
+        for t in range(max_len):
+            step = self.step(tokens, state, encoded, overrides.get(t))
             steps.append(step)
-            token = int(step.log_probs[0].argmax())
+            token = int(prefix[t]) if t < len(prefix) else int(step.log_probs[0].argmax())
             log_prob += float(step.log_probs[0, token])
             emitted.append(token)
             if token == EOS_ID:

@@ -1,7 +1,7 @@
 """The target × source attention matrix as a Rich table, readable without colour.
 
 Each cell shows α_tj as a shade (" ", ░, ▒, ▓, █ for 0–20 %, …, 80–100 %) and,
-when the terminal has colour, a matching grey background.
+when the terminal has 256 colours, a matching grey background.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 SHADES = " ░▒▓█"
+# The xterm 256-colour grey ramp (232 = darkest … 255 = lightest): no truecolor needed.
+GREYS = [Style(bgcolor=Color.from_ansi(code)) for code in range(232, 256)]
 
 
 def shade(weight: float) -> str:
@@ -38,8 +40,7 @@ def attention_table(
         cells: list[Text | str] = [_visible(target) + " "]
         for weight, token in zip(row, source_tokens, strict=True):
             width = max(2, len(_visible(token)))
-            grey = round(float(weight) * 255)  # Rich maps this to the terminal's palette
-            style = Style(bgcolor=Color.from_rgb(grey, grey, grey))
+            style = GREYS[min(len(GREYS) - 1, int(float(weight) * len(GREYS)))]
             cells.append(Text(shade(float(weight)) * width, style=style))
         table.add_row(*cells)
     return table

@@ -70,7 +70,8 @@ def run_translation_training(
         licence = DATES_LICENCE if pairs_config.source == DATES else "as the pair file's"
     card = {
         "data": describe_pairs(pairs_config),
-        "pairs": {"train": len(corpus.train), "held_out": len(corpus.val)},
+        "pairs": f"{len(corpus.train):,} training, {len(corpus.val):,} held out",
+        "example_source": corpus.val[0].source,
         "licence": licence,
         "command": command,
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "

@@ -16,12 +16,14 @@ from textual.widgets import Footer, Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
 from rnn_tui.tui.screens.help import HelpScreen, key_label
 from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
+from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -30,18 +32,32 @@ WELCOME = (
 )
 
 
-def open_model_file(path: Path) -> LanguageModel:
+Model = LanguageModel | Translator
+
+
+def open_model_file(path: Path) -> Model:
     """Load a checkpoint for the explorer (NumPy engine; no torch)."""
     from rnn_tui.checkpoint import load_checkpoint
-    from rnn_tui.engine.loading import language_model_from_checkpoint
+    from rnn_tui.engine.loading import language_model_from_checkpoint, translator_from_checkpoint
 
     checkpoint = load_checkpoint(path)
+    if checkpoint.kind == "translator":
+        return translator_from_checkpoint(checkpoint, path)
     if checkpoint.kind != "lm":
         raise UserError(
             f"{path}: a {checkpoint.kind or 'unknown'} checkpoint; "
-            "the explorer opens lm checkpoints"
+            "the explorer opens lm and translator checkpoints"
         )
     return language_model_from_checkpoint(checkpoint, path)
+
+
+def view_text(screen: Screen) -> str:
+    """What the current view is reading, so the next model can read the same."""
+    if isinstance(screen, LanguageModelScreen):
+        return screen.session.text()
+    if isinstance(screen, TranslatorScreen):
+        return screen.session.source
+    return ""
 
 
 class ExplorerApp(App[None]):
@@ -63,7 +79,7 @@ class ExplorerApp(App[None]):
         self.paths = paths
         self.prompt = prompt
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
-        self.models: list[tuple[Path, LanguageModel]] = []
+        self.models: list[tuple[Path, Model]] = []
         self.current_index = 0
 
     def compose(self) -> ComposeResult:
@@ -107,7 +123,7 @@ class ExplorerApp(App[None]):
         if loaded:
             self.call_from_thread(self.show_models, loaded)
 
-    def show_models(self, loaded: list[tuple[Path, LanguageModel]]) -> None:
+    def show_models(self, loaded: list[tuple[Path, Model]]) -> None:
         """Make `loaded` the open models (replacing any) and step the first one."""
         for path, _ in loaded:
             remember_model(path)
@@ -119,7 +135,10 @@ class ExplorerApp(App[None]):
         self.current_index = index
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(LanguageModelScreen(model, path, prompt))
+        if isinstance(model, Translator):
+            self.push_screen(TranslatorScreen(model, path, prompt))
+        else:
+            self.push_screen(LanguageModelScreen(model, path, prompt))
         self.check_size()
 
     def action_next_model(self) -> None:
@@ -127,15 +146,17 @@ class ExplorerApp(App[None]):
         if len(self.models) < 2:
             self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
             return
-        text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
-        self.show_model((self.current_index + 1) % len(self.models), text)
+        index = (self.current_index + 1) % len(self.models)
+        same_kind = type(self.models[index][1]) is type(self.models[self.current_index][1])
+        self.show_model(index, view_text(self.screen) if same_kind else "")
 
     def action_gradient_lab(self) -> None:
         text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
-        if not self.models:
-            self.notify("open a model first (key o)", severity="warning")
+        language_models = [(p, m) for p, m in self.models if isinstance(m, LanguageModel)]
+        if not language_models:
+            self.notify("the gradient lab needs a language model (key o)", severity="warning")
             return
-        self.push_screen(GradientLabScreen(self.models, text))
+        self.push_screen(GradientLabScreen(language_models, text))
 
     def action_pick_model(self) -> None:
         def chosen(path: Path | None) -> None:
@@ -147,7 +168,9 @@ class ExplorerApp(App[None]):
     def action_help(self) -> None:
         view = self.screen
         bindings = (
-            list(getattr(view, "BINDINGS", [])) if isinstance(view, LanguageModelScreen) else []
+            list(getattr(view, "BINDINGS", []))
+            if isinstance(view, LanguageModelScreen | TranslatorScreen)
+            else []
         )
         self.push_screen(HelpScreen(bindings, list(self.BINDINGS)))
 

@@ -1,0 +1,146 @@
+"""Explorer state for a translator, without any UI: a source, its encoding, the decoder's steps.
+
+The decoder steps greedily (or along the reference target, when one is typed:
+teacher forcing); `position` is how many target tokens have been produced so
+far. The beam search for the same source is computed whole (in a worker) and
+shown one step at a time, in step with the decoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_tui.data.vocab import EOS_ID
+from rnn_tui.engine.translator import BeamResult, BeamStep, DecoderStep, EncoderTrace, Translator
+from rnn_tui.session.lm import Prediction
+
+DEFAULT_MAX_LEN = 60
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One source position at this decoder step: raw score e_tj and weight α_tj."""
+
+    position: int
+    token: str
+    score: float
+    weight: float
+
+
+class TranslatorSession:
+    def __init__(self, translator: Translator, max_len: int = DEFAULT_MAX_LEN) -> None:
+        self.translator = translator
+        self.max_len = max_len
+        self.source = ""
+        self.encoded: EncoderTrace | None = None
+        self.steps: list[DecoderStep] = []
+        self.tokens: list[int] = []  # produced target ids
+        self.position = 0
+        self.beam: BeamResult | None = None
+
+    # --- stepping ---------------------------------------------------------------
+    def set_source(self, text: str) -> None:
+        self.source = text
+        self.encoded = self.translator.encode(self.translator.source_ids(text))
+        self.steps, self.tokens, self.position = [], [], 0
+        self.beam = None
+
+    @property
+    def finished(self) -> bool:
+        return (bool(self.tokens) and self.tokens[-1] == EOS_ID) or len(self.tokens) >= self.max_len
+
+    def step(self) -> bool:
+        """Produce the next target token greedily; False when the output is complete."""
+        assert self.encoded is not None
+        if self.position < len(self.tokens):
+            self.position += 1
+            return True
+        if self.finished:
+            return False
+        if self.steps:
+            tokens, state = np.asarray([self.tokens[-1]]), self.steps[-1].state
+        else:
+            tokens, state = self.translator.start(self.encoded)
+        trace = self.translator.step(tokens, state, self.encoded)
+        self.steps.append(trace)
+        self.tokens.append(int(trace.log_probs[0].argmax()))
+        self.position += 1
+        return True
+
+    def back(self) -> bool:
+        if self.position == 0:
+            return False
+        self.position -= 1
+        return True
+
+    def run_to_end(self) -> None:
+        while self.step():
+            pass
+
+    # --- what the view shows ------------------------------------------------------
+    @property
+    def current(self) -> DecoderStep | None:
+        """The decoder step that produced the latest shown token."""
+        return self.steps[self.position - 1] if self.position else None
+
+    def source_tokens(self) -> list[str]:
+        assert self.encoded is not None
+        return self.translator.source_labels(self.encoded.source_ids)
+
+    def target_tokens(self) -> list[str]:
+        text_of = self.translator.target_tokenizer.token_text
+        return [text_of(t) for t in self.tokens[: self.position]]
+
+    def output_text(self) -> str:
+        return self.translator.target_text(self.tokens[: self.position])
+
+    def attention_rows(self) -> np.ndarray | None:
+        """Target × source weights of the steps shown so far (None without attention)."""
+        if self.translator.config.attention == "none" or self.position == 0:
+            return None
+        return np.stack([s.weights[0] for s in self.steps[: self.position]])  # type: ignore[index]
+
+    def score_rows(self) -> list[ScoreRow]:
+        step = self.current
+        if step is None or step.weights is None or step.scores is None:
+            return []
+        labels = self.source_tokens()
+        return [
+            ScoreRow(j, labels[j], float(step.scores[0, j]), float(step.weights[0, j]))
+            for j in range(len(labels))
+        ]
+
+    def top_predictions(self, k: int) -> list[Prediction]:
+        step = self.current
+        if step is None:
+            return []
+        probs = np.exp(step.log_probs[0])
+        best = np.argsort(-probs, kind="stable")[:k]
+        text_of = self.translator.target_tokenizer.token_text
+        return [Prediction(int(i), text_of(int(i)), float(probs[i])) for i in best]
+
+    def entropy(self) -> float:
+        step = self.current
+        if step is None:
+            return 0.0
+        probs = np.exp(step.log_probs[0])
+        nonzero = probs[probs > 0]
+        return float(-(nonzero * np.log(nonzero)).sum())
+
+    def output_perplexity(self) -> float:
+        """exp(−mean log p) of the tokens produced so far (1 before the first)."""
+        if not self.position:
+            return 1.0
+        chosen = [
+            float(step.log_probs[0, token])
+            for step, token in zip(self.steps[: self.position], self.tokens, strict=False)
+        ]
+        return float(np.exp(-np.mean(chosen)))
+
+    def beam_step(self) -> BeamStep | None:
+        """The beam after as many steps as the decoder has taken (its last step if shorter)."""
+        if self.beam is None or self.position == 0 or not self.beam.steps:
+            return None
+        return self.beam.steps[min(self.position, len(self.beam.steps)) - 1]

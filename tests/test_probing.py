@@ -1,0 +1,176 @@
+"""Units found by pattern, clamping (what-if), and the translator's forced prefix/attention."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.config import ModelConfig
+from rnn_tui.data.tokenizers import Tokenizer
+from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.loading import load_language_model, load_translator
+from rnn_tui.engine.probing import (
+    Clamp,
+    clamped_step,
+    rank_units,
+    read_activations,
+    regex_mask,
+    unit_auc,
+    what_if,
+)
+
+QUOTED = "he said “go now” and “stay” then left. “yes” she said, no more. " * 4
+
+
+def quote_tracking_rnn() -> LanguageModel:
+    """A hand-built RNN whose unit 0 turns on at “ and off at ” (other units are noise)."""
+    tokenizer = Tokenizer.fit("char", [QUOTED])
+    vocab, hidden = len(tokenizer), 6
+    rng = np.random.default_rng(0)
+    embedding = np.eye(vocab, dtype=np.float32)
+    w_ih = rng.normal(0, 0.5, (hidden, vocab)).astype(np.float32)
+    w_hh = rng.normal(0, 0.3, (hidden, hidden)).astype(np.float32)
+    w_ih[0] = 0.0
+    w_hh[0] = 0.0
+    w_hh[0, 0] = 5.0  # keep the state
+    w_ih[0, tokenizer.vocab.id_of("“")] = 10.0  # switch on
+    w_ih[0, tokenizer.vocab.id_of("”")] = -10.0  # switch off
+    weights = {
+        "embedding.weight": embedding,
+        "rnn.weight_ih_l0": w_ih,
+        "rnn.weight_hh_l0": w_hh,
+        "rnn.bias_ih_l0": np.zeros(hidden, np.float32),
+        "rnn.bias_hh_l0": np.zeros(hidden, np.float32),
+        "decoder.weight": rng.normal(0, 0.5, (vocab, hidden)).astype(np.float32),
+        "decoder.bias": np.zeros(vocab, np.float32),
+    }
+    config = ModelConfig(
+        cell="rnn", vocab_size=vocab, embedding_dim=vocab, hidden_size=hidden, num_layers=1
+    )
+    return LanguageModel(config, tokenizer, weights)
+
+
+def test_the_quote_unit_ranks_first() -> None:
+    model = quote_tracking_rnn()
+    activations = read_activations(model, QUOTED)
+    inside = regex_mask(QUOTED, activations.offsets, r"“[^”]*")
+    assert inside.sum() == 4 * (len("“go now") + len("“stay") + len("“yes"))
+    best = rank_units(activations, inside, top=3)
+    assert (best[0].layer, best[0].unit) == (0, 0)
+    assert best[0].auc == pytest.approx(1.0)
+    assert best[0].mean_inside > 0.9 > -0.9 > best[0].mean_outside
+
+
+def test_auc_matches_its_definition() -> None:
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(40, 3))
+    values[::5, 2] = values[0, 2]  # ties
+    inside = rng.random(40) < 0.3
+    pairs = values[inside][:, None, :] - values[~inside][None, :, :]
+    expected = ((pairs > 0) + 0.5 * (pairs == 0)).mean(axis=(0, 1))
+    np.testing.assert_allclose(unit_auc(values, inside), expected)
+
+
+def test_clamping_equals_recomputing_with_the_clamped_state(tiny_lstm_checkpoint: Path) -> None:
+    model = load_language_model(tiny_lstm_checkpoint)
+    tokens = [BOS_ID, *model.tokenizer.encode("the quick")]
+    state = model.initial_state()
+    for token in tokens[:-1]:
+        state = model.step(token, state).state
+    for kind in ("h", "c"):
+        clamp = Clamp(layer=0, unit=3, value=0.9, kind=kind)
+        plain = model.step(tokens[-1], state)
+        (h, c), = plain.state  # fmt: skip
+        h, c = h.copy(), c.copy()
+        if kind == "h":
+            h[3] = 0.9
+        else:
+            c[3] = 0.9
+            h[3] = plain.layers[0].gates["o"][3] * np.tanh(0.9)
+        clamped = clamped_step(model, tokens[-1], state, clamp)
+        np.testing.assert_allclose(
+            clamped.logits, h @ model.decoder_w.T + model.decoder_b, rtol=1e-5, atol=1e-6
+        )
+        following = model.step(5, ((h, c),))
+        np.testing.assert_allclose(
+            clamped_step(model, 5, clamped.state, None).probs, following.probs, rtol=1e-5
+        )
+        assert not np.allclose(clamped.probs, plain.probs)
+
+
+def test_what_if_changes_the_continuation_only_with_a_clamp(tiny_lstm_checkpoint: Path) -> None:
+    model = load_language_model(tiny_lstm_checkpoint)
+    prompt = model.tokenizer.encode("the quick brown ")
+    neutral = what_if(model, prompt, Clamp(0, 0, 0.0), start=len(prompt) + 1, length=20)
+    assert neutral.plain_continuation == neutral.clamped_continuation  # the clamp never acts
+    strong = [what_if(model, prompt, Clamp(0, u, 1.0, "c"), start=0, length=20) for u in range(8)]
+    assert any(w.plain_continuation != w.clamped_continuation for w in strong)
+    np.testing.assert_allclose(strong[0].plain_probs, neutral.plain_probs)
+
+
+def test_forced_prefix_and_attention_override(tiny_translator_checkpoint: Path) -> None:
+    import torch
+
+    from rnn_tui.nn.seq2seq import Seq2Seq
+
+    translator = load_translator(tiny_translator_checkpoint)
+    encoded = translator.encode(translator.source_ids("a b c"))
+    prefix = translator.target_tokenizer.encode("a b")
+    hypothesis, steps = translator.greedy_from(encoded, 10, prefix=prefix)
+    assert list(hypothesis.tokens[: len(prefix)]) == prefix
+    model = Seq2Seq(translator.config).eval()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in translator.tensors.items()})
+    source = torch.tensor([encoded.source_ids])
+    with torch.no_grad():
+        logits = model(
+            source,
+            torch.tensor([source.shape[1]]),
+            torch.tensor([[BOS_ID, *hypothesis.tokens[:-1]]]),
+        )
+    expected = torch.log_softmax(logits[0].double(), -1).numpy()
+    np.testing.assert_allclose(np.stack([s.log_probs[0] for s in steps]), expected, atol=1e-4)
+
+    length = len(encoded.source_ids)
+    onehot = np.zeros(length, dtype=np.float32)
+    onehot[0] = 1.0
+    _, overridden = translator.greedy_from(encoded, 3, overrides={1: onehot})
+    step = overridden[1]
+    np.testing.assert_allclose(step.weights[0], onehot)
+    t = translator.tensors
+    context = encoded.memory[0]
+    attentional = np.tanh(
+        np.concatenate([context, step.query[0]]) @ t["combine.weight"].T + t["combine.bias"]
+    )
+    np.testing.assert_allclose(
+        step.logits[0], attentional @ t["output.weight"].T + t["output.bias"], rtol=1e-5, atol=1e-5
+    )
+
+
+def test_units_command(tiny_lstm_checkpoint: Path, repetitive_text_file: Path, cli) -> None:
+    result = cli(
+        "units",
+        str(tiny_lstm_checkpoint),
+        "--text",
+        str(repetitive_text_file),
+        "--match",
+        r"(?m)^.",
+        "--top",
+        "3",
+        "--json",
+    )
+    record = json.loads(result.output)
+    assert record["inside"] == 120 and len(record["units"]) == 3
+    selectivities = [u["selectivity"] for u in record["units"]]
+    assert selectivities == sorted(selectivities, reverse=True)
+    bad = cli(
+        "units", str(tiny_lstm_checkpoint), "--text", str(repetitive_text_file), "--match", "("
+    )
+    assert bad.exit_code == 2 and "not a valid regular expression" in bad.output
+    none = cli(
+        "units", str(tiny_lstm_checkpoint), "--text", str(repetitive_text_file), "--match", "zzz"
+    )
+    assert none.exit_code == 2 and "must mark some tokens" in none.output

@@ -1,0 +1,85 @@
+"""The translator view, driven by Pilot: the widgets hold the engine's own numbers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.engine.loading import load_translator
+from rnn_tui.tui.app import make_app
+from rnn_tui.tui.screens.translator_view import TranslatorScreen
+from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
+from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
+from rnn_tui.tui.widgets.translator.attention import AttentionMap
+from rnn_tui.tui.widgets.translator.beam import BeamTable
+from rnn_tui.tui.widgets.translator.scores import ScoreTable
+
+
+async def open_translator(app, pilot) -> TranslatorScreen:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, TranslatorScreen)
+    return app.screen
+
+
+def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoint: Path) -> None:
+    translator = load_translator(tiny_translator_checkpoint)
+    _, steps = translator.greedy("a b c d", max_len=20)
+    beam = translator.beam_search("a b c d", width=3, alpha=0.6, max_len=60)
+
+    async def scenario() -> None:
+        app = make_app([tiny_translator_checkpoint], prompt="a b c d")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_translator(app, pilot)
+            encoded = screen.session.encoded
+            np.testing.assert_allclose(
+                screen.query_one("#forward", StateHeatmap).matrix, encoded.forward.T
+            )
+            np.testing.assert_allclose(
+                screen.query_one("#backward", StateHeatmap).matrix, encoded.backward.T
+            )
+            np.testing.assert_allclose(
+                screen.query_one("#self-attention", AttentionMap).weights, encoded.self_attention
+            )
+            await pilot.press("right", "right", "right")
+            rows = screen.query_one("#attention", AttentionMap).weights
+            assert rows.shape == (3, len(encoded.source_ids))
+            for t in range(3):
+                np.testing.assert_allclose(rows[t], steps[t].weights[0], atol=1e-6)
+            scores = screen.query_one(ScoreTable).rows  # the 8 largest weights, in source order
+            expected = sorted(np.argsort(-steps[2].weights[0], kind="stable")[:8].tolist())
+            assert [r.position for r in scores] == expected
+            for row in scores:
+                assert row.score == pytest.approx(float(steps[2].scores[0, row.position]), abs=1e-5)
+                assert row.weight == pytest.approx(
+                    float(steps[2].weights[0, row.position]), abs=1e-6
+                )
+            top = screen.query_one("#mt-next", NextTokenBars).predictions[0]
+            assert top.token == int(steps[2].log_probs[0].argmax())
+            assert top.probability == pytest.approx(float(np.exp(steps[2].log_probs[0].max())))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = screen.query_one(BeamTable).step
+            assert shown is not None
+            assert [h.tokens for h in shown.live] == [h.tokens for h in beam.steps[2].live]
+            await pilot.press("e")
+            assert screen.session.output_text() == "d c b a"
+            await pilot.press("left")
+            assert screen.session.position == len(screen.session.tokens) - 1
+
+    asyncio.run(scenario())
+
+
+def test_typing_a_source_re_encodes(tiny_translator_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_translator_checkpoint], prompt="a b")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_translator(app, pilot)
+            await pilot.press("s", "ctrl+u", *"f e d", "enter", "e")
+            assert screen.session.source == "f e d"
+            assert screen.session.output_text() == "d e f"
+
+    asyncio.run(scenario())
