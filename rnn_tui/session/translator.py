@@ -39,6 +39,8 @@ class TranslatorSession:
         self.tokens: list[int] = []  # produced target ids
         self.position = 0
         self.beam: BeamResult | None = None
+        self.prefix: list[int] = []  # what-if: forced first target tokens
+        self.overrides: dict[int, np.ndarray] = {}  # what-if: step → attention weights
 
     # --- stepping ---------------------------------------------------------------
     def set_source(self, text: str) -> None:
@@ -46,6 +48,7 @@ class TranslatorSession:
         self.encoded = self.translator.encode(self.translator.source_ids(text))
         self.steps, self.tokens, self.position = [], [], 0
         self.beam = None
+        self.prefix, self.overrides = [], {}
 
     @property
     def finished(self) -> bool:
@@ -63,11 +66,49 @@ class TranslatorSession:
             tokens, state = np.asarray([self.tokens[-1]]), self.steps[-1].state
         else:
             tokens, state = self.translator.start(self.encoded)
-        trace = self.translator.step(tokens, state, self.encoded)
+        t = len(self.tokens)
+        trace = self.translator.step(tokens, state, self.encoded, self.overrides.get(t))
         self.steps.append(trace)
-        self.tokens.append(int(trace.log_probs[0].argmax()))
+        forced = t < len(self.prefix)
+        self.tokens.append(self.prefix[t] if forced else int(trace.log_probs[0].argmax()))
         self.position += 1
         return True
+
+    # --- what-if ---------------------------------------------------------------------
+    def _redecode(self) -> None:
+        """Decode again from the start under the current prefix and overrides."""
+        position = self.position
+        self.steps, self.tokens, self.position = [], [], 0
+        self.run_to_end()
+        self.position = min(max(position, len(self.prefix)), len(self.tokens))
+
+    def force_prefix(self, text: str) -> None:
+        """Make the output start with `text`; the decoder continues greedily after it."""
+        self.prefix = self.translator.target_tokenizer.encode(text)
+        self._redecode()
+
+    def override_attention(self, step: int, source_position: int) -> None:
+        """At decoder step `step`, put all attention on one source token."""
+        assert self.encoded is not None
+        weights = np.zeros(len(self.encoded.source_ids), dtype=np.float32)
+        weights[source_position] = 1.0
+        self.overrides[step] = weights
+        self._redecode()
+
+    def clear_what_if(self) -> None:
+        self.prefix, self.overrides = [], {}
+        self._redecode()
+
+    def what_if_note(self) -> str:
+        parts = []
+        if self.prefix:
+            text_of = self.translator.target_tokenizer.token_text
+            parts.append("forced prefix " + repr(" ".join(text_of(t) for t in self.prefix)))
+        for step, weights in sorted(self.overrides.items()):
+            position = int(np.argmax(weights))
+            parts.append(f"step {step + 1}: all attention on source {position} "
+                         f"({self.source_tokens()[position]!r})")  # fmt: skip
+        return "; ".join(parts)
 
     def back(self) -> bool:
         if self.position == 0:

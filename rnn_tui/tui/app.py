@@ -18,9 +18,11 @@ from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
+from rnn_tui.tui.screens.compare_view import CompareScreen
 from rnn_tui.tui.screens.help import HelpScreen, key_label
 from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+from rnn_tui.tui.screens.neuron_view import NeuronScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 from rnn_tui.tui.screens.translator_view import TranslatorScreen
@@ -68,6 +70,7 @@ class ExplorerApp(App[None]):
         Binding("o", "pick_model", "Models"),
         Binding("n", "next_model", "Next model", show=False),
         Binding("g", "gradient_lab", "Gradients"),
+        Binding("C", "compare", "Compare", show=False),
         Binding("ctrl+s", "save_svg", "Screenshot", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -158,6 +161,18 @@ class ExplorerApp(App[None]):
             return
         self.push_screen(GradientLabScreen(language_models, text))
 
+    def action_compare(self) -> None:
+        """The open language models (up to three) reading the current text in lock-step."""
+        language_models = [(p, m) for p, m in self.models if isinstance(m, LanguageModel)]
+        if len(language_models) < 2:
+            self.notify(
+                "compare needs two or three language models: rnn-tui explore A B [C]",
+                severity="warning",
+            )
+            return
+        text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
+        self.push_screen(CompareScreen(language_models, text))
+
     def action_pick_model(self) -> None:
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -169,7 +184,9 @@ class ExplorerApp(App[None]):
         view = self.screen
         bindings = (
             list(getattr(view, "BINDINGS", []))
-            if isinstance(view, LanguageModelScreen | TranslatorScreen)
+            if isinstance(
+                view, LanguageModelScreen | TranslatorScreen | NeuronScreen | CompareScreen
+            )
             else []
         )
         self.push_screen(HelpScreen(bindings, list(self.BINDINGS)))
@@ -191,6 +208,7 @@ class ExplorerApp(App[None]):
         yield SystemCommand("Open a model", "key: o", self.action_pick_model)
         yield SystemCommand("Gradient lab", "key: g", self.action_gradient_lab)
         yield SystemCommand("Next open model", "key: n", self.action_next_model)
+        yield SystemCommand("Compare open models in lock-step", "key: C", self.action_compare)
         yield SystemCommand("Save an SVG screenshot", "key: ctrl+s", self.action_save_svg)
 
 

@@ -62,6 +62,7 @@ class LanguageModelScreen(Screen):
         Binding("less_than_sign", "unit(-10)", "Unit −10", show=False),
         Binding("greater_than_sign", "unit(10)", "Unit +10", show=False),
         Binding("c", "toggle_cell_state", "Hidden/cell", show=False),
+        Binding("u", "neurons", "Neurons"),
         Binding("escape", "close_input", "Close input", show=False),
     ]
 
@@ -290,3 +291,20 @@ class LanguageModelScreen(Screen):
             self.session.type_text(text)
         self.action_close_input()
         self.refresh_view()
+
+    def action_neurons(self) -> None:
+        """Open the neuron view on the text read so far, at the chosen layer and unit."""
+        from rnn_tui.errors import UserError
+        from rnn_tui.tui.screens.neuron_view import NeuronScreen
+
+        text = self.session.text()
+        if not text:
+            self.notify("read some text first (p types a prompt)", severity="warning")
+            return
+        try:
+            screen = NeuronScreen(self.model, self.path, text)
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        screen.session.layer, screen.session.unit = self.chosen_layer, self.chosen_unit
+        self.app.push_screen(screen)

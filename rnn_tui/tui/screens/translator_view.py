@@ -43,6 +43,9 @@ class TranslatorScreen(Screen):
         Binding("e", "to_end", "To end"),
         Binding("s", "source", "Source"),
         Binding("b", "beam_width", "Beam width"),
+        Binding("f", "force_prefix", "Force prefix"),
+        Binding("x", "attend_one", "Attend to…", show=False),
+        Binding("u", "undo_what_if", "Undo what-if", show=False),
         Binding("r", "reset", "Reset", show=False),
         Binding("escape", "close_input", "Close input", show=False),
     ]
@@ -54,6 +57,7 @@ class TranslatorScreen(Screen):
         self.session = TranslatorSession(translator)
         self.session.set_source(source or default_source(translator))
         self.beam_index = 1
+        self.input_purpose = "source"
 
     @property
     def beam_width(self) -> int:
@@ -117,9 +121,11 @@ class TranslatorScreen(Screen):
     def status_line(self) -> str:
         s = self.session
         done = " · done" if s.position and s.position == len(s.tokens) and s.finished else ""
+        note = s.what_if_note()
         return (
             f"{self.path.stem} · {describe_translator(self.translator.config)} · "
             f"t={s.position}{done} · beam {self.beam_width}"
+            + (f" · what-if: {note}" if note else "")
         )
 
     def refresh_view(self) -> None:
@@ -228,12 +234,35 @@ class TranslatorScreen(Screen):
         self.refresh_view()
         self.search_beam()
 
-    def action_source(self) -> None:
+    def _open_input(self, purpose: str, placeholder: str, value: str = "") -> None:
+        self.input_purpose = purpose
         box = self.query_one("#mt-input", Input)
-        box.placeholder = "source sentence to translate (Enter; Esc cancels)"
-        box.value = self.session.source
+        box.placeholder = placeholder
+        box.value = value
         box.display = True
         box.focus()
+
+    def action_source(self) -> None:
+        self._open_input(
+            "source", "source sentence to translate (Enter; Esc cancels)", self.session.source
+        )
+
+    def action_force_prefix(self) -> None:
+        self._open_input("prefix", "what-if: the output must start with… (Enter; Esc cancels)")
+
+    def action_attend_one(self) -> None:
+        if self.translator.config.attention == "none" or self.session.position == 0:
+            self.notify("step the decoder of an attention model first", severity="warning")
+            return
+        last = len(self.session.source_tokens()) - 1
+        self._open_input(
+            "attend",
+            f"what-if: at step {self.session.position}, all attention on source position 0–{last}",
+        )
+
+    def action_undo_what_if(self) -> None:
+        self.session.clear_what_if()
+        self.refresh_view()
 
     def action_close_input(self) -> None:
         self.query_one("#mt-input", Input).display = False
@@ -241,7 +270,16 @@ class TranslatorScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_close_input()
-        if event.value.strip():
-            self.session.set_source(event.value.strip())
-            self.refresh_view()
+        value = event.value.strip()
+        if self.input_purpose == "prefix":
+            self.session.force_prefix(value)
+        elif self.input_purpose == "attend":
+            last = len(self.session.source_tokens()) - 1
+            if not value.isdigit() or int(value) > last:
+                self.notify(f"expected a source position 0–{last}", severity="error")
+                return
+            self.session.override_attention(self.session.position - 1, int(value))
+        elif value:
+            self.session.set_source(value)
             self.search_beam()
+        self.refresh_view()

@@ -1,0 +1,110 @@
+"""Explorer state for the neuron view, without any UI: one unit's activation over a text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.probing import (
+    Activations,
+    Clamp,
+    UnitScore,
+    WhatIf,
+    rank_units,
+    read_activations,
+    regex_mask,
+    top_contexts,
+    what_if,
+)
+
+CORPUS_SLICE_TOKENS = 5_000
+
+
+@dataclass(frozen=True)
+class Context:
+    value: float
+    text: str
+    offset: int  # where the peak token starts inside `text`
+
+
+class NeuronSession:
+    def __init__(self, model: LanguageModel, text: str) -> None:
+        self.model = model
+        self.layer = model.config.num_layers - 1
+        self.unit = 0
+        self.kind = "h"
+        self.cursor = 0
+        self.text = ""
+        self.activations: Activations | None = None
+        self.set_text(text)
+
+    def set_text(self, text: str) -> None:
+        self.text = text
+        self.activations = read_activations(self.model, text)
+        self.cursor = min(self.cursor, len(self.activations.tokens) - 1)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return ("h", "c") if self.model.config.cell == "lstm" else ("h",)
+
+    def values(self) -> np.ndarray:
+        """The chosen unit's activation after each token of the text, (T,)."""
+        assert self.activations is not None
+        return self.activations.values(self.layer, self.kind)[:, self.unit]
+
+    def value_at_cursor(self) -> float:
+        return float(self.values()[self.cursor])
+
+    def scale(self) -> float:
+        """±1 for h (tanh-bounded); the largest |c| for the cell state."""
+        return 1.0 if self.kind == "h" else float(max(1.0, np.abs(self.values()).max()))
+
+    def move_unit(self, delta: int) -> None:
+        self.unit = (self.unit + delta) % self.model.config.hidden_size
+
+    def move_layer(self, delta: int) -> None:
+        self.layer = (self.layer + delta) % self.model.config.num_layers
+
+    def toggle_kind(self) -> None:
+        kinds = self.kinds
+        self.kind = kinds[(kinds.index(self.kind) + 1) % len(kinds)]
+
+    def move_cursor(self, delta: int) -> None:
+        assert self.activations is not None
+        self.cursor = int(np.clip(self.cursor + delta, 0, len(self.activations.tokens) - 1))
+
+    def choose(self, score: UnitScore) -> None:
+        self.layer, self.unit, self.kind = score.layer, score.unit, score.kind
+
+    # --- heavier work (the UI runs these in workers) ---------------------------------
+    def find_units(self, pattern: str, top: int = 8) -> list[UnitScore]:
+        assert self.activations is not None
+        inside = regex_mask(self.text, self.activations.offsets, pattern)
+        return rank_units(self.activations, inside, self.kinds, top)
+
+    def top_contexts(self, corpus_text: str, count: int = 5) -> list[Context]:
+        activations = read_activations(self.model, corpus_text)
+        found = top_contexts(activations, corpus_text, self.layer, self.unit, self.kind, count)
+        return [Context(value, text, offset) for value, text, offset in found]
+
+    def what_if(self, value: float, length: int = 60) -> WhatIf:
+        """Clamp the chosen unit to `value` from the cursor's token on, then continue."""
+        assert self.activations is not None
+        clamp = Clamp(self.layer, self.unit, value, self.kind)
+        return what_if(self.model, self.activations.tokens, clamp, self.cursor + 1, length)
+
+
+def corpus_slice(model: LanguageModel, tokens: int = CORPUS_SLICE_TOKENS) -> str | None:
+    """The start of the model's own validation text, or None when that corpus is not here."""
+    from rnn_tui.config import DataConfig
+    from rnn_tui.data.corpus import prepare_corpus
+    from rnn_tui.errors import UserError
+
+    try:
+        config = DataConfig.from_dict(model.meta.get("data_config", {}))
+        ids = prepare_corpus(config, model.tokenizer).val[:tokens]
+    except (UserError, OSError, TypeError, ValueError):
+        return None
+    return model.tokenizer.decode([int(i) for i in ids])

@@ -1,0 +1,240 @@
+"""The neuron view: a text coloured by one unit's activation; find units; clamp them (what-if)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.probing import UnitScore, WhatIf
+from rnn_tui.errors import UserError
+from rnn_tui.session.display import token_label
+from rnn_tui.session.neurons import Context, NeuronSession, corpus_slice
+from rnn_tui.tui.screens.lm_view import set_title
+from rnn_tui.tui.widgets.neurons import ActivationText
+
+TOP_SHOWN = 5
+
+
+class NeuronScreen(Screen):
+    BINDINGS = [
+        Binding("right", "cursor(1)", "Cursor →"),
+        Binding("left", "cursor(-1)", "Cursor ←", show=False),
+        Binding("comma", "unit(-1)", "Unit −1"),
+        Binding("full_stop", "unit(1)", "Unit +1"),
+        Binding("less_than_sign", "unit(-10)", "Unit −10", show=False),
+        Binding("greater_than_sign", "unit(10)", "Unit +10", show=False),
+        Binding("left_square_bracket", "layer(-1)", "Layer down", show=False),
+        Binding("right_square_bracket", "layer(1)", "Layer up", show=False),
+        Binding("c", "toggle_kind", "h/c", show=False),
+        Binding("slash", "find", "Find units"),
+        Binding("z", "what_if", "What-if"),
+        Binding("p", "text", "Text", show=False),
+        Binding("F", "file", "Text file", show=False),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def __init__(self, model: LanguageModel, path: Path, text: str) -> None:
+        super().__init__()
+        self.model = model
+        self.path = path
+        self.session = NeuronSession(model, text)
+        self.input_purpose = ""
+        self.found: list[UnitScore] = []
+        self.contexts: list[Context] = []
+        self.last_what_if: WhatIf | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="neuron-status")
+        with Horizontal(id="neuron-body"):
+            with VerticalScroll(id="neuron-left"):
+                yield Static(id="neuron-title", classes="title")
+                yield ActivationText(id="neuron-text")
+                yield Static(id="whatif-title", classes="title")
+                yield Static(id="whatif")
+            with VerticalScroll(id="neuron-right"):
+                yield Static("Top contexts (model's validation text)", classes="title")
+                yield Static(id="contexts")
+                yield Static("Units found (/ pattern; Enter opens)", classes="title")
+                yield OptionList(id="found")
+        yield Input(id="neuron-input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#neuron-input", Input).display = False
+        self.query_one("#whatif-title").display = False
+        self.refresh_view()
+        self.load_contexts()
+
+    # --- drawing ---------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        s = self.session
+        config = self.model.config
+        assert s.activations is not None
+        piece = token_label(s.activations.pieces[s.cursor])
+        self.query_one("#neuron-status", Static).update(
+            f"{self.path.stem} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
+            f"unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
+        )
+        scale = s.scale()
+        set_title(
+            self.query_one("#neuron-title", Static),
+            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}) after each token: "
+            f"blue −{scale:.3g} … red +{scale:.3g}",
+        )
+        self.query_one("#neuron-text", ActivationText).show(
+            s.activations.pieces, s.values(), scale, s.cursor
+        )
+
+    def _show_contexts(self, contexts: list[Context], source: str) -> None:
+        self.contexts = contexts
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{source}\n", style="dim")
+        for context in contexts:
+            shown = context.text.replace("\n", "⏎")
+            text.append(f"{context.value:+.2f} ", style="bold")
+            text.append(shown[: context.offset])
+            text.append(shown[context.offset : context.offset + 1], style="bold reverse")
+            text.append(shown[context.offset + 1 :] + "\n")
+        self.query_one("#contexts", Static).update(text)
+
+    # --- workers ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="contexts")
+    def load_contexts(self) -> None:
+        corpus = corpus_slice(self.model)
+        source = "validation slice" if corpus else "this text (the model's corpus is not here)"
+        contexts = self.session.top_contexts(corpus or self.session.text)
+        self.app.call_from_thread(self._show_contexts, contexts, source)
+
+    @work(thread=True, exclusive=True, group="find")
+    def find_units(self, pattern: str) -> None:
+        try:
+            found = self.session.find_units(pattern)
+        except UserError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self._show_found, found)
+
+    def _show_found(self, found: list[UnitScore]) -> None:
+        self.found = found
+        options = self.query_one("#found", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(
+                f"L{s.layer + 1} {s.kind} {s.unit:>4}  AUC {s.auc:.3f}  "
+                f"in {s.mean_inside:+.2f} out {s.mean_outside:+.2f}"
+            )
+            for s in found
+        )
+        options.focus()
+
+    @work(thread=True, exclusive=True, group="what-if")
+    def run_what_if(self, value: float) -> None:
+        result = self.session.what_if(value)
+        self.app.call_from_thread(self._show_what_if, value, result)
+
+    def _show_what_if(self, value: float, result: WhatIf) -> None:
+        self.last_what_if = result
+        s, tokenizer = self.session, self.model.tokenizer
+        title = self.query_one("#whatif-title", Static)
+        title.display = True
+        title.update(
+            f"What-if: unit {s.unit} ({s.kind}, layer {s.layer + 1}) clamped to {value:+.3f} "
+            f"after token {s.cursor}"
+        )
+        text = Text()
+        for label, probs, continuation in (
+            ("as is  ", result.plain_probs, result.plain_continuation),
+            ("clamped", result.clamped_probs, result.clamped_continuation),
+        ):
+            best = probs.argsort()[::-1][:TOP_SHOWN]
+            tops = "  ".join(
+                f"{token_label(tokenizer.token_text(int(i)))} {probs[i]:.2f}" for i in best
+            )
+            text.append(f"{label} next: {tops}\n", style="bold")
+            text.append(f"        → {tokenizer.decode(continuation)!r}\n")
+        self.query_one("#whatif", Static).update(text)
+
+    # --- actions ---------------------------------------------------------------------
+    def action_cursor(self, delta: int) -> None:
+        self.session.move_cursor(delta)
+        self.refresh_view()
+
+    def action_unit(self, delta: int) -> None:
+        self.session.move_unit(delta)
+        self.refresh_view()
+        self.load_contexts()
+
+    def action_layer(self, delta: int) -> None:
+        self.session.move_layer(delta)
+        self.refresh_view()
+        self.load_contexts()
+
+    def action_toggle_kind(self) -> None:
+        self.session.toggle_kind()
+        self.refresh_view()
+        self.load_contexts()
+
+    def _open_input(self, purpose: str, placeholder: str) -> None:
+        self.input_purpose = purpose
+        box = self.query_one("#neuron-input", Input)
+        box.placeholder = placeholder
+        box.value = ""
+        box.display = True
+        box.focus()
+
+    def action_find(self) -> None:
+        self._open_input("find", r"regex marking the spans, e.g. (?m)^.  or  \([^)]*\)  (Enter)")
+
+    def action_what_if(self) -> None:
+        self._open_input("what-if", "clamp the unit to this value from the cursor on (e.g. 0)")
+
+    def action_text(self) -> None:
+        self._open_input("text", r"text to read (\n for a new line)")
+
+    def action_file(self) -> None:
+        self._open_input("file", "path of a UTF-8 text file to read (first 5,000 characters)")
+
+    def action_close(self) -> None:
+        box = self.query_one("#neuron-input", Input)
+        if box.display:
+            box.display = False
+            self.set_focus(None)
+        else:
+            self.dismiss()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.session.choose(self.found[event.option_index])
+        self.set_focus(None)
+        self.refresh_view()
+        self.load_contexts()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        box = self.query_one("#neuron-input", Input)
+        box.display = False
+        self.set_focus(None)
+        value = event.value
+        try:
+            if self.input_purpose == "find" and value:
+                self.find_units(value)
+            elif self.input_purpose == "what-if":
+                self.run_what_if(float(value or 0.0))
+            elif self.input_purpose == "text" and value:
+                self.session.set_text(value.replace("\\n", "\n"))
+            elif self.input_purpose == "file" and value:
+                from rnn_tui.data.corpus import read_text_file
+
+                self.session.set_text(read_text_file(Path(value), "file")[:5000])
+        except ValueError:
+            self.notify(f"expected a number, got {value!r}", severity="error")
+        except UserError as error:
+            self.notify(str(error), severity="error")
+        self.refresh_view()

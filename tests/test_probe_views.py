@@ -1,0 +1,112 @@
+"""Neuron view, what-if and compare screens, driven by Pilot against the engine's numbers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.engine.probing import Clamp, read_activations, what_if
+from rnn_tui.tui.app import make_app
+from rnn_tui.tui.screens.compare_view import CompareScreen
+from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+from rnn_tui.tui.screens.neuron_view import NeuronScreen
+from rnn_tui.tui.screens.translator_view import TranslatorScreen
+from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
+from rnn_tui.tui.widgets.neurons import ActivationText
+
+PROMPT = "the quick brown fox"
+
+
+async def settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_neuron_view_colours_by_the_units_activation(tiny_lstm_checkpoint: Path) -> None:
+    model = load_language_model(tiny_lstm_checkpoint)
+    activations = read_activations(model, PROMPT)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(app, pilot)
+            assert isinstance(app.screen, LanguageModelScreen)
+            await pilot.press("u")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, NeuronScreen)
+            await pilot.press("full_stop", "full_stop", "c")
+            shown = screen.query_one(ActivationText).values
+            np.testing.assert_allclose(shown, activations.c[0][:, 2])
+            await pilot.press("right", "right", "right")
+            assert screen.session.cursor == 3
+            await pilot.press("z", "0", "enter")
+            await settle(app, pilot)
+            expected = what_if(model, activations.tokens, Clamp(0, 2, 0.0, "c"), start=4, length=60)
+            result = screen.last_what_if
+            np.testing.assert_allclose(result.clamped_probs, expected.clamped_probs)
+            assert result.clamped_continuation == expected.clamped_continuation
+            await pilot.press("slash", *"o", "enter")
+            await settle(app, pilot)
+            assert len(screen.found) == 8
+            await pilot.press("enter")
+            best = screen.found[0]
+            assert (screen.session.layer, screen.session.unit, screen.session.kind) == (
+                best.layer, best.unit, best.kind
+            )  # fmt: skip
+            await pilot.press("escape")
+            assert isinstance(app.screen, LanguageModelScreen)
+
+    asyncio.run(scenario())
+
+
+def test_compare_steps_models_in_lock_step(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    models = [load_language_model(p) for p in (tiny_lstm_checkpoint, tiny_rnn_checkpoint)]
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the qu")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("C")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen)
+            await pilot.press("right", "right")
+            sessions = screen.session.sessions
+            assert sessions[0].tokens == sessions[1].tokens
+            for index, model in enumerate(models):
+                state = model.initial_state()
+                for token in sessions[0].tokens:
+                    trace = model.step(token, state)
+                    state = trace.state
+                top = screen.query_one(f"#compare-next-{index}", NextTokenBars).predictions[0]
+                assert top.token == int(np.argmax(trace.probs))
+
+    asyncio.run(scenario())
+
+
+def test_translator_what_if(tiny_translator_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_translator_checkpoint], prompt="a b c")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, TranslatorScreen)
+            await pilot.press("f", *"f", "enter", "e")
+            assert screen.session.output_text().startswith("f")
+            translator = screen.translator
+            encoded = screen.session.encoded
+            prefix = translator.target_tokenizer.encode("f")
+            expected, _ = translator.greedy_from(encoded, 60, prefix=prefix)
+            assert screen.session.tokens == list(expected.tokens)
+            await pilot.press("u", "right")
+            await pilot.press("x", "0", "enter")
+            weights = screen.session.steps[0].weights[0]
+            assert weights[0] == 1.0 and weights[1:].sum() == 0.0
+            assert "all attention on source 0" in screen.status_line()
+
+    asyncio.run(scenario())
