@@ -42,8 +42,30 @@ class ModelConfig:
     dropout: float = 0.0
     tie_weights: bool = False
     context: int = 8
+    softmax: str = "full"
+    cutoffs: tuple[int, ...] = ()
+
+    def adaptive_cutoffs(self) -> list[int]:
+        """Adaptive-softmax cluster edges: as given, or 2,000 and 10,000 (those below the vocab)."""
+        if self.cutoffs:
+            return list(self.cutoffs)
+        edges = [c for c in (2000, 10000) if c < self.vocab_size - 1]
+        return edges or [max(1, self.vocab_size // 2)]
 
     def validate(self) -> None:
+        if self.softmax not in ("full", "adaptive"):
+            raise UserError(f"--softmax: expected full or adaptive, got {self.softmax!r}")
+        if self.softmax == "adaptive":
+            if self.cell == "ffnn" or self.tie_weights:
+                raise UserError("--softmax adaptive: needs a recurrent cell and no --tie-weights")
+            edges = list(self.cutoffs)
+            if edges and (edges != sorted(set(edges)) or edges[0] < 1):
+                raise UserError(f"--cutoffs: expected increasing positive sizes, got {edges}")
+            if edges and self.vocab_size > 1 and edges[-1] >= self.vocab_size:
+                raise UserError(
+                    f"--cutoffs: the last cutoff {edges[-1]} must be below the vocabulary size "
+                    f"{self.vocab_size}"
+                )
         if self.cell not in CELL_TYPES:
             raise UserError(f"--cell: expected one of {', '.join(CELL_TYPES)}, got {self.cell!r}")
         for name, value in (
@@ -65,10 +87,15 @@ class ModelConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        values["cutoffs"] = list(self.cutoffs)
+        return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
+        values = {**values}
+        if "cutoffs" in values:
+            values["cutoffs"] = tuple(values["cutoffs"])
         return _from_dict(cls, values, "model config")
 
 

@@ -55,6 +55,12 @@ def train_lm(
         False, "--tie-weights", help="Share embedding and decoder weights."
     ),
     context: int = typer.Option(8, "--context", help="ffnn only: tokens of context K."),
+    softmax: str = typer.Option(
+        "full", "--softmax", help="full, or adaptive (clustered; for large word vocabularies)."
+    ),
+    cutoffs: str = typer.Option(
+        "", "--cutoffs", help="Adaptive softmax cluster edges, e.g. 2000,10000 (default)."
+    ),
     batch: int = typer.Option(32, "--batch", help="Parallel rows per step."),
     bptt: int = typer.Option(128, "--bptt", help="Truncated-BPTT window length."),
     lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate (AdamW)."),
@@ -122,7 +128,13 @@ def train_lm(
         seed=seed,
         device=device,
     )
+    try:
+        cutoff_sizes = tuple(int(c) for c in cutoffs.split(",") if c.strip())
+    except ValueError:
+        raise UserError(f"--cutoffs: expected sizes like 2000,10000, got {cutoffs!r}") from None
     ModelConfig(
+        softmax=softmax,
+        cutoffs=cutoff_sizes,
         cell=cell,
         vocab_size=1,
         embedding_dim=embed,
@@ -148,6 +160,8 @@ def train_lm(
             dropout=dropout,
             tie_weights=tie_weights,
             context=context,
+            softmax=softmax,
+            cutoffs=cutoff_sizes,
         ),
         train_config,
         out_dir,

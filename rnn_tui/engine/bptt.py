@@ -78,6 +78,11 @@ def _require_recurrent(model: LanguageModel) -> None:
         raise UserError(
             "gradients through time need a recurrent model (rnn, gru or lstm), not ffnn"
         )
+    if model.adaptive:
+        raise UserError(
+            "gradients through time are written for the full softmax; "
+            "this model uses --softmax adaptive"
+        )
 
 
 def forward(model: LanguageModel, tokens: np.ndarray | list[int]) -> ForwardRecord:

@@ -74,8 +74,20 @@ class LanguageModel:
         self.dtype = dtype  # float32 to match torch; float64 for finite-difference checks
         self.weights = {name: np.ascontiguousarray(w, dtype=dtype) for name, w in weights.items()}
         self.embedding = self.weights["embedding.weight"]
-        self.decoder_w = self.weights["decoder.weight"]
-        self.decoder_b = self.weights["decoder.bias"]
+        self.adaptive = config.softmax == "adaptive"
+        if self.adaptive:
+            self.head_w = self.weights["adaptive.head.weight"]
+            self.cutoffs = [*config.adaptive_cutoffs(), config.vocab_size]
+            self.tails = [
+                (
+                    self.weights[f"adaptive.tail.{i}.0.weight"],
+                    self.weights[f"adaptive.tail.{i}.1.weight"],
+                )
+                for i in range(len(self.cutoffs) - 1)
+            ]
+        else:
+            self.decoder_w = self.weights["decoder.weight"]
+            self.decoder_b = self.weights["decoder.bias"]
         if config.cell == "ffnn":
             self.mlp = [
                 (self.weights[f"hidden_layers.{k}.weight"], self.weights[f"hidden_layers.{k}.bias"])
@@ -119,7 +131,7 @@ class LanguageModel:
     def step(self, token: int, state: State) -> StepTrace:
         """Feed one token; return its full trace and the distribution over the next token."""
         layers, new_state, top = self._advance(np.asarray(token), state)
-        logits = top @ self.decoder_w.T + self.decoder_b
+        logits = self.output_logits(top)
         return StepTrace(
             token=int(token), layers=layers, logits=logits, probs=softmax(logits), state=new_state
         )
@@ -153,6 +165,24 @@ class LanguageModel:
             new_state.append((trace.h, trace.c))
         return tuple(traces), tuple(new_state), traces[-1].h
 
+    def output_logits(self, top: np.ndarray) -> np.ndarray:
+        """z = V h + b_V; for the adaptive softmax, the full log p over the vocabulary:
+
+        head = log softmax(W_head h) over [shortlist words ; one entry per cluster i]
+        log p(w) = head[w]                                         w in the shortlist
+        log p(w) = head[cluster i] + log softmax(W_i,1 (W_i,0 h))[w − lo_i]   w in cluster i
+        (log-probabilities are valid logits: softmax of them gives p back).
+        """
+        if not self.adaptive:
+            return top @ self.decoder_w.T + self.decoder_b
+        head = log_softmax(top @ self.head_w.T)
+        shortlist = self.cutoffs[0]
+        parts = [head[..., :shortlist]]
+        for i, (project, out) in enumerate(self.tails):
+            tail = log_softmax((top @ project.T) @ out.T)
+            parts.append(tail + head[..., shortlist + i : shortlist + i + 1])
+        return np.concatenate(parts, axis=-1)
+
     def forward(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state."""
         tops = []
@@ -160,7 +190,7 @@ class LanguageModel:
             _, state, top = self._advance(tokens[:, t], state)
             tops.append(top)
         hidden = np.stack(tops, axis=1)  # (B, T, H)
-        return hidden @ self.decoder_w.T + self.decoder_b, state
+        return self.output_logits(hidden), state
 
     def evaluate(self, ids: np.ndarray, window: int = 256) -> Evaluation:
         """Mean −log p(w_{t+1} | w_≤t) over a stream, read as `evaluation_rows` rows.

@@ -16,11 +16,17 @@ from rnn_tui.errors import UserError
 def expected_lm_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """Every tensor a language model of this config has, by its PyTorch name."""
     vocab, embed, hidden = config.vocab_size, config.embedding_dim, config.hidden_size
-    shapes: dict[str, tuple[int, ...]] = {
-        "embedding.weight": (vocab, embed),
-        "decoder.weight": (vocab, hidden),
-        "decoder.bias": (vocab,),
-    }
+    shapes: dict[str, tuple[int, ...]] = {"embedding.weight": (vocab, embed)}
+    if config.softmax == "adaptive":
+        cutoffs = [*config.adaptive_cutoffs(), vocab]
+        shapes["adaptive.head.weight"] = (cutoffs[0] + len(cutoffs) - 1, hidden)
+        for i in range(len(cutoffs) - 1):
+            width = hidden // (4 ** (i + 1))
+            shapes[f"adaptive.tail.{i}.0.weight"] = (width, hidden)
+            shapes[f"adaptive.tail.{i}.1.weight"] = (cutoffs[i + 1] - cutoffs[i], width)
+    else:
+        shapes["decoder.weight"] = (vocab, hidden)
+        shapes["decoder.bias"] = (vocab,)
     if config.cell == "ffnn":
         width = config.context * embed
         for k in range(config.num_layers):

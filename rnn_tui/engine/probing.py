@@ -227,7 +227,7 @@ def clamped_step(model: LanguageModel, token: int, state: State, clamp: Clamp | 
             trace = _clamped_trace(trace, clamp)
         traces.append(trace)
         new_state.append((trace.h, trace.c))
-    logits = traces[-1].h @ model.decoder_w.T + model.decoder_b
+    logits = model.output_logits(traces[-1].h)
     return StepTrace(int(token), tuple(traces), logits, softmax(logits), tuple(new_state))
 
 

@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from rnn_tui.checkpoint import Checkpoint
@@ -75,10 +74,10 @@ class LanguageModelTask:
             self.position = 0
             self.state = self.model.initial_state(self.train_config.batch_size, self.device)
         inputs, targets = window_at(self.rows, self.position, self.train_config.bptt)  # (B, T)
-        logits, state = self.model(inputs, self.state)  # (B, T, V)
+        features, state = self.model.features(inputs, self.state)  # (B, T, H)
         self.state = detach_state(state)  # truncated BPTT: no gradient into the previous window
         self.position += inputs.shape[1]
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        return self.model.token_loss(features, targets)
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
@@ -89,10 +88,8 @@ class LanguageModelTask:
         total = torch.zeros((), dtype=torch.float64, device=self.device)
         count = 0
         for _, inputs, targets in windows(rows, EVAL_WINDOW):
-            logits, state = self.model(inputs, state)
-            total += F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]).double(), targets.reshape(-1), reduction="sum"
-            )
+            features, state = self.model.features(inputs, state)
+            total += self.model.token_loss(features, targets, reduction="sum").double()
             count += targets.numel()
         self.model.train()
         loss = float(total) / count

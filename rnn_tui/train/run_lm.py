@@ -42,7 +42,8 @@ def build_task(
     device = resolve_device(train_config.device)
     seed_everything(train_config.seed)
     corpus = prepare_corpus(data_config, tokenizer)
-    model_config = ModelConfig(**{**model_settings, "vocab_size": len(corpus.tokenizer)})
+    model_config = ModelConfig.from_dict({**model_settings, "vocab_size": len(corpus.tokenizer)})
+    model_config.validate()
     return LanguageModelTask(corpus, model_config, data_config, train_config, device)
 
 
