@@ -87,6 +87,8 @@ def translator_card_rows(model: Translator) -> list[tuple[str, Any]]:
     ]
     for name, value in card.get("validation", {}).items():
         rows.append((name, _figure(value)))
+    if "best_exact_match" in history:
+        rows.append(("best exact_match", _figure(history["best_exact_match"])))
     if history.get("interrupted"):
         rows.append(("note", "training was interrupted before its budget was spent"))
     return rows

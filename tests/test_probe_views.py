@@ -103,10 +103,15 @@ def test_translator_what_if(tiny_translator_checkpoint: Path) -> None:
             prefix = translator.target_tokenizer.encode("f")
             expected, _ = translator.greedy_from(encoded, 60, prefix=prefix)
             assert screen.session.tokens == list(expected.tokens)
-            await pilot.press("u", "right")
+            await pilot.press("u")
+            assert screen.session.tokens == list(translator.greedy_from(encoded, 60)[0].tokens)
+            await pilot.press("left", "left")
+            step = screen.session.position - 1
             await pilot.press("x", "0", "enter")
-            weights = screen.session.steps[0].weights[0]
+            weights = screen.session.steps[step].weights[0]
             assert weights[0] == 1.0 and weights[1:].sum() == 0.0
-            assert "all attention on source 0" in screen.status_line()
+            assert f"step {step + 1}: all attention on source 0" in screen.status_line()
+            expected, _ = translator.greedy_from(encoded, 60, overrides={step: weights})
+            assert screen.session.tokens == list(expected.tokens)
 
     asyncio.run(scenario())

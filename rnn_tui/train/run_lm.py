@@ -85,9 +85,11 @@ def run_trainer(trainer: Trainer, reporter: Reporter) -> TrainingOutcome:
         outcome = trainer.run()
     finally:
         reporter.close()
-    best = min(e["val_loss"] for e in outcome.evaluations)
+    name, direction = trainer.best_metric
+    values = [e[name] for e in outcome.evaluations]
+    best = min(values) if direction == "min" else max(values)
     reporter.message(
-        f"done: {outcome.steps} steps in {outcome.elapsed_s:.0f} s; best val_loss {best:.4f}; "
+        f"done: {outcome.steps} steps in {outcome.elapsed_s:.0f} s; best {name} {best:.4f}; "
         f"checkpoints {outcome.last_path} and {outcome.best_path}"
     )
     return outcome

@@ -45,6 +45,9 @@ class TrainingDiverged(UserError):
 
 
 class Task(Protocol):
+    """`best_metric` (optional attribute): (name, "min" | "max") of the evaluation figure
+    that decides `best.safetensors`; default ("val_loss", "min")."""
+
     model: nn.Module
     tokens_per_step: int
     steps_per_epoch: int
@@ -140,6 +143,10 @@ class Trainer:
         self.metrics = MetricsLog(out_dir / "metrics.jsonl")
         for stale in out_dir.glob(".*.safetensors.*.tmp"):  # left by a save cut short by kill -9
             stale.unlink(missing_ok=True)
+
+    @property
+    def best_metric(self) -> tuple[str, str]:
+        return getattr(self.task, "best_metric", ("val_loss", "min"))
 
     @property
     def last_path(self) -> Path:
@@ -252,9 +259,11 @@ class Trainer:
         self.evaluations.append(record)
         self.metrics.write({"type": "eval", "elapsed_s": elapsed, **record})
         self.reporter.evaluation(self.step, figures)
-        improved = figures["val_loss"] < self.best_loss
+        name, direction = self.best_metric
+        score = figures[name] if direction == "min" else -figures[name]  # lower is better
+        improved = score < self.best_loss
         if improved:
-            self.best_loss = figures["val_loss"]
+            self.best_loss = score
         history = {
             "steps": self.step,
             "epochs": record["epoch"],
@@ -262,7 +271,7 @@ class Trainer:
             "elapsed_s": round(elapsed, 2),
             "interrupted": interrupted,
             "evaluations": self.evaluations[-200:],
-            "best_val_loss": self.best_loss,
+            f"best_{name}": self.best_loss if direction == "min" else -self.best_loss,
         }
         card = {**self.card, "validation": figures, "training_time_s": round(elapsed, 1)}
         checkpoint = self.task.checkpoint(history, card)

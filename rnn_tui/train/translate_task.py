@@ -65,6 +65,8 @@ class PaddedPairs:
 
 
 class TranslationTask:
+    best_metric = ("exact_match", "max")  # best.safetensors: the best greedy exact match
+
     def __init__(
         self,
         corpus: PairCorpus,

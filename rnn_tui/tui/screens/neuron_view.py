@@ -134,6 +134,7 @@ class NeuronScreen(Screen):
             )
             for s in found
         )
+        options.highlighted = 0 if found else None
         options.focus()
 
     @work(thread=True, exclusive=True, group="what-if")
