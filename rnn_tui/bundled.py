@@ -10,7 +10,13 @@ BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 RECENT_LIMIT = 10
 
 
-PREFERRED_ORDER = ("shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn")
+PREFERRED_ORDER = (
+    "shakespeare-lstm",
+    "shakespeare-gru",
+    "shakespeare-rnn",
+    "dates-bigru-additive",
+    "en-fr-gru-additive",
+)
 
 
 def bundled_models() -> list[Path]:

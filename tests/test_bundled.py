@@ -8,14 +8,24 @@ import numpy as np
 import pytest
 
 from rnn_tui.bundled import bundled_models
-from rnn_tui.config import DataConfig
-from rnn_tui.engine.loading import load_language_model
+from rnn_tui.checkpoint import checkpoint_kind
+from rnn_tui.config import DataConfig, PairsConfig
+from rnn_tui.engine.loading import load_language_model, load_translator
 
-MODELS = bundled_models()
+BUNDLED = bundled_models()
+MODELS = [p for p in BUNDLED if checkpoint_kind(p) == "lm"]
+TRANSLATORS = [p for p in BUNDLED if checkpoint_kind(p) == "translator"]
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def test_the_bundled_lstm_is_there_and_first() -> None:
-    assert MODELS and MODELS[0].stem == "shakespeare-lstm"
+    assert BUNDLED and BUNDLED[0].stem == "shakespeare-lstm"
+    assert {p.stem for p in TRANSLATORS} >= {"dates-bigru-additive", "en-fr-gru-additive"}
+
+
+def test_bundled_files_are_small() -> None:
+    for path in BUNDLED:
+        assert path.stat().st_size <= 5_000_000, path
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
@@ -49,3 +59,43 @@ def test_bundled_model_reaches_its_card_figure_on_a_slice(path: Path) -> None:
     middle = len(corpus.val) // 2
     loss = model.evaluate(corpus.val[middle : middle + 30_000]).loss
     assert loss == pytest.approx(card_loss, abs=0.15)
+
+
+@pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
+def test_bundled_translator_matches_torch(path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from rnn_tui.data.vocab import BOS_ID
+    from rnn_tui.nn.seq2seq import Seq2Seq
+
+    translator = load_translator(path)
+    module = Seq2Seq(translator.config).eval()
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in translator.tensors.items()})
+    example = translator.meta["card"].get("example_source", "le samedi 9 mai 2018")
+    hypothesis, steps = translator.greedy(example, max_len=30)
+    source = torch.tensor([translator.source_ids(example)])
+    with torch.no_grad():
+        greedy = module.greedy(source, torch.tensor([source.shape[1]]), 30)[0].tolist()
+        target_in = torch.tensor([[BOS_ID, *hypothesis.tokens[:-1]]])
+        logits = module(source, torch.tensor([source.shape[1]]), target_in)[0]
+    assert greedy[: len(hypothesis.tokens)] == list(hypothesis.tokens)
+    expected = torch.log_softmax(logits.double(), -1).numpy()
+    np.testing.assert_allclose(np.stack([s.log_probs[0] for s in steps]), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
+def test_bundled_translator_reaches_its_card_figure_on_a_slice(path: Path) -> None:
+    from rnn_tui.data.pairs import prepare_pairs
+    from rnn_tui.engine.translation_eval import score_decoding
+
+    translator = load_translator(path)
+    config = PairsConfig.from_dict(translator.meta["pairs_config"])
+    if config.source != "dates":
+        data = SHARED_DATA / Path(config.source).name
+        if not data.exists():
+            pytest.skip(f"{data} is not here")
+        config = PairsConfig.from_dict({**config.to_dict(), "source": str(data)})
+    tokenizers = (translator.source_tokenizer, translator.target_tokenizer)
+    pairs = prepare_pairs(config, translator.config.reverse_source, tokenizers, quiet=True).val
+    scores = score_decoding(translator, pairs[:300], beam=1, alpha=0.6, max_len=40)
+    card = translator.meta["card"]["validation"]["exact_match"]
+    assert scores.exact_match == pytest.approx(card, abs=0.08)

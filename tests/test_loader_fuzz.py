@@ -14,7 +14,7 @@ from rnn_tui.bundled import bundled_models
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.errors import UserError
 
-SOURCE = bundled_models()[-1]  # the smallest bundled model
+SOURCE = next(p for p in bundled_models() if p.stem == "shakespeare-rnn")  # the smallest LM
 ORIGINAL = SOURCE.read_bytes()
 
 

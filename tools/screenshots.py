@@ -20,8 +20,10 @@ PROMPT = (
 )
 
 
-async def shoot(name: str, keys: list[str], size: tuple[int, int], models: list[Path]) -> None:
-    app = make_app(models, prompt=PROMPT)
+async def shoot(
+    name: str, keys: list[str], size: tuple[int, int], models: list[Path], prompt: str = PROMPT
+) -> None:
+    app = make_app(models, prompt=prompt)
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -40,6 +42,12 @@ def main() -> None:
     asyncio.run(shoot("lm-view-120x36", steps, (120, 36), models[:1]))
     asyncio.run(shoot("lm-view-80x24", steps, (80, 24), models[:1]))
     asyncio.run(shoot("gradient-lab-120x36", ["g"], (120, 36), lstm_first))
+    dates = [m for m in models if m.stem.startswith("dates")]
+    decode = ["right"] * 7
+    asyncio.run(shoot("translator-view-120x36", decode, (120, 36), dates, "le samedi 9 mai 2018"))
+    asyncio.run(shoot("translator-view-80x24", decode, (80, 24), dates, "le samedi 9 mai 2018"))
+    neuron = ["m", *["right"] * 6, "u", *["right"] * 30]
+    asyncio.run(shoot("neuron-view-120x36", neuron, (120, 36), models[:1]))
 
 
 if __name__ == "__main__":

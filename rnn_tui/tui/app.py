@@ -114,17 +114,22 @@ class ExplorerApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def open_models(self, paths: list[Path]) -> None:
-        """Read and check checkpoints off the UI thread; the first that opens is shown."""
-        loaded = []
+        """Read and check checkpoints off the UI thread; the first that opens is shown at once,
+        the others join the open models (`n`) as they load."""
+        shown = False
         for path in paths:
             try:
-                loaded.append((path, open_model_file(path)))
+                model = open_model_file(path)
             except UserError as error:
                 self.call_from_thread(
                     self.notify, str(error), title="Cannot open", severity="error", timeout=12
                 )
-        if loaded:
-            self.call_from_thread(self.show_models, loaded)
+                continue
+            if shown:
+                self.call_from_thread(self.add_model, path, model)
+            else:
+                self.call_from_thread(self.show_models, [(path, model)])
+                shown = True
 
     def show_models(self, loaded: list[tuple[Path, Model]]) -> None:
         """Make `loaded` the open models (replacing any) and step the first one."""
@@ -132,6 +137,10 @@ class ExplorerApp(App[None]):
             remember_model(path)
         self.models = loaded
         self.show_model(0, self.prompt)
+
+    def add_model(self, path: Path, model: Model) -> None:
+        remember_model(path)
+        self.models.append((path, model))
 
     def show_model(self, index: int, prompt: str) -> None:
         path, model = self.models[index]
@@ -215,6 +224,6 @@ class ExplorerApp(App[None]):
 def make_app(
     paths: Iterable[Path] = (), prompt: str = "", screenshot_dir: Path | None = None
 ) -> ExplorerApp:
-    """The one factory the CLI and the tests use. No paths: the first bundled model."""
-    chosen = [Path(p) for p in paths] or bundled_models()[:1]
+    """The one factory the CLI and the tests use. No paths: the bundled models, LSTM first."""
+    chosen = [Path(p) for p in paths] or bundled_models()
     return ExplorerApp(chosen, prompt=prompt, screenshot_dir=screenshot_dir)
