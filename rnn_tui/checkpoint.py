@@ -113,21 +113,9 @@ def _check_container(path: Path) -> None:
 
 def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
     """Read a checkpoint, upcasting float16 tensors to float32."""
-    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
-    _check_container(path)
-    try:
-        with safe_open(str(path), framework="numpy") as reader:
-            metadata = reader.metadata() or {}
-            tensors = {name: reader.get_tensor(name) for name in reader.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise UserError(f"{path}: not a valid .safetensors checkpoint ({reason})") from None
-    if metadata.get("format") != FORMAT:
-        raise UserError(
-            f"{path}: a safetensors file, but not an rnn-tui checkpoint (no 'format: {FORMAT}')"
-        )
+    metadata, tensors = _read(path, with_tensors=True)
     try:
         version = int(metadata.get("format_version", ""))
     except ValueError:
@@ -156,15 +144,17 @@ def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
     return Checkpoint(kind=kind, tensors=tensors, meta=meta)
 
 
-def checkpoint_kind(path: Path) -> str:
-    """The `kind` of a checkpoint ("lm" or "translator"), read from its header alone."""
+def _read(path: Path, with_tensors: bool) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """The metadata (and, if asked, the tensors) of an rnn-tui safetensors file."""
     from safetensors import SafetensorError, safe_open
 
-    path = Path(path)
     _check_container(path)
+    tensors: dict[str, np.ndarray] = {}
     try:
         with safe_open(str(path), framework="numpy") as reader:
             metadata = reader.metadata() or {}
+            if with_tensors:
+                tensors = {name: reader.get_tensor(name) for name in reader.keys()}  # noqa: SIM118
     except (SafetensorError, OSError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(f"{path}: not a valid .safetensors checkpoint ({reason})") from None
@@ -172,4 +162,10 @@ def checkpoint_kind(path: Path) -> str:
         raise UserError(
             f"{path}: a safetensors file, but not an rnn-tui checkpoint (no 'format: {FORMAT}')"
         )
+    return metadata, tensors
+
+
+def checkpoint_kind(path: Path) -> str:
+    """The `kind` of a checkpoint ("lm" or "translator"), read from its header alone."""
+    metadata, _ = _read(Path(path), with_tensors=False)
     return metadata.get("kind", "")

@@ -37,9 +37,16 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
         ("data", card.get("data", data.get("source", "?"))),
         ("licence", card.get("licence", "?")),
         ("split", f"{data.get('split', '?')}, validation {data.get('val_fraction', '?')}"),
+        ("tokens seen", f"{history.get('tokens', 0):,}"),
+    ]
+    return rows + training_rows(card, history)
+
+
+def training_rows(card: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, Any]]:
+    """How a model was trained and how well it does: rows shared by every kind of card."""
+    rows: list[tuple[str, Any]] = [
         ("steps", history.get("steps", "?")),
         ("epochs", history.get("epochs", "?")),
-        ("tokens seen", f"{history.get('tokens', 0):,}"),
         ("training time", f"{card.get('training_time_s', '?')} s"),
         ("machine", card.get("machine", "?")),
         ("torch", card.get("torch", "?")),
@@ -48,8 +55,9 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
     ]
     for name, value in card.get("validation", {}).items():
         rows.append((name, _figure(value)))
-    if "best_val_loss" in history:
-        rows.append(("best val_loss", _figure(history["best_val_loss"])))
+    for name in ("val_loss", "exact_match"):
+        if f"best_{name}" in history:
+            rows.append((f"best {name}", _figure(history[f"best_{name}"])))
     if card.get("notes"):
         rows.append(("notes", card["notes"]))
     if history.get("interrupted"):
@@ -77,18 +85,5 @@ def translator_card_rows(model: Translator) -> list[tuple[str, Any]]:
         ("data", card.get("data", pairs.get("source", "?"))),
         ("pairs", card.get("pairs", "?")),
         ("licence", card.get("licence", "?")),
-        ("steps", history.get("steps", "?")),
-        ("epochs", history.get("epochs", "?")),
-        ("training time", f"{card.get('training_time_s', '?')} s"),
-        ("machine", card.get("machine", "?")),
-        ("torch", card.get("torch", "?")),
-        ("command", card.get("command", "?")),
-        ("storage", card.get("storage", "float32")),
     ]
-    for name, value in card.get("validation", {}).items():
-        rows.append((name, _figure(value)))
-    if "best_exact_match" in history:
-        rows.append(("best exact_match", _figure(history["best_exact_match"])))
-    if history.get("interrupted"):
-        rows.append(("note", "training was interrupted before its budget was spent"))
-    return rows
+    return rows + training_rows(card, history)

@@ -199,3 +199,32 @@ def test_ten_thousand_steps_keep_memory_bounded(tiny_lstm_checkpoint: Path) -> N
     np.testing.assert_allclose(
         replayed.probs, engine_trace(tiny_lstm_checkpoint, session.tokens[:101])[1].probs
     )
+
+
+def test_switching_models_does_not_leak_widgets(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """Each `n` builds a new view; the old one's widgets must all be freed."""
+    import gc
+
+    from textual.widget import Widget
+
+    def live_widgets() -> int:
+        gc.collect()
+        return sum(issubclass(type(o), Widget) for o in gc.get_objects())
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for _ in range(6):
+                await pilot.press("n")
+                await pilot.pause()
+            before = live_widgets()
+            for _ in range(30):
+                await pilot.press("n")
+                await pilot.pause()
+            assert live_widgets() <= before + 5
+
+    asyncio.run(scenario())

@@ -46,6 +46,17 @@ def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkp
     assert torch_loaded is False
 
 
+def test_translate_eval_info_and_units_do_not_import_torch(
+    tiny_translator_checkpoint: Path, tiny_lstm_checkpoint: Path, repetitive_text_file: Path
+) -> None:
+    path = str(tiny_translator_checkpoint)
+    assert imported_after("translate", path, "a b c", "--beam", "3")[0] is False
+    assert imported_after("eval", path)[0] is False
+    assert imported_after("info", path)[0] is False
+    units = ["units", str(tiny_lstm_checkpoint), "--text", str(repetitive_text_file), "--match", "o"]
+    assert imported_after(*units)[0] is False
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -54,6 +65,9 @@ def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkp
         "rnn_tui.data.corpus",
         "rnn_tui.checkpoint",
         "rnn_tui.engine.loading",
+        "rnn_tui.engine.translator",
+        "rnn_tui.engine.probing",
+        "rnn_tui.data.pairs",
     ],
 )
 def test_headless_modules_import_neither_torch_nor_textual(module: str) -> None:

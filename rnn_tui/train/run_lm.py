@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.checkpoint import Checkpoint, load_checkpoint
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.data.corpus import SHAKESPEARE, describe_source, prepare_corpus
 from rnn_tui.data.tokenizers import Tokenizer
@@ -21,7 +21,7 @@ from rnn_tui.train.device import describe_device, resolve_device
 from rnn_tui.train.lm_task import LanguageModelTask
 from rnn_tui.train.reporting import Reporter, make_reporter
 from rnn_tui.train.resume import RESUME_FILE
-from rnn_tui.train.trainer import Trainer, TrainingOutcome
+from rnn_tui.train.trainer import Task, Trainer, TrainingOutcome
 
 
 def seed_everything(seed: int) -> None:
@@ -95,28 +95,44 @@ def run_trainer(trainer: Trainer, reporter: Reporter) -> TrainingOutcome:
     return outcome
 
 
+def load_saved_run(
+    out_dir: Path, kind: str, budgets: dict[str, float]
+) -> tuple[Checkpoint, TrainConfig]:
+    """The last checkpoint of the run in `out_dir` and its training config, with non-zero
+    `budgets` replacing the saved ones."""
+    last_path, resume_path = out_dir / "last.safetensors", out_dir / RESUME_FILE
+    if not resume_path.exists() or not last_path.exists():
+        raise UserError(
+            f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
+        )
+    last = load_checkpoint(last_path, expected_kind=kind)
+    saved = TrainConfig.from_dict(last.meta["train_config"])
+    given = {name: value for name, value in budgets.items() if value}
+    train_config = dataclasses.replace(saved, **given) if given else saved
+    train_config.validate()
+    return last, train_config
+
+
+def resume_trainer(
+    out_dir: Path, task: Task, train_config: TrainConfig, last: Checkpoint
+) -> TrainingOutcome:
+    """Restore weights, optimizer, RNG and data position from `resume.safetensors`; train on."""
+    reporter = make_reporter()
+    card = {**last.meta.get("card", {}), "resumed": True}
+    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
+    trainer.restore(out_dir / RESUME_FILE)
+    reporter.message(f"resuming {out_dir} at step {trainer.step}")
+    return run_trainer(trainer, reporter)
+
+
 def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
     """Continue the run in `out_dir` from its last save; non-zero `budgets` replace the saved ones.
 
     The configs, vocabulary and card come from `last.safetensors`; weights,
     optimizer, RNG, data position and carried state from `resume.safetensors`.
     """
-    last_path, resume_path = out_dir / "last.safetensors", out_dir / RESUME_FILE
-    if not resume_path.exists() or not last_path.exists():
-        raise UserError(
-            f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
-        )
-    last = load_checkpoint(last_path, expected_kind="lm")
+    last, train_config = load_saved_run(out_dir, "lm", budgets)
     data_config = DataConfig.from_dict(last.meta["data_config"])
-    saved = TrainConfig.from_dict(last.meta["train_config"])
-    given = {name: value for name, value in budgets.items() if value}
-    train_config = dataclasses.replace(saved, **given) if given else saved
-    train_config.validate()
     tokenizer = Tokenizer.from_dict(last.meta["tokenizer"])
     task = build_task(data_config, last.meta["model_config"], train_config, tokenizer)
-    reporter = make_reporter()
-    card = {**last.meta.get("card", {}), "resumed": True}
-    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
-    trainer.restore(resume_path)
-    reporter.message(f"resuming {out_dir} at step {trainer.step}")
-    return run_trainer(trainer, reporter)
+    return resume_trainer(out_dir, task, train_config, last)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import platform
 import time
@@ -11,15 +10,12 @@ from typing import Any
 
 import torch
 
-from rnn_tui.checkpoint import load_checkpoint
 from rnn_tui.config import PairsConfig, TrainConfig, TranslatorConfig, describe_translator
 from rnn_tui.data.pairs import DATES, describe_pairs, prepare_pairs
 from rnn_tui.data.tokenizers import Tokenizer
-from rnn_tui.errors import UserError
 from rnn_tui.train.device import describe_device, resolve_device
 from rnn_tui.train.reporting import make_reporter
-from rnn_tui.train.resume import RESUME_FILE
-from rnn_tui.train.run_lm import run_trainer, seed_everything
+from rnn_tui.train.run_lm import load_saved_run, resume_trainer, run_trainer, seed_everything
 from rnn_tui.train.trainer import Trainer, TrainingOutcome
 from rnn_tui.train.translate_task import TranslationTask
 
@@ -86,26 +82,12 @@ def run_translation_training(
 
 def resume_translation_training(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
     """Continue the translator run in `out_dir`; non-zero `budgets` replace the saved ones."""
-    last_path, resume_path = out_dir / "last.safetensors", out_dir / RESUME_FILE
-    if not resume_path.exists() or not last_path.exists():
-        raise UserError(
-            f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
-        )
-    last = load_checkpoint(last_path, expected_kind="translator")
+    last, train_config = load_saved_run(out_dir, "translator", budgets)
     pairs_config = PairsConfig.from_dict(last.meta["pairs_config"])
-    saved = TrainConfig.from_dict(last.meta["train_config"])
-    given = {name: value for name, value in budgets.items() if value}
-    train_config = dataclasses.replace(saved, **given) if given else saved
-    train_config.validate()
     tokenizers = (
         Tokenizer.from_dict(last.meta["source_tokenizer"]),
         Tokenizer.from_dict(last.meta["target_tokenizer"]),
     )
     settings = {k: v for k, v in last.meta["model_config"].items() if not k.endswith("vocab_size")}
     task = build_translation_task(pairs_config, settings, train_config, tokenizers)
-    reporter = make_reporter()
-    card = {**last.meta.get("card", {}), "resumed": True}
-    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
-    trainer.restore(resume_path)
-    reporter.message(f"resuming {out_dir} at step {trainer.step}")
-    return run_trainer(trainer, reporter)
+    return resume_trainer(out_dir, task, train_config, last)

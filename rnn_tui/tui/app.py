@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.engine.lm import LanguageModel
@@ -86,8 +86,10 @@ class ExplorerApp(App[None]):
         self.current_index = 0
 
     def compose(self) -> ComposeResult:
+        # No Footer on this base screen: under Textual 8.2 a footer that stays mounted keeps
+        # every FooterKey it ever made (its data binds are never dropped), so each view
+        # pushed over it leaked its keys. The views have their own footers.
         yield Static(WELCOME, id="welcome")
-        yield Footer()
 
     def on_mount(self) -> None:
         if self.paths:
