@@ -53,7 +53,14 @@ def test_translate_eval_info_and_units_do_not_import_torch(
     assert imported_after("translate", path, "a b c", "--beam", "3")[0] is False
     assert imported_after("eval", path)[0] is False
     assert imported_after("info", path)[0] is False
-    units = ["units", str(tiny_lstm_checkpoint), "--text", str(repetitive_text_file), "--match", "o"]
+    units = [
+        "units",
+        str(tiny_lstm_checkpoint),
+        "--text",
+        str(repetitive_text_file),
+        "--match",
+        "o",
+    ]
     assert imported_after(*units)[0] is False
 
 

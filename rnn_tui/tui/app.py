@@ -149,20 +149,32 @@ class ExplorerApp(App[None]):
         self.current_index = index
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        if isinstance(model, Translator):
-            self.push_screen(TranslatorScreen(model, path, prompt))
-        else:
-            self.push_screen(LanguageModelScreen(model, path, prompt))
+        self.push_screen(self.view_for(model, path, prompt))
         self.check_size()
 
-    def action_next_model(self) -> None:
-        """Step the next open model on the same text (compare how they read it)."""
+    @staticmethod
+    def view_for(model: Model, path: Path, text: str) -> Screen:
+        if isinstance(model, Translator):
+            return TranslatorScreen(model, path, text)
+        return LanguageModelScreen(model, path, text)
+
+    async def action_next_model(self) -> None:
+        """Step the next open model on the same text (compare how they read it).
+
+        The old view is popped and the new one mounted before the next key is handled.
+        """
         if len(self.models) < 2:
             self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
             return
         index = (self.current_index + 1) % len(self.models)
         same_kind = type(self.models[index][1]) is type(self.models[self.current_index][1])
-        self.show_model(index, view_text(self.screen) if same_kind else "")
+        text = view_text(self.screen) if same_kind else ""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        path, model = self.models[index]
+        self.current_index = index
+        await self.push_screen(self.view_for(model, path, text))
+        self.check_size()
 
     def action_gradient_lab(self) -> None:
         text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
