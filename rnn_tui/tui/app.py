@@ -152,6 +152,15 @@ class ExplorerApp(App[None]):
         self.push_screen(self.view_for(model, path, prompt))
         self.check_size()
 
+    def reads_alike(self, index: int) -> bool:
+        """Whether model `index` can read what the current one reads: both language models,
+        or translators trained on the same pairs."""
+        new, old = self.models[index][1], self.models[self.current_index][1]
+        if isinstance(new, Translator) and isinstance(old, Translator):
+            source = new.meta.get("pairs_config", {}).get("source")
+            return source == old.meta.get("pairs_config", {}).get("source")
+        return type(new) is type(old)
+
     @staticmethod
     def view_for(model: Model, path: Path, text: str) -> Screen:
         if isinstance(model, Translator):
@@ -167,8 +176,7 @@ class ExplorerApp(App[None]):
             self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
             return
         index = (self.current_index + 1) % len(self.models)
-        same_kind = type(self.models[index][1]) is type(self.models[self.current_index][1])
-        text = view_text(self.screen) if same_kind else ""
+        text = view_text(self.screen) if self.reads_alike(index) else ""
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         path, model = self.models[index]
