@@ -6,6 +6,7 @@ import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -16,16 +17,12 @@ from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
-from rnn_tui.tui.screens.compare_view import CompareScreen
 from rnn_tui.tui.screens.help import HelpScreen, key_label
 from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
-from rnn_tui.tui.screens.neuron_view import NeuronScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
-from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -34,7 +31,12 @@ WELCOME = (
 )
 
 
-Model = LanguageModel | Translator
+if TYPE_CHECKING:
+    from rnn_tui.engine.translator import Translator
+
+    Model = LanguageModel | Translator
+else:
+    Model = Any  # the translator's modules load on first use, after the first frame
 
 
 def open_model_file(path: Path) -> Model:
@@ -43,7 +45,7 @@ def open_model_file(path: Path) -> Model:
     from rnn_tui.engine.loading import language_model_from_checkpoint, translator_from_checkpoint
 
     checkpoint = load_checkpoint(path)
-    if checkpoint.kind == "translator":
+    if checkpoint.kind == "translator":  # (torch-free, like everything the explorer loads)
         return translator_from_checkpoint(checkpoint, path)
     if checkpoint.kind != "lm":
         raise UserError(
@@ -57,6 +59,8 @@ def view_text(screen: Screen) -> str:
     """What the current view is reading, so the next model can read the same."""
     if isinstance(screen, LanguageModelScreen):
         return screen.session.text()
+    from rnn_tui.tui.screens.translator_view import TranslatorScreen
+
     if isinstance(screen, TranslatorScreen):
         return screen.session.source
     return ""
@@ -92,8 +96,8 @@ class ExplorerApp(App[None]):
         yield Static(WELCOME, id="welcome")
 
     def on_mount(self) -> None:
-        if self.paths:
-            self.open_models(self.paths)
+        if self.paths:  # after the first frame: the loading thread would slow its paint
+            self.call_after_refresh(self.open_models, self.paths)
         self.check_size()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -155,6 +159,8 @@ class ExplorerApp(App[None]):
     def reads_alike(self, index: int) -> bool:
         """Whether model `index` can read what the current one reads: both language models,
         or translators trained on the same pairs."""
+        from rnn_tui.engine.translator import Translator
+
         new, old = self.models[index][1], self.models[self.current_index][1]
         if isinstance(new, Translator) and isinstance(old, Translator):
             source = new.meta.get("pairs_config", {}).get("source")
@@ -163,6 +169,9 @@ class ExplorerApp(App[None]):
 
     @staticmethod
     def view_for(model: Model, path: Path, text: str) -> Screen:
+        from rnn_tui.engine.translator import Translator
+        from rnn_tui.tui.screens.translator_view import TranslatorScreen
+
         if isinstance(model, Translator):
             return TranslatorScreen(model, path, text)
         return LanguageModelScreen(model, path, text)
@@ -194,6 +203,8 @@ class ExplorerApp(App[None]):
 
     def action_compare(self) -> None:
         """The open language models (up to three) reading the current text in lock-step."""
+        from rnn_tui.tui.screens.compare_view import CompareScreen
+
         language_models = [(p, m) for p, m in self.models if isinstance(m, LanguageModel)]
         if len(language_models) < 2:
             self.notify(
@@ -212,6 +223,10 @@ class ExplorerApp(App[None]):
         self.push_screen(ModelPicker(bundled_models(), recent_models()), chosen)
 
     def action_help(self) -> None:
+        from rnn_tui.tui.screens.compare_view import CompareScreen
+        from rnn_tui.tui.screens.neuron_view import NeuronScreen
+        from rnn_tui.tui.screens.translator_view import TranslatorScreen
+
         view = self.screen
         bindings = (
             list(getattr(view, "BINDINGS", []))
