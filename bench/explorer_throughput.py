@@ -17,7 +17,7 @@ import gc
 
 from rnn_tui.bundled import bundled_models
 from rnn_tui.tui.app import make_app
-from rnn_tui.tui.screens.lm_view import SPEEDS
+from rnn_tui.tui.screens.lm_view import SPEEDS, LanguageModelScreen
 
 
 def rss_mib() -> float:
@@ -31,6 +31,8 @@ def rss_mib() -> float:
 async def measure(total_steps: int) -> None:
     app = make_app(bundled_models()[:1], prompt="ROMEO:\n")
     async with app.run_test(size=(120, 36)) as pilot:
+        while not isinstance(app.screen, LanguageModelScreen):  # models load after frame 1
+            await pilot.pause(0.05)
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = app.screen
