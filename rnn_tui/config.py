@@ -148,6 +148,7 @@ class TrainConfig:
     log_every: int = 50
     seed: int = 0
     device: str = "auto"
+    precision: str = "fp32"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -173,6 +174,8 @@ class TrainConfig:
             raise UserError("no budget: give at least one of --steps, --epochs or --minutes")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+        if self.precision not in ("fp32", "bf16", "fp16"):
+            raise UserError(f"--precision: expected fp32, bf16 or fp16, got {self.precision!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,8 +23,15 @@ DEBUG = False
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def process_rank() -> int:
+    """RANK under torchrun (0 otherwise), read from the environment without importing torch."""
+    return int(os.environ.get("RANK", "0") or 0) if "WORLD_SIZE" in os.environ else 0
+
+
 def reports_user_errors(function: F) -> F:
-    """Show a `UserError` as one `error:` line on stderr and exit with its code."""
+    """Show a `UserError` as one `error:` line on stderr and exit with its code.
+
+    Under torchrun only rank 0 prints (every rank meets the same bad input)."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -32,7 +40,8 @@ def reports_user_errors(function: F) -> F:
         except UserError as error:
             if DEBUG:
                 raise
-            print(f"error: {error}", file=sys.stderr)
+            if not process_rank():
+                print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors, reproducible_command
+from rnn_tui.cli.common import process_rank, reports_user_errors, reproducible_command
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.errors import UserError
+from rnn_tui.train.run_dir import RunDirRequest
 
 train_app = typer.Typer(help="Train a model (imports torch).", no_args_is_help=True)
-
-CHECKPOINT_NAMES = ("last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors")
-
-
-def prepare_out_dir(out: Path | None, prefix: str, force: bool) -> Path:
-    """A fresh output directory; an existing run is never overwritten without --force."""
-    if out is None:
-        out = Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a directory")
-    existing = [name for name in CHECKPOINT_NAMES if (out / name).exists()]
-    if existing and not force:
-        raise UserError(
-            f"--out {out}: already holds a run ({', '.join(existing)}); use --force to overwrite"
-        )
-    for name in existing:
-        (out / name).unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @train_app.command("lm")
@@ -83,7 +64,12 @@ def train_lm(
     min_freq: int = typer.Option(1, "--min-freq", help="Word level: drop rarer words to <unk>."),
     max_vocab: int = typer.Option(0, "--max-vocab", help="Cap on vocabulary size (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Seed for weights, split and order."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: str = typer.Option(
+        "auto", "--device", help="auto, cpu or cuda (under torchrun: cuda:LOCAL_RANK)."
+    ),
+    precision: str = typer.Option(
+        "fp32", "--precision", help="fp32, bf16 or fp16 (autocast; fp16 needs CUDA)."
+    ),
     out: Path = typer.Option(
         None, "--out", help="Output directory (default runs/lm-<cell>-<time>)."
     ),
@@ -127,6 +113,7 @@ def train_lm(
         log_every=log_every,
         seed=seed,
         device=device,
+        precision=precision,
     )
     try:
         cutoff_sizes = tuple(int(c) for c in cutoffs.split(",") if c.strip())
@@ -146,7 +133,7 @@ def train_lm(
     ).validate()
     data_config.validate()
     train_config.validate()
-    out_dir = prepare_out_dir(out, f"lm-{cell}", force)
+    run_dir = RunDirRequest(out, f"lm-{cell}", force)
 
     from rnn_tui.train.run_lm import run_language_model_training
 
@@ -164,7 +151,7 @@ def train_lm(
             cutoffs=cutoff_sizes,
         ),
         train_config,
-        out_dir,
+        run_dir,
         command=reproducible_command(typer_context),
     )
     report_interrupt(outcome)
@@ -173,6 +160,8 @@ def train_lm(
 def report_interrupt(outcome) -> None:
     """After Ctrl+C/SIGTERM the trainer has saved; say where and exit 130."""
     if outcome.interrupted:
+        if process_rank():  # under torchrun rank 0 speaks for all
+            raise typer.Exit(130)
         print(
             f"interrupted at step {outcome.steps}; saved {outcome.last_path} "
             f"(continue with --resume {outcome.last_path.parent})",
@@ -236,7 +225,12 @@ def train_translate(
     eval_every: int = typer.Option(500, "--eval-every", help="Evaluate and save every N steps."),
     log_every: int = typer.Option(50, "--log-every", help="Report progress every N steps."),
     seed: int = typer.Option(0, "--seed", help="Seed for data, weights and order."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: str = typer.Option(
+        "auto", "--device", help="auto, cpu or cuda (under torchrun: cuda:LOCAL_RANK)."
+    ),
+    precision: str = typer.Option(
+        "fp32", "--precision", help="fp32, bf16 or fp16 (autocast; fp16 needs CUDA)."
+    ),
     licence: str = typer.Option(
         None, "--licence", help="The pair file's licence and attribution, for the model card."
     ),
@@ -300,12 +294,13 @@ def train_translate(
         log_every=log_every,
         seed=seed,
         device=device,
+        precision=precision,
         extra={"teacher_forcing": teacher_forcing},
     )
     TranslatorConfig(**settings, source_vocab_size=1, target_vocab_size=1).validate()  # type: ignore[arg-type]
     pairs_config.validate()
     train_config.validate()
-    out_dir = prepare_out_dir(out, "mt", force)
+    run_dir = RunDirRequest(out, "mt", force)
 
     from rnn_tui.train.run_translate import run_translation_training
 
@@ -313,7 +308,7 @@ def train_translate(
         pairs_config,
         settings,
         train_config,
-        out_dir,
+        run_dir,
         command=reproducible_command(typer_context),
         licence=licence,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from rnn_tui.errors import UserError
@@ -22,3 +23,12 @@ def describe_device(device: torch.device) -> str:
         return f"cuda ({torch.cuda.get_device_name(device)})"
     threads = torch.get_num_threads()
     return f"cpu ({threads} thread{'' if threads == 1 else 's'})"
+
+
+def to_device(array: np.ndarray, device: torch.device | str) -> torch.Tensor:
+    """A whole data split goes to the device once (pinned and asynchronous on a GPU), so
+    training steps transfer no batches."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if torch.device(device).type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:
+    from rnn_tui.train.distributed import World
 
 
 class Reporter(Protocol):
@@ -85,5 +88,25 @@ class RichReporter:
         self.bar.stop()
 
 
-def make_reporter() -> Reporter:
+class SilentReporter:
+    """Ranks other than 0 under torchrun: rank 0 speaks for all."""
+
+    def progress(
+        self, step: int, fraction: float, loss: float, tokens_per_s: float, lr: float
+    ) -> None:
+        pass
+
+    def evaluation(self, step: int, figures: dict[str, float]) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def make_reporter(world: World | None = None) -> Reporter:
+    if world is not None and not world.is_main:
+        return SilentReporter()
     return RichReporter() if sys.stdout.isatty() else PlainReporter()

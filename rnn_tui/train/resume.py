@@ -1,7 +1,7 @@
 """`resume.safetensors`: everything beyond the model needed to continue a run exactly.
 
     optimizer.{group}.{param}.{key}   AdamW moments and step counts, by parameter order
-    rng.torch (and rng.cuda.{i})      random-generator states (dropout draws)
+    rng.rank{r}.torch (.cuda)         each rank's random-generator states (dropout draws)
     carried.{i}, position             the task's data position and carried hidden state
     metadata: optimizer param_groups, trainer counters (step, elapsed, best loss)
 
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from rnn_tui.errors import UserError
 
 RESUME_FILE = "resume.safetensors"
 
@@ -51,10 +52,6 @@ def save_resume_state(
 ) -> None:
     tensors, groups = optimizer_tensors(optimizer)
     tensors.update({name: value.numpy() for name, value in task_tensors.items()})
-    tensors["rng.torch"] = torch.get_rng_state().numpy()
-    if torch.cuda.is_available():
-        for i, generator in enumerate(torch.cuda.get_rng_state_all()):
-            tensors[f"rng.cuda.{i}"] = generator.numpy()
     meta = {"param_groups": json.loads(json.dumps(groups)), "counters": counters}
     save_checkpoint(path, Checkpoint(kind="resume", tensors=tensors, meta=meta))
 
@@ -63,10 +60,24 @@ def load_resume_state(path: Path) -> Checkpoint:
     return load_checkpoint(path, expected_kind="resume")
 
 
-def restore_rng(tensors: dict[str, np.ndarray]) -> None:
-    torch.set_rng_state(torch.from_numpy(tensors["rng.torch"].copy()))
-    cuda = [
-        torch.from_numpy(tensors[k].copy()) for k in sorted(tensors) if k.startswith("rng.cuda.")
-    ]
-    if cuda and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(cuda)
+def rank_rng_states(device: torch.device) -> dict[str, torch.Tensor]:
+    """This process's generator states: the CPU's, and its GPU's when it trains on one."""
+    states = {"torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def restore_rng(tensors: dict[str, np.ndarray], rank: int, device: torch.device) -> None:
+    """Rank `rank`'s saved generator states (runs saved before ranks existed: `rng.torch`)."""
+    cpu = tensors.get(f"rng.rank{rank}.torch", tensors.get("rng.torch"))
+    if cpu is None:
+        saved = sum(1 for name in tensors if name.endswith(".torch"))
+        raise UserError(
+            f"--resume: the run was saved by {saved} process(es) and has no generator state "
+            f"for rank {rank}; resume with at most {saved} processes"
+        )
+    torch.set_rng_state(torch.from_numpy(cpu.copy()))
+    cuda = tensors.get(f"rng.rank{rank}.cuda")
+    if cuda is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(torch.from_numpy(cuda.copy()), device)

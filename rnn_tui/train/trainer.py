@@ -27,11 +27,14 @@ from torch import Tensor, nn
 from rnn_tui.checkpoint import Checkpoint, save_checkpoint
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import UserError
-from rnn_tui.train.metrics_log import MetricsLog
+from rnn_tui.train.distributed import World, parameter_digest
+from rnn_tui.train.metrics_log import MetricsLog, NullMetricsLog
+from rnn_tui.train.precision import Precision
 from rnn_tui.train.reporting import Reporter
 from rnn_tui.train.resume import (
     RESUME_FILE,
     load_resume_state,
+    rank_rng_states,
     restore_optimizer,
     restore_rng,
     save_resume_state,
@@ -127,8 +130,10 @@ class Trainer:
         reporter: Reporter,
         card: dict[str, Any],
         device: torch.device,
+        world: World | None = None,
     ) -> None:
         self.task = task
+        self.world = world or World()
         self.config = config
         self.out_dir = out_dir
         self.reporter = reporter
@@ -136,13 +141,17 @@ class Trainer:
         self.device = device
         self.parameters = [p for p in task.model.parameters() if p.requires_grad]
         self.optimizer = make_optimizer(task.model, config, device)
+        self.precision = Precision(config.precision, device)
         self.step = 0
         self.elapsed_before = 0.0
         self.evaluations: list[dict[str, float]] = []
         self.best_loss = math.inf
-        self.metrics = MetricsLog(out_dir / "metrics.jsonl")
-        for stale in out_dir.glob(".*.safetensors.*.tmp"):  # left by a save cut short by kill -9
-            stale.unlink(missing_ok=True)
+        if self.world.is_main:  # under torchrun only rank 0 writes files
+            self.metrics: MetricsLog | NullMetricsLog = MetricsLog(out_dir / "metrics.jsonl")
+            for stale in out_dir.glob(".*.safetensors.*.tmp"):  # left by a save cut by kill -9
+                stale.unlink(missing_ok=True)
+        else:
+            self.metrics = NullMetricsLog()
 
     @property
     def best_metric(self) -> tuple[str, str]:
@@ -181,18 +190,22 @@ class Trainer:
         clip = config.clip if config.clip > 0 else math.inf
         with stop_requests() as requested, contextlib.closing(self.metrics):
             while True:
-                elapsed = time.perf_counter() - started
+                elapsed, stop = self.world.agree(
+                    time.perf_counter() - started, bool(requested), self.device
+                )
                 fraction = self.fraction_done(elapsed)
-                if fraction >= 1.0 or requested:
+                if fraction >= 1.0 or stop:
                     break
                 lr = scheduled_lr(config, self.step, fraction)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
-                loss = task.training_loss()
+                with self.precision.autocast():
+                    loss = task.training_loss()
                 self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                self.precision.backward(loss)
+                self.precision.unscale(self.optimizer)
                 norm = torch.nn.utils.clip_grad_norm_(self.parameters, clip)  # norm before clipping
-                self.optimizer.step()
+                self.precision.step(self.optimizer)
                 pending_losses.append(loss.detach())
                 pending_norms.append(norm.detach())
                 self.step += 1
@@ -214,9 +227,10 @@ class Trainer:
                 now = time.perf_counter()
                 rate = tokens_since / max(now - window_start, 1e-9)
                 self._flush(pending_losses, pending_norms, lr, rate, now - started)
-            interrupted = bool(requested)
+            interrupted = bool(requested) or stop
             if interrupted or not self.evaluations or self.evaluations[-1]["step"] != self.step:
                 self._evaluate_and_save(time.perf_counter() - started, interrupted=interrupted)
+            self._check_replicas()
         return TrainingOutcome(
             steps=self.step,
             interrupted=interrupted,
@@ -229,7 +243,8 @@ class Trainer:
     def _flush(
         self, losses: list[Tensor], norms: list[Tensor], lr: float, rate: float, elapsed: float
     ) -> float:
-        values = torch.stack(losses).float().cpu().tolist()
+        # Each rank's loss is the mean over its share; their mean is the global batch's loss.
+        values = (self.world.sum(torch.stack(losses).float()) / self.world.size).cpu().tolist()
         grad_norms = torch.stack(norms).float().cpu().tolist()
         first = self.step - len(values) + 1
         for offset, (loss, norm) in enumerate(zip(values, grad_norms, strict=True)):
@@ -274,15 +289,46 @@ class Trainer:
             f"best_{name}": self.best_loss if direction == "min" else -self.best_loss,
         }
         card = {**self.card, "validation": figures, "training_time_s": round(elapsed, 1)}
-        checkpoint = self.task.checkpoint(history, card)
-        save_checkpoint(self.last_path, checkpoint)
-        if improved:
-            save_checkpoint(self.best_path, checkpoint)
+        if self.world.is_main:
+            checkpoint = self.task.checkpoint(history, card)
+            save_checkpoint(self.last_path, checkpoint)
+            if improved:
+                save_checkpoint(self.best_path, checkpoint)
         self.save_resume_state(elapsed)
 
+    def _check_replicas(self) -> None:
+        """Under torchrun: record each rank's parameter digest; DDP must keep them equal."""
+        if not self.world.active:
+            return
+        digests = self.world.gather(parameter_digest(self.task.model))
+        identical = len(set(digests)) == 1
+        self.metrics.write(
+            {
+                "type": "world",
+                "step": self.step,
+                "processes": self.world.size,
+                "backend": self.world.backend,
+                "parameter_sha256": digests,
+                "identical": identical,
+            }
+        )
+        self.reporter.message(
+            f"{self.world.size} processes ({self.world.backend}): parameters "
+            + ("identical on every rank" if identical else "DIFFER between ranks")
+        )
+
     def save_resume_state(self, elapsed: float) -> None:
-        """Optimizer, RNG, data position, carried state and weights, for an exact `--resume`."""
+        """Optimizer, RNG, data position, carried state and weights, for an exact `--resume`.
+
+        Under torchrun every rank takes part (the carried state and RNG states of all
+        ranks are gathered); rank 0 writes.
+        """
         task_tensors = dict(self.task.position_tensors())
+        for rank, states in enumerate(self.world.gather(rank_rng_states(self.device))):
+            for name, state in states.items():
+                task_tensors[f"rng.rank{rank}.{name}"] = state
+        if not self.world.is_main:
+            return
         for name, tensor in self.task.model.state_dict().items():
             task_tensors[f"model.{name}"] = tensor.detach().cpu()
         counters = {
@@ -290,6 +336,7 @@ class Trainer:
             "elapsed_s": elapsed,
             "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
             "evaluations": self.evaluations[-200:],
+            "grad_scaler": self.precision.state(),
         }
         save_resume_state(self.out_dir / RESUME_FILE, self.optimizer, task_tensors, counters)
 
@@ -308,4 +355,5 @@ class Trainer:
         self.elapsed_before = float(counters["elapsed_s"])
         self.best_loss = math.inf if counters["best_loss"] is None else float(counters["best_loss"])
         self.evaluations = list(counters["evaluations"])
-        restore_rng(saved.tensors)
+        self.precision.restore(counters.get("grad_scaler", {}))
+        restore_rng(saved.tensors, self.world.rank, self.device)

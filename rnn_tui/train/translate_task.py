@@ -2,7 +2,9 @@
 
 Each epoch visits the training pairs in a permutation seeded by (seed, epoch);
 a batch is cut to its longest source and target. The loss is the mean
-cross-entropy per real target token (padding ignored).
+cross-entropy per real target token (padding ignored). Under torchrun every rank
+draws the same permutation and reads its own 1/N slice of each global batch; the
+held-out pairs are shared out for evaluation and the figures combined.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from rnn_tui.config import PairsConfig, TrainConfig, TranslatorConfig
 from rnn_tui.data.pairs import PairCorpus
 from rnn_tui.data.vocab import BOS_ID, PAD_ID
 from rnn_tui.nn.seq2seq import Seq2Seq, sequence_loss
+from rnn_tui.train.device import to_device
+from rnn_tui.train.distributed import World
 from rnn_tui.train.export import module_tensors
 from rnn_tui.translation_metrics import exact_match, hypothesis_pieces
 
@@ -38,14 +42,14 @@ class PaddedPairs:
     """All pairs of a split as padded tensors: source, its lengths, decoder input and output."""
 
     def __init__(self, sources: list[np.ndarray], targets: list[np.ndarray], device: Any) -> None:
-        self.source = torch.from_numpy(pad_rows(sources)).to(device)
+        self.source = to_device(pad_rows(sources), device)
         self.lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
         outputs = pad_rows(targets)
         inputs = np.concatenate(
             [np.full((len(targets), 1), BOS_ID, dtype=np.int64), outputs[:, :-1]], axis=1
         )
-        self.target_in = torch.from_numpy(inputs).to(device)
-        self.target_out = torch.from_numpy(outputs).to(device)
+        self.target_in = to_device(inputs, device)
+        self.target_out = to_device(outputs, device)
         self.target_lengths = torch.tensor([len(t) for t in targets], dtype=torch.long)
 
     def __len__(self) -> int:
@@ -74,7 +78,9 @@ class TranslationTask:
         pairs_config: PairsConfig,
         train_config: TrainConfig,
         device: torch.device,
+        world: World | None = None,
     ) -> None:
+        self.world = world or World()
         self.corpus = corpus
         self.model_config = model_config
         self.pairs_config = pairs_config
@@ -84,7 +90,9 @@ class TranslationTask:
         self.train_pairs = PaddedPairs(*corpus.encode(corpus.train), device)
         self.val_pairs = PaddedPairs(*corpus.encode(corpus.val), device)
         self.model = Seq2Seq(model_config).to(device)
+        self.trainable = self.world.wrap(self.model, device)
         self.batch_size = min(train_config.batch_size, len(self.train_pairs))
+        self.share = self.world.share(self.batch_size, "--batch")
         self.steps_per_epoch = max(1, len(self.train_pairs) // self.batch_size)
         self.tokens_per_step = 0
         self.epoch = 0
@@ -112,28 +120,37 @@ class TranslationTask:
             self.order = self._permutation(self.epoch)
         index = self.order[self.position : self.position + self.batch_size]
         self.position += self.batch_size
-        source, lengths, target_in, target_out = self.train_pairs.batch(index)
-        self.tokens_per_step = int(self.train_pairs.target_lengths[index].sum())
-        logits = self.model(source, lengths, target_in, self.teacher_forcing)
+        self.tokens_per_step = int(self.train_pairs.target_lengths[index].sum())  # all ranks'
+        source, lengths, target_in, target_out = self.train_pairs.batch(index[self.share])
+        logits = self.trainable(source, lengths, target_in, self.teacher_forcing)
         return sequence_loss(logits, target_out)
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """Teacher-forced loss per target token, and greedy exact match on held-out pairs."""
+        """Teacher-forced loss per target token, and greedy exact match on held-out pairs.
+
+        Under torchrun rank r scores the r-th of N contiguous parts of the held-out pairs;
+        the loss sums are added and the greedy outputs gathered in order."""
         self.model.eval()
-        pairs, total, count = self.val_pairs, 0.0, 0
+        pairs = self.val_pairs
+        sums = torch.zeros(2, dtype=torch.float64, device=self.device)  # −Σ log p, tokens
         predictions: list[list[int]] = []
         limit = min(len(pairs), EVAL_PAIRS)
         max_len = int(pairs.target_lengths.max()) + 10
-        for start in range(0, len(pairs), EVAL_BATCH):
-            index = torch.arange(start, min(start + EVAL_BATCH, len(pairs)))
-            source, lengths, target_in, target_out = pairs.batch(index)
+        part = -(-len(pairs) // self.world.size)
+        mine = range(self.world.rank * part, min(len(pairs), (self.world.rank + 1) * part))
+        for start in range(mine.start, mine.stop, EVAL_BATCH):
+            stop = min(start + EVAL_BATCH, mine.stop)
+            source, lengths, target_in, target_out = pairs.batch(torch.arange(start, stop))
             logits = self.model(source, lengths, target_in)
-            total += float(sequence_loss(logits.double(), target_out, reduction="sum"))
-            count += int((target_out != PAD_ID).sum())
+            sums[0] += float(sequence_loss(logits.double(), target_out, reduction="sum"))
+            sums[1] += int((target_out != PAD_ID).sum())
             if start < limit:
-                predictions.extend(self.model.greedy(source, lengths, max_len).cpu().tolist())
+                greedy = self.model.greedy(source, lengths, max_len).cpu().tolist()
+                predictions.extend(greedy[: limit - start])
         self.model.train()
+        predictions = [ids for part_ids in self.world.gather(predictions) for ids in part_ids]
+        total, count = self.world.sum(sums).tolist()
         tokenizer = self.corpus.target_tokenizer
         hypotheses = [hypothesis_pieces(tokenizer, ids) for ids in predictions[:limit]]
         references = [p.target for p in self.corpus.val[:limit]]

@@ -1,0 +1,162 @@
+"""Data-parallel training under torchrun (gloo on the CPU), mixed precision, and GPU paths.
+
+Two processes that each read half of every global batch must train the same
+model as one process reading the whole batch: DDP averages the two halves'
+gradients, which is the whole batch's gradient.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.errors import UserError
+from rnn_tui.train.distributed import World
+from rnn_tui.train.metrics_log import read_metrics
+from rnn_tui.train.precision import Precision
+
+from .conftest import tiny_training_args
+
+RUN_FILES = {"last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors"}
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={processes}",
+        "-m",
+        "rnn_tui",
+        *args,
+    ]
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=240, env=environment, check=False
+    )
+
+
+def lm_args(data: Path, out: Path, steps: int) -> list[str]:
+    return tiny_training_args(data, out, steps=steps, batch="8", eval_every="6", log_every="3")
+
+
+def train_losses(run: Path) -> list[float]:
+    return [r["loss"] for r in read_metrics(run / "metrics.jsonl") if r["type"] == "train"]
+
+
+def evaluations(run: Path) -> list[dict]:
+    return [r for r in read_metrics(run / "metrics.jsonl") if r["type"] == "eval"]
+
+
+def weights(run: Path) -> dict[str, np.ndarray]:
+    return load_checkpoint(run / "last.safetensors").tensors
+
+
+def test_two_processes_train_the_same_model_as_one(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    alone, pair = tmp_path / "alone", tmp_path / "pair"
+    assert cli(*lm_args(repetitive_text_file, alone, steps=12)).exit_code == 0
+
+    started = torchrun(*lm_args(repetitive_text_file, pair, steps=12))
+    assert started.returncode == 0, started.stderr[-3000:]
+    assert sorted(p.name for p in pair.iterdir()) == sorted(RUN_FILES)  # rank 0 wrote alone
+    assert started.stdout.count("done: 12 steps") == 1  # one rank reports
+    world = [r for r in read_metrics(pair / "metrics.jsonl") if r["type"] == "world"]
+    assert world[-1]["processes"] == 2 and world[-1]["backend"] == "gloo"
+    digests = world[-1]["parameter_sha256"]
+    assert len(digests) == 2 and digests[0] == digests[1] and world[-1]["identical"]
+    card = load_checkpoint(pair / "last.safetensors").meta["card"]
+    assert "2 processes (torchrun, gloo)" in card["machine"]
+
+    # The same global batch of 8 rows: the losses and weights of one process.
+    np.testing.assert_allclose(train_losses(pair), train_losses(alone), rtol=0, atol=2e-4)
+    assert [e["step"] for e in evaluations(pair)] == [6, 12]
+    np.testing.assert_allclose(
+        evaluations(pair)[-1]["val_loss"], evaluations(alone)[-1]["val_loss"], atol=2e-4
+    )
+
+    # Both continue to 18 steps: one process with --resume, two under torchrun.
+    assert cli("train", "lm", "--resume", str(alone), "--steps", "18").exit_code == 0
+    resumed = torchrun("train", "lm", "--resume", str(pair), "--steps", "18")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resuming" in resumed.stdout and "at step 12" in resumed.stdout
+    losses = train_losses(pair)
+    assert len(losses) == 18  # the step count went on from 12
+    np.testing.assert_allclose(losses, train_losses(alone), rtol=0, atol=2e-4)
+    assert load_checkpoint(pair / "last.safetensors").meta["history"]["steps"] == 18
+    for name, value in weights(alone).items():
+        np.testing.assert_allclose(weights(pair)[name], value, atol=2e-4, err_msg=name)
+    assert sorted(p.name for p in pair.iterdir()) == sorted(RUN_FILES)
+
+
+def test_translator_trains_under_torchrun(tmp_path: Path) -> None:
+    out = tmp_path / "dates"
+    args = ["train", "translate", "--pairs", "dates", "--size", "400", "--held-out", "40"]
+    args += ["--hidden", "16", "--embed", "8", "--batch", "16", "--steps", "8"]
+    args += ["--eval-every", "4", "--log-every", "4", "--device", "cpu", "--out", str(out)]
+    result = torchrun(*args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+    world = [r for r in read_metrics(out / "metrics.jsonl") if r["type"] == "world"][-1]
+    assert world["identical"] and world["processes"] == 2
+    assert [e["step"] for e in evaluations(out)] == [4, 8]
+    assert 0.0 <= evaluations(out)[-1]["exact_match"] <= 1.0
+
+
+def test_an_uneven_batch_is_refused_by_name() -> None:
+    assert World(rank=1, size=2).share(8, "--batch") == slice(4, 8)
+    with pytest.raises(UserError, match=r"--batch 7 does not split evenly over 2 processes"):
+        World(rank=0, size=2).share(7, "--batch")
+
+
+def test_bf16_training_on_the_cpu_learns_like_fp32_and_saves_float32(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    for precision in ("fp32", "bf16"):
+        args = tiny_training_args(repetitive_text_file, tmp_path / precision, precision=precision)
+        assert cli(*args).exit_code == 0
+    full, half = (evaluations(tmp_path / p)[-1]["val_loss"] for p in ("fp32", "bf16"))
+    assert full < 2.0 and abs(half - full) < 0.05  # learns as well as float32 …
+    assert train_losses(tmp_path / "bf16") != train_losses(tmp_path / "fp32")  # … in bf16
+    checkpoint = load_checkpoint(tmp_path / "bf16" / "last.safetensors")
+    assert checkpoint.meta["train_config"]["precision"] == "bf16"
+    assert all(t.dtype == np.float32 for t in checkpoint.tensors.values())
+    resume = load_checkpoint(tmp_path / "bf16" / "resume.safetensors").tensors
+    assert resume["carried.0"].dtype == np.float32
+
+
+def test_precision_options_are_checked(repetitive_text_file: Path, tmp_path: Path, cli) -> None:
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError, match="--precision fp16: needs a CUDA device"):
+            Precision("fp16", torch.device("cpu"))
+    result = cli(*tiny_training_args(repetitive_text_file, tmp_path / "x", precision="fp8"))
+    assert result.exit_code == 2
+    assert "--precision: expected fp32, bf16 or fp16, got 'fp8'" in result.output
+
+
+@needs_cuda
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
+def test_gpu_training_opens_on_the_cpu_engine(
+    precision: str, repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    from rnn_tui.engine.loading import load_language_model
+
+    out = tmp_path / precision
+    args = tiny_training_args(repetitive_text_file, out, steps=60, precision=precision)
+    args[args.index("--device") + 1] = "cuda"
+    assert cli(*args).exit_code == 0
+    losses = train_losses(out)
+    assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:10])
+    model = load_language_model(out / "last.safetensors")  # NumPy engine, no GPU involved
+    trace = model.step(1, model.initial_state())
+    assert np.isclose(trace.probs.sum(), 1.0, atol=1e-5)
