@@ -122,6 +122,7 @@ def test_lab_view_compares_two_models(
                 shown, expected_norms(tiny_lstm_checkpoint, TEXT, len(TEXT) - 3), rtol=1e-6
             )
             await pilot.press("escape", "n")
+            await app.workers.wait_for_complete()
             await pilot.pause()
             assert app.screen.model.config.cell == "rnn"
             assert app.screen.session.text() == TEXT

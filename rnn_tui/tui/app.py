@@ -23,6 +23,7 @@ from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
+from rnn_tui.tui.textual_workarounds import release_dead_views
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -88,6 +89,8 @@ class ExplorerApp(App[None]):
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
         self.models: list[tuple[Path, Model]] = []
         self.current_index = 0
+        self._switches_pending = 0
+        self._switching = False
 
     def compose(self) -> ComposeResult:
         # No Footer on this base screen: under Textual 8.2 a footer that stays mounted keeps
@@ -176,15 +179,33 @@ class ExplorerApp(App[None]):
             return TranslatorScreen(model, path, text)
         return LanguageModelScreen(model, path, text)
 
-    async def action_next_model(self) -> None:
+    def action_next_model(self) -> None:
         """Step the next open model on the same text (compare how they read it).
 
-        The old view is popped and the new one mounted before the next key is handled.
+        The switch runs in a worker, so keys keep being read while views are built and
+        torn down. Presses that arrive during a switch are counted and taken as one jump
+        when it ends: a held-down `n` builds a few views, not one per key repeat, and
+        switches never overlap.
         """
         if len(self.models) < 2:
             self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
             return
-        index = (self.current_index + 1) % len(self.models)
+        self._switches_pending += 1
+        if not self._switching:
+            self._switching = True
+            self.run_worker(self._apply_switches(), group="switch")
+
+    async def _apply_switches(self) -> None:
+        try:
+            while self._switches_pending:
+                steps, self._switches_pending = self._switches_pending, 0
+                await self._switch_to((self.current_index + steps) % len(self.models))
+                release_dead_views()
+        finally:
+            self._switching = False
+
+    async def _switch_to(self, index: int) -> None:
+        """Pop the current view and mount model `index`'s before the next switch starts."""
         text = view_text(self.screen) if self.reads_alike(index) else ""
         while len(self.screen_stack) > 1:
             await self.pop_screen()
