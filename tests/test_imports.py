@@ -16,11 +16,11 @@ try:
     main()
 except SystemExit:
     pass
-print("\\nMODULES", "torch" in sys.modules, "textual" in sys.modules)
+print("\\nMODULES", "torch" in sys.modules, "textual" in sys.modules, "numpy" in sys.modules)
 """
 
 
-def imported_after(*args: str) -> tuple[bool, bool]:
+def imported_after(*args: str) -> tuple[bool, bool, bool]:
     done = subprocess.run(
         [sys.executable, "-c", SNIPPET.format(args=list(args))],
         capture_output=True,
@@ -28,11 +28,11 @@ def imported_after(*args: str) -> tuple[bool, bool]:
         check=True,
     )
     flags = done.stdout.rsplit("MODULES", 1)[1].split()
-    return flags[0] == "True", flags[1] == "True"
+    return flags[0] == "True", flags[1] == "True", flags[2] == "True"
 
 
 def test_help_does_not_import_torch() -> None:
-    assert imported_after("--help") == (False, False)
+    assert imported_after("--help") == (False, False, False)  # not even NumPy
     assert imported_after("train", "lm", "--help")[0] is False
 
 
@@ -42,7 +42,7 @@ def test_help_does_not_import_torch() -> None:
 )
 def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkpoint: Path) -> None:
     name, *rest = command
-    torch_loaded, _ = imported_after(name, str(tiny_lstm_checkpoint), *rest)
+    torch_loaded, *_ = imported_after(name, str(tiny_lstm_checkpoint), *rest)
     assert torch_loaded is False
 
 

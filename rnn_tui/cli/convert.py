@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from rnn_tui.cli.common import reports_user_errors
@@ -20,6 +19,8 @@ def convert_command(
     force: bool = typer.Option(False, "--force", help="Overwrite TARGET if it exists."),
 ) -> None:
     """Store a checkpoint's float tensors as float16 or float32 (loading upcasts to float32)."""
+    import numpy as np
+
     from rnn_tui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 
     if dtype not in ("float16", "float32"):
