@@ -4,8 +4,10 @@
 
 Same model shape (Embedding 64 → nn.LSTM → Linear), same data rows (the bundled
 Shakespeare corpus, batch 32 × BPTT 128), same optimiser (fused AdamW) and
-clipping. The trainer's tokens/s are its own `rate` records (evaluation time
-excluded); the bare loop is timed around its steps. Also prints the achieved
+clipping. Both are timed the same way: tokens over wall time per interval of
+`log_every` steps (the trainer's own `rate` records, evaluation excluded; the
+bare loop reads its loss at each interval end as the trainer does), median of
+the intervals after the first. Also prints the achieved
 FLOP/s as a fraction of this machine's float32 matmul peak, measured here:
 training FLOPs/token ≈ 3 × forward = 3 × (Σ_l 2·4H·(In_l + H) + 2·H·V).
 """
@@ -70,9 +72,10 @@ def bare(corpus, model_config, train_config, steps: int) -> float:
     rows = torch.from_numpy(corpus.train[: 32 * (len(corpus.train) // 32)].reshape(32, -1))
     state = model.initial_state(32, "cpu")
     bptt = train_config.bptt
-    times = []
+    every = train_config.log_every
+    rates = []
+    window_start = time.perf_counter()
     for step in range(steps):
-        start = time.perf_counter()
         x, y = (
             rows[:, step * bptt : (step + 1) * bptt],
             rows[:, step * bptt + 1 : (step + 1) * bptt + 1],
@@ -84,8 +87,12 @@ def bare(corpus, model_config, train_config, steps: int) -> float:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        times.append(time.perf_counter() - start)
-    return 32 * bptt / statistics.median(times[5:])
+        if (step + 1) % every == 0:  # timed like the trainer's `rate` records
+            loss.item()
+            now = time.perf_counter()
+            rates.append(32 * bptt * every / (now - window_start))
+            window_start = now
+    return statistics.median(rates[1:] or rates)
 
 
 def main() -> None:
