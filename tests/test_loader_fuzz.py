@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,15 @@ def test_malformed_metadata_json_is_refused(tmp_path: Path) -> None:
     path = header_file(tmp_path / "meta.safetensors", {"__metadata__": meta})
     assert outcome(path) == "refused"
     np.testing.assert_equal(outcome(SOURCE), "loaded")
+
+
+def test_non_finite_weights_are_refused(tmp_path: Path) -> None:
+    from rnn_tui.checkpoint import load_checkpoint, save_checkpoint
+
+    checkpoint = load_checkpoint(SOURCE)
+    checkpoint.tensors["decoder.bias"] = checkpoint.tensors["decoder.bias"].copy()
+    checkpoint.tensors["decoder.bias"][3] = np.nan
+    path = tmp_path / "nan.safetensors"
+    save_checkpoint(path, checkpoint)
+    with pytest.raises(UserError, match=r"tensor 'decoder\.bias' holds NaN or infinite values"):
+        load_language_model(path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint
 from rnn_tui.config import ModelConfig, TranslatorConfig
 from rnn_tui.data.tokenizers import Tokenizer
@@ -115,6 +117,8 @@ def _check_shapes(
             raise UserError(
                 f"{path}: tensor '{name}' has shape {tuple(tensor.shape)}, expected {shape}"
             )
+        if not np.isfinite(tensor).all():
+            raise UserError(f"{path}: tensor '{name}' holds NaN or infinite values (damaged file?)")
 
 
 def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Translator:
