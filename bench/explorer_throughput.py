@@ -15,6 +15,8 @@ import argparse
 import asyncio
 import gc
 
+from textual._styles_cache import StylesCache
+
 from rnn_tui.bundled import bundled_models
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.screens.lm_view import SPEEDS, LanguageModelScreen
@@ -51,8 +53,10 @@ async def measure(total_steps: int) -> None:
             if screen.session.position >= marks[0]:
                 objects = len(gc.get_objects())
                 step = marks.pop(0)
+                pinned = StylesCache.get_inner_outer.cache_info().currsize  # Textual #6665
                 print(
-                    f"after {step:>6} steps: RSS {rss_mib():6.1f} MiB, {objects:,} Python objects"
+                    f"after {step:>6} steps: RSS {rss_mib():6.1f} MiB, {objects:,} Python objects "
+                    f"({pinned} entries in Textual's StylesCache.get_inner_outer cache, max 1024)"
                 )
         await pilot.press("a")
 
