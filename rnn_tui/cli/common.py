@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import typer
 
 from rnn_tui.errors import UserError
+from rnn_tui.train.torchrun_env import process_rank
 
 app = typer.Typer(
     help="A terminal microscope for recurrent sequence models.",
@@ -21,11 +21,6 @@ app = typer.Typer(
 
 DEBUG = False
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def process_rank() -> int:
-    """RANK under torchrun (0 otherwise), read from the environment without importing torch."""
-    return int(os.environ.get("RANK", "0") or 0) if "WORLD_SIZE" in os.environ else 0
 
 
 def reports_user_errors(function: F) -> F:

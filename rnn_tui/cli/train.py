@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import process_rank, reports_user_errors, reproducible_command
+from rnn_tui.cli.common import reports_user_errors, reproducible_command
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.errors import UserError
 from rnn_tui.train.run_dir import RunDirRequest
+from rnn_tui.train.torchrun_env import process_rank
 
 train_app = typer.Typer(help="Train a model (imports torch).", no_args_is_help=True)
 

@@ -30,12 +30,7 @@ from torch import Tensor, nn
 
 from rnn_tui.errors import UserError
 from rnn_tui.train.run_dir import RunDirRequest
-
-TORCHRUN_VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE")
-
-
-def launched_by_torchrun() -> bool:
-    return all(name in os.environ for name in TORCHRUN_VARIABLES)
+from rnn_tui.train.torchrun_env import launched_by_torchrun
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,6 @@ class World:
 
     rank: int = 0
     size: int = 1
-    local_rank: int = 0
     backend: str = ""
 
     @property
@@ -135,14 +129,13 @@ def join_world(device_name: str) -> tuple[World, torch.device]:
         return World(), device
     rank = int(os.environ["RANK"])
     size = int(os.environ["WORLD_SIZE"])
-    local_rank = int(os.environ["LOCAL_RANK"])
     if device.type == "cuda":
-        device = torch.device("cuda", local_rank)
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
     if size > 1 and not dist.is_initialized():
         dist.init_process_group(backend=backend)
-    return World(rank=rank, size=size, local_rank=local_rank, backend=backend), device
+    return World(rank=rank, size=size, backend=backend), device
 
 
 def leave_world(world: World) -> None:
