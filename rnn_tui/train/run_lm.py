@@ -105,7 +105,7 @@ def train_language_model(task: LanguageModelTask, out_dir: Path, command: str) -
         else "as the source text's",
         **run_card(command, device, parameters, world),
     }
-    trainer = Trainer(task, train_config, out_dir, reporter, card, device, world)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
     return run_trainer(trainer, reporter)
 
 
@@ -148,7 +148,7 @@ def resume_trainer(
     """Restore weights, optimizer, RNG and data position from `resume.safetensors`; train on."""
     reporter = make_reporter(task.world)
     card = {**last.meta.get("card", {}), "resumed": True}
-    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device, task.world)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, task.device)
     trainer.restore(out_dir / RESUME_FILE)
     reporter.message(f"resuming {out_dir} at step {trainer.step}")
     return run_trainer(trainer, reporter)

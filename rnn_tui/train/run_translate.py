@@ -89,7 +89,7 @@ def train_translator(
         "licence": licence,
         **run_card(command, device, parameters, world),
     }
-    trainer = Trainer(task, train_config, out_dir, reporter, card, device, world)
+    trainer = Trainer(task, train_config, out_dir, reporter, card, device)
     return run_trainer(trainer, reporter)
 
 

@@ -52,6 +52,7 @@ class Task(Protocol):
     that decides `best.safetensors`; default ("val_loss", "min")."""
 
     model: nn.Module
+    world: World  # the processes training together (one, outside torchrun)
     tokens_per_step: int
     steps_per_epoch: int
 
@@ -130,10 +131,9 @@ class Trainer:
         reporter: Reporter,
         card: dict[str, Any],
         device: torch.device,
-        world: World | None = None,
     ) -> None:
         self.task = task
-        self.world = world or World()
+        self.world = task.world
         self.config = config
         self.out_dir = out_dir
         self.reporter = reporter
