@@ -14,6 +14,7 @@ looked up instead of computed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,13 @@ class CellWeights:
     def hidden_size(self) -> int:
         return self.w_hh.shape[1]
 
+    @cached_property
+    def lstm_activation_scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """(a, 1 − a) per gate slot, stacked i, f, g, o: a = ½ for σ, 1 for g (see lstm_step)."""
+        scale = np.full(self.w_hh.shape[0], 0.5, dtype=self.w_hh.dtype)
+        scale[2 * self.hidden_size : 3 * self.hidden_size] = 1.0
+        return scale, 1.0 - scale
+
 
 def input_projection(p: CellWeights, x: np.ndarray) -> np.ndarray:
     """gx = W_ih x + b_ih, shape (…, G·H)."""
@@ -70,17 +78,22 @@ def gru_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
     h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
     """
     size = p.hidden_size
-    gh = h @ p.w_hh.T + p.b_hh
-    pre_r = gx[..., :size] + gh[..., :size]
-    pre_z = gx[..., size : 2 * size] + gh[..., size : 2 * size]
-    r = sigmoid(pre_r)
-    z = sigmoid(pre_z)
+    gh = h @ p.w_hh.T
+    gh += p.b_hh
+    pre_rz = gx[..., : 2 * size] + gh[..., : 2 * size]
+    rz = sigmoid(pre_rz)
+    r, z = rz[..., :size], rz[..., size:]
     hn = gh[..., 2 * size :]
-    pre_n = gx[..., 2 * size :] + r * hn
+    pre_n = r * hn
+    pre_n += gx[..., 2 * size :]
     n = np.tanh(pre_n)
-    h_new = (1.0 - z) * n + z * h
+    h_new = h - n
+    h_new *= z
+    h_new += n  # (1 − z) ⊙ n + z ⊙ h written as n + z ⊙ (h − n)
     return CellTrace(
-        h=h_new, gates={"r": r, "z": z, "n": n}, pre={"r": pre_r, "z": pre_z, "n": pre_n, "hn": hn}
+        h=h_new,
+        gates={"r": r, "z": z, "n": n},
+        pre={"r": pre_rz[..., :size], "z": pre_rz[..., size:], "n": pre_n, "hn": hn},
     )
 
 
@@ -95,17 +108,25 @@ def lstm_step(p: CellWeights, gx: np.ndarray, h: np.ndarray, c: np.ndarray) -> C
     h_t = o_t ⊙ tanh(c_t)
     """
     size = p.hidden_size
-    pre = gx + h @ p.w_hh.T + p.b_hh
-    pre_i, pre_f = pre[..., :size], pre[..., size : 2 * size]
-    pre_g, pre_o = pre[..., 2 * size : 3 * size], pre[..., 3 * size :]
-    i, f, g, o = sigmoid(pre_i), sigmoid(pre_f), np.tanh(pre_g), sigmoid(pre_o)
-    c_new = f * c + i * g
-    h_new = o * np.tanh(c_new)
+    pre = h @ p.w_hh.T + gx
+    pre += p.b_hh
+    # All four activations in one pass: a·tanh(a·x) + (1 − a) is σ(x) where a = ½
+    # (σ(x) = ½·tanh(½x) + ½) and tanh(x) where a = 1 (the g slot).
+    scale, offset = p.lstm_activation_scale
+    act = pre * scale
+    np.tanh(act, out=act)
+    act *= scale
+    act += offset
+    i, f, g, o = (act[..., k * size : (k + 1) * size] for k in range(4))
+    c_new = f * c
+    c_new += i * g
+    h_new = np.tanh(c_new)
+    h_new *= o
     return CellTrace(
         h=h_new,
         c=c_new,
         gates={"i": i, "f": f, "g": g, "o": o},
-        pre={"i": pre_i, "f": pre_f, "g": pre_g, "o": pre_o},
+        pre={k: pre[..., j * size : (j + 1) * size] for j, k in enumerate("ifgo")},
     )
 
 

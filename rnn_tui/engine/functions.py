@@ -6,8 +6,12 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{−x}), written via tanh so large |x| cannot overflow."""
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+    """σ(x) = 1 / (1 + e^{−x}) = ½(tanh(½x) + 1), via tanh so large |x| cannot overflow."""
+    result = np.multiply(x, 0.5)
+    np.tanh(result, out=result)
+    result += 1.0
+    result *= 0.5
+    return result
 
 
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
