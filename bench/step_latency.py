@@ -1,58 +1,65 @@
 """Step latency at batch 1: the NumPy engine's step() with a full trace vs torch nn.LSTM.
 
-    python bench/step_latency.py [--steps 2000]
+    python bench/step_latency.py [--steps 2000] [--rounds 5] [--blas-threads 1 2]
 
 For 1×128, 2×256 and 2×512 LSTMs (embedding 64, vocabulary 82) it times, in one
-run and alternately, (a) `LanguageModel.step` returning every gate, state and
-the softmax, and (b) one step of torch's Embedding → nn.LSTM → Linear in
-inference mode, with torch's default oneDNN and with it off. Prints the median
-of 5 rounds in µs per step and the ratio torch / engine.
+process per OpenBLAS thread count and alternately within it, (a) `LanguageModel.step`
+returning every gate, state and the softmax, and (b) one step of torch's
+Embedding → nn.LSTM → Linear in inference mode, with torch's default oneDNN and
+with it off. Prints the median of the rounds in µs per step and the ratio
+torch (the faster of the two) / engine.
+
+OpenBLAS reads its thread count once, when NumPy loads, so each count runs in a
+child process started with `OPENBLAS_NUM_THREADS` set. The explorer and the CLI
+use 1 unless that variable says otherwise (see README, "Figures").
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-
-import numpy as np
-import torch
-
-from rnn_tui.config import ModelConfig
-from rnn_tui.data.tokenizers import Tokenizer
-from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.nn.lm import build_language_model
-from rnn_tui.train.export import module_tensors
+import os
+import subprocess
+import sys
 
 SHAPES = ((1, 128), (2, 256), (2, 512))
 
 
-def time_engine(model: LanguageModel, tokens: np.ndarray) -> float:
-    state = model.initial_state()
-    start = time.perf_counter()
-    for token in tokens:
-        state = model.step(int(token), state).state
-    return (time.perf_counter() - start) / len(tokens)
+def measure(steps: int, rounds: int) -> None:
+    import statistics
+    import time
 
+    import numpy as np
+    import torch
 
-@torch.inference_mode()
-def time_torch(module: torch.nn.Module, tokens: np.ndarray) -> float:
-    state = module.initial_state(1, "cpu")
-    inputs = [torch.tensor([[int(t)]]) for t in tokens]
-    start = time.perf_counter()
-    for x in inputs:
-        logits, state = module(x, state)
-        torch.softmax(logits, dim=-1)
-    return (time.perf_counter() - start) / len(tokens)
+    from rnn_tui.config import ModelConfig
+    from rnn_tui.data.tokenizers import Tokenizer
+    from rnn_tui.engine.lm import LanguageModel
+    from rnn_tui.nn.lm import build_language_model
+    from rnn_tui.train.export import module_tensors
 
+    def time_engine(model: LanguageModel, tokens: np.ndarray) -> float:
+        state = model.initial_state()
+        start = time.perf_counter()
+        for token in tokens:
+            state = model.step(int(token), state).state
+        return (time.perf_counter() - start) / len(tokens)
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    @torch.inference_mode()
+    def time_torch(module: torch.nn.Module, tokens: np.ndarray) -> float:
+        state = module.initial_state(1, "cpu")
+        inputs = [torch.tensor([[int(t)]]) for t in tokens]
+        start = time.perf_counter()
+        for x in inputs:
+            logits, state = module(x, state)
+            torch.softmax(logits, dim=-1)
+        return (time.perf_counter() - start) / len(tokens)
+
     tokenizer = Tokenizer.fit("char", ["".join(chr(32 + i) for i in range(78))])
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+    blas = os.environ["OPENBLAS_NUM_THREADS"]
+    print(
+        f"OpenBLAS threads {blas}; torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        f"numpy {np.__version__}"
+    )
     print(
         f"{'model':>8} {'engine µs':>10} {'torch µs':>9} {'torch µs (no oneDNN)':>21} {'ratio':>6}"
     )
@@ -67,15 +74,31 @@ def main() -> None:
         torch.manual_seed(0)
         module = build_language_model(config).eval()
         engine = LanguageModel(config, tokenizer, module_tensors(module))
-        tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=args.steps)
+        tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=steps)
         ours, theirs, plain = [], [], []
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             ours.append(time_engine(engine, tokens))
             theirs.append(time_torch(module, tokens))
             with torch.backends.mkldnn.flags(enabled=False):
                 plain.append(time_torch(module, tokens))
         e, t, p = (statistics.median(x) * 1e6 for x in (ours, theirs, plain))
         print(f"{layers}×{hidden:<6} {e:10.1f} {t:9.1f} {p:21.1f} {min(t, p) / e:6.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--blas-threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        measure(args.steps, args.rounds)
+        return
+    for threads in args.blas_threads:
+        environment = {**os.environ, "OPENBLAS_NUM_THREADS": str(threads)}
+        command = [sys.executable, __file__, "--child", "--steps", str(args.steps)]
+        subprocess.run([*command, "--rounds", str(args.rounds)], env=environment, check=True)
 
 
 if __name__ == "__main__":

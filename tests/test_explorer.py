@@ -242,3 +242,45 @@ def test_a_hundred_model_switches_keep_memory_bounded(
             assert counts[100][1] - counts[20][1] < 1_000_000
 
     asyncio.run(scenario())
+
+
+def test_autoplay_steps_every_token_due_and_draws_once(tiny_lstm_checkpoint: Path) -> None:
+    from rnn_tui.tui.screens.lm_view import SPEEDS
+
+    now = [100.0]
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            screen.clock = lambda: now[0]
+            screen._set_speed(SPEEDS.index(200))
+            screen.action_autoplay()  # play, with the timer's own ticks left to us
+            screen._timer.pause()
+            draws = []
+            draw = screen.refresh_view
+            screen.refresh_view = lambda: (draws.append(screen.session.position), draw())
+            start = screen.session.position
+            now[0] += 0.1
+            screen._autoplay_tick()
+            assert screen.session.position == start + 20 and draws == [start + 20]
+            assert f"t={start + 20}" in str(screen.query_one("#status").render())
+            np.testing.assert_allclose(
+                screen.query_one(StateHeatmap).matrix[:, -1],
+                engine_trace(tiny_lstm_checkpoint, screen.session.tokens)[1].layers[0].h,
+            )
+            screen._autoplay_tick()  # no time has passed: nothing due, nothing drawn
+            assert screen.session.position == start + 20 and len(draws) == 1
+
+            def slow_clock() -> float:  # every step takes 10 ms
+                now[0] += 0.01
+                return now[0]
+
+            screen.clock = slow_clock
+            before = screen.session.position
+            now[0] += 0.2
+            screen._autoplay_tick()
+            stepped = screen.session.position - before
+            assert 1 <= stepped <= 3  # stops at the 20 ms budget instead of stepping 40
+
+    asyncio.run(scenario())

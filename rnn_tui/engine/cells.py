@@ -117,7 +117,8 @@ def lstm_step(p: CellWeights, gx: np.ndarray, h: np.ndarray, c: np.ndarray) -> C
     np.tanh(act, out=act)
     act *= scale
     act += offset
-    i, f, g, o = (act[..., k * size : (k + 1) * size] for k in range(4))
+    i, f = act[..., :size], act[..., size : 2 * size]
+    g, o = act[..., 2 * size : 3 * size], act[..., 3 * size :]
     c_new = f * c
     c_new += i * g
     h_new = np.tanh(c_new)
@@ -126,7 +127,12 @@ def lstm_step(p: CellWeights, gx: np.ndarray, h: np.ndarray, c: np.ndarray) -> C
         h=h_new,
         c=c_new,
         gates={"i": i, "f": f, "g": g, "o": o},
-        pre={k: pre[..., j * size : (j + 1) * size] for j, k in enumerate("ifgo")},
+        pre={
+            "i": pre[..., :size],
+            "f": pre[..., size : 2 * size],
+            "g": pre[..., 2 * size : 3 * size],
+            "o": pre[..., 3 * size :],
+        },
     )
 
 

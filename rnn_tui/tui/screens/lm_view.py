@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
 from rnn_tui.session.lm import LanguageModelSession
+from rnn_tui.tui.pace import STEP_BUDGET, Pace, tick_interval
 from rnn_tui.tui.widgets.lm.equation import EquationPanel
 from rnn_tui.tui.widgets.lm.gates import GatePanel
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
@@ -28,7 +30,7 @@ STRIP_TOKENS = 1500
 TOP_K_SHOWN = 8
 UNROLLED_STEPS = 4
 TOP_K_CHOICES = (0, 1, 3, 5, 10, 20, 40)
-SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
 def set_title(widget: Static, text: str) -> None:
@@ -79,6 +81,8 @@ class LanguageModelScreen(Screen):
         self.input_purpose = ""
         self._playing = False
         self._timer: Timer | None = None
+        self._pace: Pace | None = None
+        self.clock = time.monotonic  # autoplay's clock; tests replace it
 
     # --- layout ------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class LanguageModelScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#lm-input", Input).display = False
         self._timer = self.set_interval(
-            1 / SPEEDS[self.speed_index], self._autoplay_tick, pause=True
+            tick_interval(SPEEDS[self.speed_index]), self._autoplay_tick, pause=True
         )
         self.refresh_view()
 
@@ -239,6 +243,7 @@ class LanguageModelScreen(Screen):
         self._playing = not self._playing
         assert self._timer is not None
         if self._playing:
+            self._pace = Pace(SPEEDS[self.speed_index], self.clock())
             self._timer.resume()
         else:
             self._timer.pause()
@@ -248,8 +253,9 @@ class LanguageModelScreen(Screen):
         self.speed_index = min(len(SPEEDS) - 1, max(0, index))
         assert self._timer is not None
         self._timer.stop()
+        self._pace = Pace(SPEEDS[self.speed_index], self.clock())
         self._timer = self.set_interval(
-            1 / SPEEDS[self.speed_index], self._autoplay_tick, pause=not self._playing
+            tick_interval(SPEEDS[self.speed_index]), self._autoplay_tick, pause=not self._playing
         )
         self.refresh_view()
 
@@ -260,7 +266,17 @@ class LanguageModelScreen(Screen):
         self._set_speed(self.speed_index - 1)
 
     def _autoplay_tick(self) -> None:
-        self.action_step()
+        """Step every token due at the chosen speed, then draw once (see `tui.pace`)."""
+        if self._pace is None:
+            return
+        now = self.clock()
+        due = self._pace.due(now)
+        for _ in range(due):
+            self.session.advance()
+            if self.clock() - now > STEP_BUDGET:
+                break  # the tokens left are dropped: too slow for this speed
+        if due:
+            self.refresh_view()
 
     def _open_input(self, purpose: str, placeholder: str) -> None:
         self.input_purpose = purpose
