@@ -83,3 +83,12 @@ def test_headless_modules_import_neither_torch_nor_textual(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_explorers_first_frame_needs_neither_numpy_nor_the_model_views() -> None:
+    code = (
+        "import sys; from rnn_tui.tui.app import make_app; "
+        "print('numpy' in sys.modules, 'rnn_tui.tui.screens.lm_view' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]

@@ -2,7 +2,7 @@
 
 import os
 
-# 30 frames/s: every panel is redrawn per token, and at 60 fps composing frames
-# left autoplay under 100 tokens/s on a 2-core machine; it also halves what an
-# SSH session has to carry. TEXTUAL_FPS set by the user still wins.
+# 30 frames/s: autoplay redraws at most 30 times a second anyway (`tui/pace.py`),
+# and it halves what an SSH session has to carry. TEXTUAL_FPS set by the user
+# still wins.
 os.environ.setdefault("TEXTUAL_FPS", "30")

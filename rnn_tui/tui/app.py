@@ -16,11 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
-from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.errors import UserError
 from rnn_tui.tui.screens.help import HelpScreen, key_label
-from rnn_tui.tui.screens.lab import GradientLabScreen
-from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 from rnn_tui.tui.textual_workarounds import release_dead_views
@@ -33,11 +30,13 @@ WELCOME = (
 
 
 if TYPE_CHECKING:
+    from rnn_tui.engine.lm import LanguageModel
     from rnn_tui.engine.translator import Translator
 
     Model = LanguageModel | Translator
 else:
-    Model = Any  # the translator's modules load on first use, after the first frame
+    # The engine (NumPy) and the model views load on first use, after the first frame.
+    Model = Any
 
 
 def open_model_file(path: Path) -> Model:
@@ -58,6 +57,8 @@ def open_model_file(path: Path) -> Model:
 
 def view_text(screen: Screen) -> str:
     """What the current view is reading, so the next model can read the same."""
+    from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+
     if isinstance(screen, LanguageModelScreen):
         return screen.session.text()
     from rnn_tui.tui.screens.translator_view import TranslatorScreen
@@ -173,6 +174,7 @@ class ExplorerApp(App[None]):
     @staticmethod
     def view_for(model: Model, path: Path, text: str) -> Screen:
         from rnn_tui.engine.translator import Translator
+        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
         from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
         if isinstance(model, Translator):
@@ -215,6 +217,10 @@ class ExplorerApp(App[None]):
         self.check_size()
 
     def action_gradient_lab(self) -> None:
+        from rnn_tui.engine.lm import LanguageModel
+        from rnn_tui.tui.screens.lab import GradientLabScreen
+        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+
         text = self.screen.session.text() if isinstance(self.screen, LanguageModelScreen) else ""
         language_models = [(p, m) for p, m in self.models if isinstance(m, LanguageModel)]
         if not language_models:
@@ -224,7 +230,9 @@ class ExplorerApp(App[None]):
 
     def action_compare(self) -> None:
         """The open language models (up to three) reading the current text in lock-step."""
+        from rnn_tui.engine.lm import LanguageModel
         from rnn_tui.tui.screens.compare_view import CompareScreen
+        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 
         language_models = [(p, m) for p, m in self.models if isinstance(m, LanguageModel)]
         if len(language_models) < 2:
@@ -245,6 +253,7 @@ class ExplorerApp(App[None]):
 
     def action_help(self) -> None:
         from rnn_tui.tui.screens.compare_view import CompareScreen
+        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
         from rnn_tui.tui.screens.neuron_view import NeuronScreen
         from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
