@@ -4,9 +4,10 @@
 
 For 1×128, 2×256 and 2×512 LSTMs (embedding 64, vocabulary 82) it times, in one
 process per OpenBLAS thread count and alternately within it, (a) `LanguageModel.step`
-returning every gate, state and the softmax, and (b) one step of torch's
-Embedding → nn.LSTM → Linear in inference mode, with torch's default oneDNN and
-with it off. Prints the median of the rounds in µs per step and the ratio
+returning every gate, state and the softmax, (b) only the matrix-vector products
+such a step makes (its floor: the weights must be read), and (c) one step of
+torch's Embedding → nn.LSTM → Linear in inference mode, with torch's default
+oneDNN and with it off. Prints the median of the rounds in µs per step and the ratio
 torch (the faster of the two) / engine.
 
 OpenBLAS reads its thread count once, when NumPy loads, so each count runs in a
@@ -44,6 +45,17 @@ def measure(steps: int, rounds: int) -> None:
             state = model.step(int(token), state).state
         return (time.perf_counter() - start) / len(tokens)
 
+    def time_products(model: LanguageModel, tokens: np.ndarray) -> float:
+        """Only the matrix-vector products a step makes: the floor under step()."""
+        matrices = [c.w_hh for c in model.cells] + [c.w_ih for c in model.cells[1:]]
+        matrices.append(model.decoder_w)
+        vector = np.ones(model.config.hidden_size, dtype=np.float32)
+        start = time.perf_counter()
+        for _ in tokens:
+            for matrix in matrices:
+                matrix @ vector
+        return (time.perf_counter() - start) / len(tokens)
+
     @torch.inference_mode()
     def time_torch(module: torch.nn.Module, tokens: np.ndarray) -> float:
         state = module.initial_state(1, "cpu")
@@ -61,7 +73,8 @@ def measure(steps: int, rounds: int) -> None:
         f"numpy {np.__version__}"
     )
     print(
-        f"{'model':>8} {'engine µs':>10} {'torch µs':>9} {'torch µs (no oneDNN)':>21} {'ratio':>6}"
+        f"{'model':>8} {'engine µs':>10} {'products µs':>12} {'torch µs':>9} "
+        f"{'torch µs (no oneDNN)':>21} {'ratio':>6}"
     )
     for layers, hidden in SHAPES:
         config = ModelConfig(
@@ -74,15 +87,21 @@ def measure(steps: int, rounds: int) -> None:
         torch.manual_seed(0)
         module = build_language_model(config).eval()
         engine = LanguageModel(config, tokenizer, module_tensors(module))
+        per_step = sum(c.w_hh.nbytes for c in engine.cells) + engine.decoder_w.nbytes
+        per_step += sum(c.w_ih.nbytes for c in engine.cells[1:])  # layer 1's is a lookup
         tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=steps)
-        ours, theirs, plain = [], [], []
+        ours, floor, theirs, plain = [], [], [], []
         for _ in range(rounds):
             ours.append(time_engine(engine, tokens))
+            floor.append(time_products(engine, tokens))
             theirs.append(time_torch(module, tokens))
             with torch.backends.mkldnn.flags(enabled=False):
                 plain.append(time_torch(module, tokens))
-        e, t, p = (statistics.median(x) * 1e6 for x in (ours, theirs, plain))
-        print(f"{layers}×{hidden:<6} {e:10.1f} {t:9.1f} {p:21.1f} {min(t, p) / e:6.1f}×")
+        e, f, t, p = (statistics.median(x) * 1e6 for x in (ours, floor, theirs, plain))
+        print(
+            f"{layers}×{hidden:<6} {e:10.1f} {f:12.1f} {t:9.1f} {p:21.1f} {min(t, p) / e:6.1f}×"
+            f"   ({per_step / 1e6:.2f} MB of weights read per step)"
+        )
 
 
 def main() -> None:
