@@ -125,10 +125,10 @@ class LanguageModelScreen(Screen):
             "argmax" if s.mode == "argmax" else f"sample T={s.temperature:.2f} k={s.top_k or 'all'}"
         )
         play = f"▶ {SPEEDS[self.speed_index]}/s" if self._playing else "⏸"
-        return (
+        return (  # what changes most comes first, so an 80-column terminal still shows it
             f"{self.path.stem} · {config.cell.upper()} {config.num_layers}×{config.hidden_size} · "
-            f"t={s.position} · {mode} · layer {self.chosen_layer + 1}/{config.num_layers} · "
-            f"unit {self.chosen_unit} · {play}"
+            f"t={s.position} · {play} · {mode} · "
+            f"layer {self.chosen_layer + 1}/{config.num_layers} · unit {self.chosen_unit}"
         )
 
     def refresh_view(self) -> None:
