@@ -99,3 +99,33 @@ def test_bundled_translator_reaches_its_card_figure_on_a_slice(path: Path) -> No
     scores = score_decoding(translator, pairs[:300], beam=1, alpha=0.6, max_len=40)
     card = translator.meta["card"]["validation"]["exact_match"]
     assert scores.exact_match == pytest.approx(card, abs=0.08)
+
+
+def test_distance_to_a_date_field_counts_characters_outside_its_span() -> None:
+    from rnn_tui.engine.translation_eval import _distance, reading_to_text_position
+
+    assert _distance(3, (3, 7)) == 0 and _distance(6, (3, 7)) == 0
+    assert _distance(1, (3, 7)) == 2 and _distance(9, (3, 7)) == 3
+    assert reading_to_text_position(0, 10, reversed_source=True) == 9
+    assert reading_to_text_position(4, 10, reversed_source=False) == 4
+    assert reading_to_text_position(10, 10, reversed_source=True) == 10  # the <eos>
+
+
+def test_bundled_dates_model_attends_to_the_field_it_writes() -> None:
+    from rnn_tui.data.dates import TARGET_SPANS
+    from rnn_tui.data.pairs import prepare_pairs
+    from rnn_tui.engine.translation_eval import attention_alignment, score_decoding
+
+    (path,) = [p for p in TRANSLATORS if p.stem == "dates-bigru-additive"]
+    translator = load_translator(path)
+    config = PairsConfig.from_dict(translator.meta["pairs_config"])
+    tokenizers = (translator.source_tokenizer, translator.target_tokenizer)
+    pairs = prepare_pairs(config, translator.config.reverse_source, tokenizers, quiet=True).val
+    pairs = pairs[:300]
+    greedy = score_decoding(translator, pairs, beam=1, alpha=0.6, max_len=40)
+    exact = sum(h == p.target for h, p in zip(greedy.hypotheses, pairs, strict=True))
+    assert exact >= 290
+    for field in attention_alignment(translator, pairs, greedy.decoded):
+        start, end = TARGET_SPANS[field.field]
+        assert field.characters == exact * (end - start)  # every character of every exact output
+        assert field.inside >= 0.8 and field.mean_distance < 0.5

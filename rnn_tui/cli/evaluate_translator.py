@@ -47,7 +47,7 @@ def evaluate_translator(
     alignment = []
     has_spans = any(p.spans for p in pairs) and translator.source_tokenizer.kind == "char"
     if translator.config.attention != "none" and has_spans:
-        alignment = attention_alignment(translator, pairs)
+        alignment = attention_alignment(translator, pairs, results[0].decoded)  # greedy
     if as_json:
         record = {
             "checkpoint": str(checkpoint),

@@ -9,14 +9,13 @@ and otherwise the number of characters to the nearest end of the span.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnn_tui.data.dates import FIELDS, TARGET_SPANS
 from rnn_tui.data.pairs import Pair
-from rnn_tui.engine.translator import Translator
+from rnn_tui.engine.translator import Hypothesis, Translator
 from rnn_tui.translation_metrics import corpus_scores, exact_match, hypothesis_pieces, pieces_text
 
 
@@ -27,6 +26,7 @@ class DecodingScores:
     bleu: float
     chrf: float
     hypotheses: list[str]
+    decoded: list[Hypothesis]  # one per pair, with its attention when the model has one
 
     def figures(self) -> dict[str, float]:
         return {"exact_match": self.exact_match, "bleu": self.bleu, "chrf": self.chrf}
@@ -38,13 +38,15 @@ def score_decoding(
     """Translate every source (greedy when `beam` is 1) and score against the targets."""
     tokenizer = translator.target_tokenizer
     pieces: list[list[str]] = []
+    decoded: list[Hypothesis] = []
     for pair in pairs:
         encoded = translator.encode(translator.source_ids(pair.source))
         if beam <= 1:
-            tokens = translator.greedy_from(encoded, max_len)[0].tokens
+            hypothesis = translator.greedy_from(encoded, max_len)[0]
         else:
-            tokens = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses[0].tokens
-        pieces.append(hypothesis_pieces(tokenizer, tokens))
+            hypothesis = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses[0]
+        decoded.append(hypothesis)
+        pieces.append(hypothesis_pieces(tokenizer, hypothesis.tokens))
     references = [p.target for p in pairs]
     texts = [pieces_text(p, tokenizer.kind) for p in pieces]
     scores = corpus_scores(texts, references)
@@ -54,6 +56,7 @@ def score_decoding(
         bleu=scores["bleu"],
         chrf=scores["chrf"],
         hypotheses=texts,
+        decoded=decoded,
     )
 
 
@@ -79,21 +82,22 @@ def reading_to_text_position(position: int, source_length: int, reversed_source:
     return source_length - 1 - position if reversed_source else position
 
 
-def attention_alignment(translator: Translator, pairs: Iterable[Pair]) -> list[FieldAlignment]:
-    """Where greedy decoding's attention argmax lands for each date field, over exact outputs."""
+def attention_alignment(
+    translator: Translator, pairs: list[Pair], decoded: list[Hypothesis]
+) -> list[FieldAlignment]:
+    """Where the attention argmax lands for each date field, over the exact outputs in
+    `decoded` (one hypothesis per pair, e.g. `score_decoding(...).decoded`)."""
     distances: dict[str, list[int]] = {name: [] for name in FIELDS}
-    for pair in pairs:
-        if pair.spans is None:
+    for pair, hypothesis in zip(pairs, decoded, strict=True):
+        if pair.spans is None or not hypothesis.attention:
             continue
-        ids = translator.source_ids(pair.source)
-        hypothesis, steps = translator.greedy_from(translator.encode(ids), max_len=12)
-        if translator.target_text(hypothesis.tokens) != pair.target or steps[0].weights is None:
+        if translator.target_text(hypothesis.tokens) != pair.target:
             continue
-        length = len(ids) - 1
+        length = len(translator.source_ids(pair.source)) - 1
         for name in FIELDS:
             start, end = TARGET_SPANS[name]
             for t in range(start, end):
-                position = int(np.argmax(steps[t].weights[0]))
+                position = int(np.argmax(hypothesis.attention[t]))
                 text_position = reading_to_text_position(
                     position, length, translator.config.reverse_source
                 )
