@@ -21,8 +21,21 @@ import argparse
 import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # NumPy must load in the child, after OPENBLAS_NUM_THREADS is set
+    import numpy as np
+
+    from rnn_tui.engine.lm import LanguageModel
 
 SHAPES = ((1, 128), (2, 256), (2, 512))
+
+
+def step_matrices(model: LanguageModel) -> list[np.ndarray]:
+    """The weight matrices one step multiplies: every W_hh, W_ih above layer 1 (layer 1's
+    input is a table lookup), and the decoder."""
+    matrices = [c.w_hh for c in model.cells] + [c.w_ih for c in model.cells[1:]]
+    return [*matrices, model.decoder_w]
 
 
 def measure(steps: int, rounds: int) -> None:
@@ -47,8 +60,7 @@ def measure(steps: int, rounds: int) -> None:
 
     def time_products(model: LanguageModel, tokens: np.ndarray) -> float:
         """Only the matrix-vector products a step makes: the floor under step()."""
-        matrices = [c.w_hh for c in model.cells] + [c.w_ih for c in model.cells[1:]]
-        matrices.append(model.decoder_w)
+        matrices = step_matrices(model)
         vector = np.ones(model.config.hidden_size, dtype=np.float32)
         start = time.perf_counter()
         for _ in tokens:
@@ -87,8 +99,7 @@ def measure(steps: int, rounds: int) -> None:
         torch.manual_seed(0)
         module = build_language_model(config).eval()
         engine = LanguageModel(config, tokenizer, module_tensors(module))
-        per_step = sum(c.w_hh.nbytes for c in engine.cells) + engine.decoder_w.nbytes
-        per_step += sum(c.w_ih.nbytes for c in engine.cells[1:])  # layer 1's is a lookup
+        per_step = sum(matrix.nbytes for matrix in step_matrices(engine))
         tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=steps)
         ours, floor, theirs, plain = [], [], [], []
         for _ in range(rounds):
