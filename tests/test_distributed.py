@@ -22,7 +22,7 @@ from rnn_tui.train.distributed import World
 from rnn_tui.train.metrics_log import read_metrics
 from rnn_tui.train.precision import Precision
 
-from .conftest import tiny_training_args
+from .conftest import reverse_pairs_file, tiny_training_args, translator_training_args
 
 RUN_FILES = {"last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors"}
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -119,20 +119,79 @@ def test_an_uneven_batch_is_refused_by_name() -> None:
         World(rank=0, size=2).share(7, "--batch")
 
 
-def test_bf16_training_on_the_cpu_learns_like_fp32_and_saves_float32(
-    repetitive_text_file: Path, tmp_path: Path, cli
+def cpu_runs_bf16(cell: str) -> bool:
+    """Whether torch on this CPU runs one forward and backward pass of `cell` under bf16
+    autocast (oneDNN's bf16 LSTM needs AVX-512; AVX2-only CPUs lack it)."""
+    layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](4, 4)
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            output, _ = layer(torch.randn(1, 2, 4))
+        output.float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_bf16_training_on_the_cpu_learns_like_fp32_or_is_refused_in_one_line(
+    cell: str, repetitive_text_file: Path, tmp_path: Path, cli
 ) -> None:
-    for precision in ("fp32", "bf16"):
-        args = tiny_training_args(repetitive_text_file, tmp_path / precision, precision=precision)
-        assert cli(*args).exit_code == 0
-    full, half = (evaluations(tmp_path / p)[-1]["val_loss"] for p in ("fp32", "bf16"))
-    assert full < 2.0 and abs(half - full) < 0.05  # learns as well as float32 …
-    assert train_losses(tmp_path / "bf16") != train_losses(tmp_path / "fp32")  # … in bf16
-    checkpoint = load_checkpoint(tmp_path / "bf16" / "last.safetensors")
+    half_run = tmp_path / "bf16"
+    half = cli(*tiny_training_args(repetitive_text_file, half_run, cell=cell, precision="bf16"))
+    if not cpu_runs_bf16(cell):
+        assert half.exit_code == 2
+        lines = half.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --precision bf16: this CPU cannot")
+        assert cell.upper() in lines[0] and "Traceback" not in half.output
+        assert not half_run.exists()  # refused before the output folder was made
+        return
+    assert half.exit_code == 0, half.output
+    args = tiny_training_args(repetitive_text_file, tmp_path / "fp32", cell=cell)
+    assert cli(*args).exit_code == 0
+    full, half_loss = (evaluations(tmp_path / p)[-1]["val_loss"] for p in ("fp32", "bf16"))
+    assert full < 2.0 and abs(half_loss - full) < 0.05  # learns as well as float32 …
+    assert train_losses(half_run) != train_losses(tmp_path / "fp32")  # … in bf16
+    checkpoint = load_checkpoint(half_run / "last.safetensors")
     assert checkpoint.meta["train_config"]["precision"] == "bf16"
     assert all(t.dtype == np.float32 for t in checkpoint.tensors.values())
-    resume = load_checkpoint(tmp_path / "bf16" / "resume.safetensors").tensors
+    resume = load_checkpoint(half_run / "resume.safetensors").tensors
     assert resume["carried.0"].dtype == np.float32
+
+
+def test_a_precision_the_device_cannot_run_is_refused_before_anything_is_made(
+    repetitive_text_file: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever this CPU can do: a failing kernel probe means one line, exit 2, no folder."""
+    from rnn_tui.train import precision
+
+    calls: list[tuple[str, ...]] = []
+
+    def kernel_missing(*args: str) -> str:
+        calls.append(args)
+        return "could not create a primitive descriptor for the LSTM forward propagation"
+
+    monkeypatch.setattr(precision, "_runs_under_autocast", kernel_missing)
+    for command, out in (
+        (tiny_training_args(repetitive_text_file, tmp_path / "lm", precision="bf16"), "lm"),
+        (
+            translator_training_args(
+                reverse_pairs_file(tmp_path / "p.tsv", 50, seed=1), tmp_path / "tr", 4,
+                "--precision", "bf16", "--cell", "lstm",
+            ),
+            "tr",
+        ),
+    ):  # fmt: skip
+        result = cli(*command)
+        assert result.exit_code == 2
+        assert result.output.strip() == (
+            "error: --precision bf16: this CPU cannot run a LSTM in bf16 (torch: could not "
+            "create a primitive descriptor for the LSTM forward propagation); use --precision "
+            "fp32 or a CPU with AVX-512"
+        )
+        assert not (tmp_path / out).exists()
+    assert calls == [("bf16", "cpu", "cpu", "lstm")] * 2
+    assert cli(*tiny_training_args(repetitive_text_file, tmp_path / "fp32", steps=2)).exit_code == 0
 
 
 def test_precision_options_are_checked(repetitive_text_file: Path, tmp_path: Path, cli) -> None:

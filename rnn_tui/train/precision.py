@@ -11,6 +11,7 @@ bf16 keeps float32's exponent and needs no scaling.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 import torch
@@ -20,6 +21,50 @@ from rnn_tui.errors import UserError
 
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def _probe_module(layer: str) -> torch.nn.Module:
+    if layer == "ffnn":
+        return torch.nn.Linear(8, 8)
+    return {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[layer](8, 8)
+
+
+@functools.cache
+def _runs_under_autocast(name: str, device_type: str, device: str, layer: str) -> str:
+    """'' if one forward and backward pass of `layer` runs under autocast to `name` on
+    `device`, else the library's reason (first line)."""
+    module = _probe_module(layer).to(device)
+    inputs = torch.randn(2, 3, 8, device=device, requires_grad=True)
+    try:
+        with torch.autocast(device_type, dtype=_DTYPES[name]):
+            outputs = module(inputs)
+        outputs = outputs[0] if isinstance(outputs, tuple) else outputs
+        outputs.float().sum().backward()
+    except RuntimeError as error:
+        message = str(error).strip() or type(error).__name__
+        return message.splitlines()[0].split(". ")[0].rstrip(".")
+    return ""
+
+
+def check_precision_supported(name: str, device: torch.device, layers: tuple[str, ...]) -> None:
+    """Refuse, in one line, a precision whose kernels this device lacks for these layers.
+
+    oneDNN builds bf16 LSTM kernels only on CPUs with AVX-512 (an AVX2-only CPU
+    fails with "could not create a primitive descriptor"); the GRU and the tanh RNN
+    run everywhere. The check runs one tiny forward and backward pass of each layer
+    type, so it says what this machine can do rather than guessing from its name.
+    """
+    if name == "fp32" or name not in _DTYPES:
+        return
+    for layer in dict.fromkeys(layers):
+        reason = _runs_under_autocast(name, device.type, str(device), layer)
+        if reason:
+            where = "this CPU" if device.type == "cpu" else f"device {device}"
+            raise UserError(
+                f"--precision {name}: {where} cannot run a {layer.upper()} in {name} "
+                f"(torch: {reason[:160]}); use --precision fp32"
+                + (" or a CPU with AVX-512" if device.type == "cpu" else "")
+            )
 
 
 class Precision:

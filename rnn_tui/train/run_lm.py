@@ -20,6 +20,7 @@ from rnn_tui.errors import UserError
 from rnn_tui.train.device import describe_device
 from rnn_tui.train.distributed import World, agreed_run_dir, training_world
 from rnn_tui.train.lm_task import LanguageModelTask
+from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import Reporter, make_reporter
 from rnn_tui.train.resume import RESUME_FILE
 from rnn_tui.train.run_dir import RunDirRequest
@@ -82,6 +83,9 @@ def run_language_model_training(
     command: str,
 ) -> TrainingOutcome:
     with training_world(train_config.device) as (world, device):
+        check_precision_supported(
+            train_config.precision, device, (model_settings.get("cell", "lstm"),)
+        )
         out_dir = agreed_run_dir(world, run_dir)
         task = build_task(data_config, model_settings, train_config, world, device)
         return train_language_model(task, out_dir, command)
@@ -165,5 +169,6 @@ def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> 
     tokenizer = Tokenizer.from_dict(last.meta["tokenizer"])
     with training_world(train_config.device) as (world, device):
         settings = last.meta["model_config"]
+        check_precision_supported(train_config.precision, device, (settings.get("cell", "lstm"),))
         task = build_task(data_config, settings, train_config, world, device, tokenizer)
         return resume_trainer(out_dir, task, train_config, last)

@@ -12,6 +12,7 @@ from rnn_tui.data.pairs import DATES, describe_pairs, prepare_pairs
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.train.device import describe_device
 from rnn_tui.train.distributed import World, agreed_run_dir, training_world
+from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import make_reporter
 from rnn_tui.train.run_dir import RunDirRequest
 from rnn_tui.train.run_lm import (
@@ -62,6 +63,9 @@ def run_translation_training(
     licence: str | None,
 ) -> TrainingOutcome:
     with training_world(train_config.device) as (world, device):
+        check_precision_supported(
+            train_config.precision, device, (model_settings.get("cell", "gru"),)
+        )
         out_dir = agreed_run_dir(world, run_dir)
         task = build_translation_task(pairs_config, model_settings, train_config, world, device)
         return train_translator(task, out_dir, command, licence)
@@ -103,6 +107,7 @@ def resume_translation_training(out_dir: Path, budgets: dict[str, float]) -> Tra
     )
     settings = {k: v for k, v in last.meta["model_config"].items() if not k.endswith("vocab_size")}
     with training_world(train_config.device) as (world, device):
+        check_precision_supported(train_config.precision, device, (settings.get("cell", "gru"),))
         task = build_translation_task(
             pairs_config, settings, train_config, world, device, tokenizers
         )
