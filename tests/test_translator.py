@@ -100,7 +100,12 @@ def test_beam_search_invariants(cell: str) -> None:
         greedy, _ = translator.greedy(text, max_len=10)
         one = translator.beam_search(text, width=1, alpha=0.0, max_len=10)
         assert one.hypotheses[0].tokens == greedy.tokens
-        assert one.hypotheses[0].log_prob == pytest.approx(greedy.log_prob, abs=1e-9)
+        # The beam steps a batch of rows through matrix–matrix products, greedy one row
+        # through matrix–vector products; BLAS sums them in different orders (and
+        # differently on AVX2 and AVX-512), so each step's float32 log p may differ by a
+        # few ulp of the logits (~1e-6) and the sum over ≤ 10 steps by 10 times that.
+        float32_sum = 1e-6 * len(greedy.tokens)
+        assert one.hypotheses[0].log_prob == pytest.approx(greedy.log_prob, abs=float32_sum)
         for width in (2, 4):
             result = translator.beam_search(text, width=width, alpha=0.7, max_len=10)
             scores = [h.score(0.7) for h in result.hypotheses]
@@ -112,7 +117,7 @@ def test_beam_search_invariants(cell: str) -> None:
                 assert all(h.tokens[-1] == EOS_ID for h in step.finished)
                 previous = len(step.live)
             best0 = translator.beam_search(text, width=width, alpha=0.0, max_len=10)
-            assert best0.hypotheses[0].log_prob >= greedy.log_prob - 1e-9
+            assert best0.hypotheses[0].log_prob >= greedy.log_prob - float32_sum
 
 
 def test_a_tiny_model_learns_to_reverse(tiny_translator_checkpoint: Path) -> None:
