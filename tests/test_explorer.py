@@ -201,14 +201,20 @@ def test_ten_thousand_steps_keep_memory_bounded(tiny_lstm_checkpoint: Path) -> N
     )
 
 
+@pytest.mark.slow
 def test_a_hundred_model_switches_keep_memory_bounded(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:
     """Each `n` builds a new view; the old ones must be freed, even when keys come in bursts
     (a held-down key). Bounds: at most 8 views alive at any time without collecting, the
-    same widget count after 100 switches as after 20, and < 1 MB more live Python memory."""
+    same widget count after 100 switches as after 20, and fewer than 10,000 more allocated
+    memory blocks (one view of these models kept alive holds about 17,700: measured by
+    keeping five).
+
+    `sys.getallocatedblocks` counts live Python allocations at no cost; tracemalloc
+    would slow every allocation several-fold and push the switches past Pilot's timeouts.
+    """
     import gc
-    import tracemalloc
 
     from textual import events
     from textual.screen import Screen
@@ -217,29 +223,30 @@ def test_a_hundred_model_switches_keep_memory_bounded(
     def live(kind: type) -> int:
         return sum(issubclass(type(o), kind) for o in gc.get_objects())
 
+    async def settle(app, pilot) -> None:
+        while app._switching:
+            await asyncio.sleep(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
         async with app.run_test(size=(120, 36)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             counts: dict[int, tuple[int, int]] = {}
             most_views = 0
-            tracemalloc.start()
             for switch in range(1, 101):
                 app.post_message(events.Key("n", "n"))  # not waiting for the previous one
                 await asyncio.sleep(0.02 if switch % 5 else 0.2)
                 if switch % 10 == 0:
                     most_views = max(most_views, live(Screen))
                 if switch in (20, 100):
-                    while app._switching:
-                        await pilot.pause(0.05)
-                    await pilot.pause(0.3)
+                    await settle(app, pilot)
                     gc.collect()
-                    counts[switch] = (live(Widget), tracemalloc.get_traced_memory()[0])
-            tracemalloc.stop()
+                    counts[switch] = (live(Widget), sys.getallocatedblocks())
             assert most_views <= 8
             assert counts[100][0] <= counts[20][0] + 5
-            assert counts[100][1] - counts[20][1] < 1_000_000
+            assert counts[100][1] - counts[20][1] < 10_000, counts
 
     asyncio.run(scenario())
 
