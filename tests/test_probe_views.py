@@ -63,6 +63,42 @@ def test_neuron_view_colours_by_the_units_activation(tiny_lstm_checkpoint: Path)
     asyncio.run(scenario())
 
 
+def test_neuron_contexts_are_the_shown_units_even_when_workers_finish_late(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """Three unit changes in a burst: the contexts on screen are those of the unit named in
+    the heading (computed here from the engine's activations), and a late result for an
+    earlier unit is dropped."""
+    from rnn_tui.engine.probing import top_contexts
+    from rnn_tui.session.neurons import Selection, corpus_slice
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    corpus = corpus_slice(model) or PROMPT
+    activations = read_activations(model, corpus)
+
+    def expected(unit: int) -> list[tuple[float, str]]:
+        found = top_contexts(activations, corpus, 0, unit, "h", 5)
+        return [(round(value, 6), text) for value, text, _ in found]
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("u")
+            screen = app.screen
+            assert isinstance(screen, NeuronScreen)
+            await pilot.press("full_stop", "full_stop", "full_stop")
+            await settle(app, pilot)
+            assert screen.session.unit == 3
+            shown = [(round(c.value, 6), c.text) for c in screen.contexts]
+            assert shown == expected(3) and expected(3) != expected(0)
+            stale = screen.session.top_contexts(corpus, Selection(0, 0, "h"))
+            screen._show_contexts(stale, "validation slice", Selection(0, 0, "h"))
+            assert [(round(c.value, 6), c.text) for c in screen.contexts] == expected(3)
+
+    asyncio.run(scenario())
+
+
 def test_compare_steps_models_in_lock_step(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:

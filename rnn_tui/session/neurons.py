@@ -23,6 +23,15 @@ CORPUS_SLICE_TOKENS = 5_000
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which state the neuron view shows: `kind` ('h' or 'c') of `unit` in `layer`."""
+
+    layer: int
+    unit: int
+    kind: str
+
+
+@dataclass(frozen=True)
 class Context:
     value: float
     text: str
@@ -38,7 +47,12 @@ class NeuronSession:
         self.cursor = 0
         self.text = ""
         self.activations: Activations | None = None
+        self._corpus: tuple[str, Activations] | None = None  # the last corpus read, reused
         self.set_text(text)
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.layer, self.unit, self.kind)
 
     def set_text(self, text: str) -> None:
         self.text = text
@@ -84,9 +98,21 @@ class NeuronSession:
         inside = regex_mask(self.text, self.activations.offsets, pattern)
         return rank_units(self.activations, inside, self.kinds, top)
 
-    def top_contexts(self, corpus_text: str, count: int = 5) -> list[Context]:
-        activations = read_activations(self.model, corpus_text)
-        found = top_contexts(activations, corpus_text, self.layer, self.unit, self.kind, count)
+    def top_contexts(
+        self, corpus_text: str, selection: Selection | None = None, count: int = 5
+    ) -> list[Context]:
+        """The `count` places in `corpus_text` where the selected unit is largest.
+
+        The corpus is read once; later units and layers reuse its activations. Pass the
+        `selection` taken when the work was asked for: a worker that reads the session's
+        current unit when it finishes could label one unit's contexts with another's name.
+        """
+        chosen = selection or self.selection
+        corpus = self._corpus
+        if corpus is None or corpus[0] != corpus_text:
+            corpus = (corpus_text, read_activations(self.model, corpus_text))
+            self._corpus = corpus
+        found = top_contexts(corpus[1], corpus_text, chosen.layer, chosen.unit, chosen.kind, count)
         return [Context(value, text, offset) for value, text, offset in found]
 
     def what_if(self, value: float, length: int = 60) -> WhatIf:

@@ -12,12 +12,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.probing import UnitScore, WhatIf
 from rnn_tui.errors import UserError
 from rnn_tui.session.display import token_label
-from rnn_tui.session.neurons import Context, NeuronSession, corpus_slice
+from rnn_tui.session.neurons import Context, NeuronSession, Selection, corpus_slice
 from rnn_tui.tui.screens.lm_view import set_title
 from rnn_tui.tui.widgets.neurons import ActivationText
 
@@ -51,6 +52,7 @@ class NeuronScreen(Screen):
         self.found: list[UnitScore] = []
         self.contexts: list[Context] = []
         self.last_what_if: WhatIf | None = None
+        self._corpus_text: str | None = None  # the model's validation slice ("" if absent)
 
     def compose(self) -> ComposeResult:
         yield Static(id="neuron-status")
@@ -94,7 +96,9 @@ class NeuronScreen(Screen):
             s.activations.pieces, s.values(), scale, s.cursor
         )
 
-    def _show_contexts(self, contexts: list[Context], source: str) -> None:
+    def _show_contexts(self, contexts: list[Context], source: str, selection: Selection) -> None:
+        if selection != self.session.selection:
+            return  # a unit chosen since; its own worker brings its contexts
         self.contexts = contexts
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{source}\n", style="dim")
@@ -107,12 +111,22 @@ class NeuronScreen(Screen):
         self.query_one("#contexts", Static).update(text)
 
     # --- workers ---------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="contexts")
     def load_contexts(self) -> None:
-        corpus = corpus_slice(self.model)
+        chosen = self.session.selection
+        self.query_one("#contexts", Static).update(
+            Text(f"finding where unit {chosen.unit} ({chosen.kind}) is largest…", style="dim")
+        )
+        self._find_contexts(chosen)
+
+    @work(thread=True, exclusive=True, group="contexts")
+    def _find_contexts(self, chosen: Selection) -> None:
+        if self._corpus_text is None:
+            self._corpus_text = corpus_slice(self.model) or ""
+        corpus = self._corpus_text
         source = "validation slice" if corpus else "this text (the model's corpus is not here)"
-        contexts = self.session.top_contexts(corpus or self.session.text)
-        self.app.call_from_thread(self._show_contexts, contexts, source)
+        contexts = self.session.top_contexts(corpus or self.session.text, chosen)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_contexts, contexts, source, chosen)
 
     @work(thread=True, exclusive=True, group="find")
     def find_units(self, pattern: str) -> None:
