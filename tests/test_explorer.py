@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.data.vocab import BOS_ID, SPECIALS
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
@@ -62,6 +62,38 @@ def test_stepping_shows_the_engines_numbers(tiny_lstm_checkpoint: Path) -> None:
             assert "".join(screen.query_one(TokenStrip).pieces).startswith("the quick")
             await pilot.press("left")
             assert len(session.tokens) == len(tokens) - 1
+
+    asyncio.run(scenario())
+
+
+def test_next_token_bars_are_the_distribution_sampled_from(tiny_lstm_checkpoint: Path) -> None:
+    """After `t t t` (T = 0.8³) and `k` ×5 (all → 40 → 20 → 10 → 5 → 3), the bars are
+    softmax(z/T) over the 3 largest non-special logits, written out here; the model's
+    raw p = softmax(z) sits beside each; `K` walks back up to all tokens and stops there."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the qu")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("t", "t", "t", *["k"] * 5)
+            session = screen.session
+            assert session.mode == "sample" and session.top_k == 3
+            assert session.temperature == pytest.approx(0.8**3)
+            _, trace = engine_trace(tiny_lstm_checkpoint, list(session.tokens))
+            z = trace.logits.astype(np.float64)
+            z[: len(SPECIALS)] = -np.inf
+            top3 = np.argsort(-z, kind="stable")[:3]
+            weights = np.exp((z[top3] - z[top3].max()) / 0.8**3)
+            bars = screen.query_one(NextTokenBars).predictions
+            assert [b.token for b in bars] == top3.tolist()
+            np.testing.assert_allclose([b.probability for b in bars], weights / weights.sum())
+            np.testing.assert_allclose([b.raw for b in bars], trace.probs[top3], rtol=1e-6)
+            caption = str(screen.query_one(NextTokenBars).render())
+            assert "softmax(z/0.512), top 3" in caption
+            await pilot.press(*["K"] * 8)
+            assert session.top_k == 0
+            await pilot.press("k")
+            assert session.top_k == 40
 
     asyncio.run(scenario())
 

@@ -18,16 +18,32 @@ import numpy as np
 from rnn_tui.data.vocab import BOS_ID, SPECIALS
 from rnn_tui.engine.functions import entropy_nats
 from rnn_tui.engine.lm import LanguageModel, StepTrace
-from rnn_tui.engine.sampling import check_sampling, sample_token
+from rnn_tui.engine.sampling import check_sampling, draw, sampling_distribution
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """One entry of the next-token distribution."""
+    """One entry of the next-token distribution: `probability` in the distribution the
+    token is chosen from, `raw` the model's own p(token) = softmax(z)_token (T = 1)."""
 
     token: int
     text: str
     probability: float
+    raw: float | None = None
+
+
+@dataclass(frozen=True)
+class NextTokens:
+    """What the next-token panel shows: the distribution the next token is chosen from."""
+
+    predictions: list[Prediction]  # best first
+    entropy: float  # nats, of the distribution the predictions come from
+    caption: str  # which distribution that is (temperature, top-k, specials)
+    summary: str  # entropy and the running perplexity, named
+
+
+def format_perplexity(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}"
 
 
 class LanguageModelSession:
@@ -80,6 +96,35 @@ class LanguageModelSession:
     def entropy(self) -> float:
         return entropy_nats(self.current.probs)
 
+    def choice_distribution(self) -> np.ndarray:
+        """The distribution the next token is sampled from, (V,) in float64:
+        softmax(z/T) over the top k logits, specials excluded (they are never chosen)."""
+        logits = self.current.logits.astype(np.float64)
+        logits[: len(SPECIALS)] = -np.inf
+        return sampling_distribution(logits, self.temperature, self.top_k)
+
+    def next_tokens(self, k: int) -> NextTokens:
+        """The k likeliest next tokens and a caption naming their distribution.
+
+        Sampling: the distribution the token is drawn from (T, top-k, no specials),
+        the model's raw p = softmax(z) beside each (grey). Argmax: the raw p itself;
+        the likeliest non-special token is taken (specials never are).
+        """
+        raw = self.current.probs
+        shown = raw if self.mode == "argmax" else self.choice_distribution()
+        order = [int(i) for i in np.argsort(-shown, kind="stable")[:k] if shown[i] > 0]
+        text_of = self.model.tokenizer.token_text
+        if self.mode == "argmax":
+            predictions = [Prediction(i, text_of(i), float(raw[i])) for i in order]
+            caption = "argmax of p = softmax(z)"
+        else:
+            predictions = [Prediction(i, text_of(i), float(shown[i]), float(raw[i])) for i in order]
+            top = f", top {self.top_k}" if self.top_k else ""
+            caption = f"softmax(z/{self.temperature:.3g}){top} · grey: T=1"
+        entropy = entropy_nats(shown)
+        summary = f"H {entropy:.2f} nats · text ppl {format_perplexity(self.perplexity())}"
+        return NextTokens(predictions, entropy, caption, summary)
+
     def perplexity(self) -> float:
         """exp of the mean surprisal of the tokens read after `<bos>` (nan if none)."""
         values = self.surprisals[1:]
@@ -100,12 +145,13 @@ class LanguageModelSession:
         self.temperature, self.top_k = temperature, top_k
 
     def choose_next(self) -> int:
-        """The next token by the current mode; specials are never chosen."""
-        logits = self.current.logits.copy()
-        logits[: len(SPECIALS)] = -np.inf
+        """The next token by the current mode, from `choice_distribution` (what the panel
+        shows); specials are never chosen."""
         if self.mode == "argmax":
+            logits = self.current.logits.copy()
+            logits[: len(SPECIALS)] = -np.inf
             return int(np.argmax(logits))
-        return sample_token(logits, self.rng, self.temperature, self.top_k)
+        return draw(self.choice_distribution(), self.rng)
 
     def advance(self) -> StepTrace:
         return self._feed(self.choose_next(), self.mode)

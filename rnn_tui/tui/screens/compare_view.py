@@ -62,7 +62,7 @@ class CompareScreen(Screen):
                 f"{s.names[index]}{marker} · mean surprisal {mean:.3f} nats"
             )
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
-                session.top_predictions(TOP_K_SHOWN), session.entropy(), session.perplexity(), None
+                session.next_tokens(TOP_K_SHOWN), None
             )
             first = max(1, len(session.tokens) - STRIP_TOKENS)
             pieces = [tokenizer.token_text(t) for t in session.tokens[first:]]

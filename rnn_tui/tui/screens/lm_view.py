@@ -29,7 +29,7 @@ HEATMAP_STEPS = 120
 STRIP_TOKENS = 1500
 TOP_K_SHOWN = 8
 UNROLLED_STEPS = 4
-TOP_K_CHOICES = (0, 1, 3, 5, 10, 20, 40)
+TOP_K_CHOICES = (1, 3, 5, 10, 20, 40, 0)  # fewest first; 0 (all tokens) is the most
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
@@ -141,8 +141,7 @@ class LanguageModelScreen(Screen):
         separator = " " if tokenizer.kind == "word" else ""
         self.query_one("#strip", TokenStrip).show(pieces, s.surprisals[first:], separator)
 
-        top = s.top_predictions(TOP_K_SHOWN)
-        self.query_one("#next", NextTokenBars).show(top, s.entropy(), s.perplexity(), None)
+        self.query_one("#next", NextTokenBars).show(s.next_tokens(TOP_K_SHOWN), None)
 
         traces = s.recent_traces(HEATMAP_STEPS)
         layer_now = s.current.layers[self.chosen_layer]
@@ -219,7 +218,7 @@ class LanguageModelScreen(Screen):
 
     def action_top_k(self, direction: int) -> None:
         s = self.session
-        index = TOP_K_CHOICES.index(s.top_k) if s.top_k in TOP_K_CHOICES else 0
+        index = TOP_K_CHOICES.index(s.top_k) if s.top_k in TOP_K_CHOICES else len(TOP_K_CHOICES) - 1
         index = min(len(TOP_K_CHOICES) - 1, max(0, index + direction))
         s.set_sampling(s.temperature, TOP_K_CHOICES[index])
         self.refresh_view()

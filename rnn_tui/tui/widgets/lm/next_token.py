@@ -1,4 +1,4 @@
-"""Top-k bars of the next-token distribution, with entropy and running perplexity."""
+"""Bars of the distribution the next token is chosen from, named, with the model's raw p."""
 
 from __future__ import annotations
 
@@ -6,28 +6,33 @@ from rich.text import Text
 from textual.widgets import Static
 
 from rnn_tui.session.display import token_label
-from rnn_tui.session.lm import Prediction
+from rnn_tui.session.lm import NextTokens, Prediction
 
 BAR_WIDTH = 14
 
 
 class NextTokenBars(Static):
-    DEFAULT_CSS = "NextTokenBars { height: 9; }"  # 8 bars and the entropy line
+    DEFAULT_CSS = """
+    NextTokenBars { height: 10; text-wrap: nowrap; text-overflow: ellipsis; }
+    """  # caption, up to 8 bars, entropy line
 
     predictions: list[Prediction] = []
 
-    def show(
-        self, predictions: list[Prediction], entropy: float, perplexity: float, chosen: int | None
-    ) -> None:
-        self.predictions = predictions
-        label_width = max((len(token_label(p.text)) for p in predictions), default=1)
+    def show(self, shown: NextTokens, chosen: int | None) -> None:
+        self.predictions = shown.predictions
+        labels = [token_label(p.text) for p in shown.predictions]
+        label_width = max((len(label) for label in labels), default=1)
         text = Text(no_wrap=True, overflow="crop")
-        for prediction in predictions:
+        text.append(shown.caption + "\n", style="dim")
+        for prediction, label in zip(shown.predictions, labels, strict=True):
             cells = round(prediction.probability * BAR_WIDTH * 8)
             bar = "█" * (cells // 8) + (" ▏▎▍▌▋▊▉"[cells % 8] if cells % 8 else "")
             style = "bold reverse" if prediction.token == chosen else "bold"
-            text.append(token_label(prediction.text).rjust(label_width), style=style)
+            text.append(label.rjust(label_width), style=style)
             text.append(" " + bar.ljust(BAR_WIDTH), style="green")
-            text.append(f" {prediction.probability:.3f}\n")
-        text.append(f"entropy {entropy:.2f} nats · ppl {perplexity:.2f}", style="dim")
+            text.append(f" {prediction.probability:.3f}")
+            if prediction.raw is not None and prediction.raw != prediction.probability:
+                text.append(f" {prediction.raw:.3f}", style="dim")
+            text.append("\n")
+        text.append(shown.summary, style="dim")
         self.update(text, layout=False)
