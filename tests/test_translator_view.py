@@ -10,7 +10,7 @@ import pytest
 
 from rnn_tui.engine.loading import load_translator
 from rnn_tui.tui.app import make_app
-from rnn_tui.tui.screens.translator_view import TranslatorScreen
+from rnn_tui.tui.screens.translator_view import TOP_K_SHOWN, TranslatorScreen
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.translator.attention import AttentionMap
@@ -35,6 +35,23 @@ def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoi
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await open_translator(app, pilot)
             encoded = screen.session.encoded
+
+            def next_panel_matches(step) -> None:
+                """The panel shows the distribution that chooses the next token: softmax of
+                that step's logits, written out here."""
+                logits = step.logits[0].astype(np.float64)
+                probs = np.exp(logits - logits.max())
+                probs /= probs.sum()
+                bars = screen.query_one("#mt-next", NextTokenBars).predictions
+                assert len(bars) == TOP_K_SHOWN
+                assert [b.token for b in bars] == np.argsort(-probs, kind="stable")[
+                    : len(bars)
+                ].tolist()
+                for bar in bars:
+                    assert bar.probability == pytest.approx(probs[bar.token], abs=1e-6)
+
+            next_panel_matches(steps[0])  # at t = 0: the first token's distribution
+            assert "output ppl —" in str(screen.query_one("#mt-next", NextTokenBars).render())
             np.testing.assert_allclose(
                 screen.query_one("#forward", StateHeatmap).matrix, encoded.forward.T
             )
@@ -57,9 +74,7 @@ def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoi
                 assert row.weight == pytest.approx(
                     float(steps[2].weights[0, row.position]), abs=1e-6
                 )
-            top = screen.query_one("#mt-next", NextTokenBars).predictions[0]
-            assert top.token == int(steps[2].log_probs[0].argmax())
-            assert top.probability == pytest.approx(float(np.exp(steps[2].log_probs[0].max())))
+            next_panel_matches(steps[3])  # three tokens shown: the fourth is being chosen
             await app.workers.wait_for_complete()
             await pilot.pause()
             shown = screen.query_one(BeamTable).step
@@ -67,6 +82,10 @@ def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoi
             assert [h.tokens for h in shown.live] == [h.tokens for h in beam.steps[2].live]
             await pilot.press("e")
             assert screen.session.output_text() == "d c b a"
+            assert screen.query_one("#mt-next", NextTokenBars).predictions == []
+            assert "output complete (<eos> emitted)" in str(
+                screen.query_one("#mt-next", NextTokenBars).render()
+            )
             await pilot.press("left")
             assert screen.session.position == len(screen.session.tokens) - 1
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.data.vocab import EOS_ID
+from rnn_tui.engine.functions import entropy_nats
 from rnn_tui.engine.translator import BeamResult, BeamStep, DecoderStep, EncoderTrace, Translator
-from rnn_tui.session.lm import Prediction
+from rnn_tui.session.lm import NextTokens, Prediction, format_perplexity
 
 DEFAULT_MAX_LEN = 60
 
@@ -41,12 +42,14 @@ class TranslatorSession:
         self.beam: BeamResult | None = None
         self.prefix: list[int] = []  # what-if: forced first target tokens
         self.overrides: dict[int, np.ndarray] = {}  # what-if: step → attention weights
+        self._pending: DecoderStep | None = None  # computed step for the next new token
 
     # --- stepping ---------------------------------------------------------------
     def set_source(self, text: str) -> None:
         self.source = text
         self.encoded = self.translator.encode(self.translator.source_ids(text))
         self.steps, self.tokens, self.position = [], [], 0
+        self._pending = None
         self.beam = None
         self.prefix, self.overrides = [], {}
 
@@ -62,23 +65,44 @@ class TranslatorSession:
             return True
         if self.finished:
             return False
-        if self.steps:
-            tokens, state = np.asarray([self.tokens[-1]]), self.steps[-1].state
-        else:
-            tokens, state = self.translator.start(self.encoded)
         t = len(self.tokens)
-        trace = self.translator.step(tokens, state, self.encoded, self.overrides.get(t))
+        trace = self._compute_next_step()
+        self._pending = None
         self.steps.append(trace)
         forced = t < len(self.prefix)
         self.tokens.append(self.prefix[t] if forced else int(trace.log_probs[0].argmax()))
         self.position += 1
         return True
 
+    def _compute_next_step(self) -> DecoderStep:
+        """The decoder step that will choose target token number len(tokens) + 1."""
+        assert self.encoded is not None
+        if self._pending is not None:
+            return self._pending
+        if self.steps:
+            tokens, state = np.asarray([self.tokens[-1]]), self.steps[-1].state
+        else:
+            tokens, state = self.translator.start(self.encoded)
+        t = len(self.tokens)
+        self._pending = self.translator.step(tokens, state, self.encoded, self.overrides.get(t))
+        return self._pending
+
+    @property
+    def upcoming(self) -> DecoderStep | None:
+        """The decoder step that chooses the next token to be shown (None when the output
+        is complete): p(y_{t+1} | y_≤t, x) after t shown tokens."""
+        if self.position < len(self.tokens):
+            return self.steps[self.position]
+        if self.finished:
+            return None
+        return self._compute_next_step()
+
     # --- what-if ---------------------------------------------------------------------
     def _redecode(self) -> None:
         """Decode again from the start under the current prefix and overrides."""
         position = self.position
         self.steps, self.tokens, self.position = [], [], 0
+        self._pending = None
         self.run_to_end()
         self.position = min(max(position, len(self.prefix)), len(self.tokens))
 
@@ -153,27 +177,31 @@ class TranslatorSession:
             for j in range(len(labels))
         ]
 
-    def top_predictions(self, k: int) -> list[Prediction]:
-        step = self.current
+    def next_tokens(self, k: int) -> NextTokens:
+        """The k likeliest next target tokens under the distribution the greedy decoder
+        chooses from at the next step (the step after the last shown token)."""
+        text_of = self.translator.target_tokenizer.token_text
+        perplexity = format_perplexity(self.output_perplexity())
+        step = self.upcoming
         if step is None:
-            return []
+            why = "<eos> emitted" if self.tokens[-1] == EOS_ID else f"max length {self.max_len}"
+            return NextTokens([], 0.0, f"output complete ({why})", f"output ppl {perplexity}")
         probs = np.exp(step.log_probs[0])
         best = np.argsort(-probs, kind="stable")[:k]
-        text_of = self.translator.target_tokenizer.token_text
-        return [Prediction(int(i), text_of(int(i)), float(probs[i])) for i in best]
-
-    def entropy(self) -> float:
-        step = self.current
-        if step is None:
-            return 0.0
-        probs = np.exp(step.log_probs[0])
-        nonzero = probs[probs > 0]
-        return float(-(nonzero * np.log(nonzero)).sum())
+        predictions = [Prediction(int(i), text_of(int(i)), float(probs[i])) for i in best]
+        entropy = entropy_nats(probs)
+        forced = " (forced by the what-if prefix)" if self.position < len(self.prefix) else ""
+        return NextTokens(
+            predictions,
+            entropy,
+            f"next token {self.position + 1}: p(y | y_<{self.position + 1}, x), argmax{forced}",
+            f"H {entropy:.2f} nats · output ppl {perplexity}",
+        )
 
     def output_perplexity(self) -> float:
-        """exp(−mean log p) of the tokens produced so far (1 before the first)."""
+        """exp(−mean log p) of the tokens produced so far (nan before the first)."""
         if not self.position:
-            return 1.0
+            return float("nan")
         chosen = [
             float(step.log_probs[0, token])
             for step, token in zip(self.steps[: self.position], self.tokens, strict=False)

@@ -183,11 +183,9 @@ class TranslatorScreen(Screen):
             self.query_one("#self-attention", AttentionMap).show(
                 encoded.self_attention, source_tokens, source_tokens, ""
             )
+        upcoming = s.position < len(s.tokens)
         self.query_one("#mt-next", NextTokenBars).show(
-            s.top_predictions(TOP_K_SHOWN),
-            s.entropy(),
-            s.output_perplexity(),
-            s.tokens[s.position - 1] if s.position else None,
+            s.next_tokens(TOP_K_SHOWN), s.tokens[s.position] if upcoming else None
         )
         rows = s.score_rows()
         shown = sorted(sorted(rows, key=lambda r: -r.weight)[:SCORE_ROWS], key=lambda r: r.position)
