@@ -1,18 +1,77 @@
 """The cell equations for one unit, written out with one step's real numbers.
 
 Pure functions from traces to lines of text; the equation panel only shows them.
-Notation follows the textbook: U input weights, W recurrent weights, V output.
+Notation is the course's: s_t = φ(W s_{t−1} + U x_t + b), with W the recurrent
+matrix (PyTorch's `weight_hh`), U the input matrix (`weight_ih`) and V the output
+matrix; gated cells write h for the state and give each gate its own W, U, b.
+
+Every line is an equation that holds as printed: recomputing its right-hand side
+from the printed numbers and rounding to the printed result's last digit gives
+the printed result. Factors get as many decimals as that needs (a forget gate of
+0.998 beside a cell state of −411 needs six); the result keeps three where float32
+allows.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
 
 import numpy as np
 
 from rnn_tui.engine.cells import CellTrace
 
+RESULT_DECIMALS = 3
+MOST_DECIMALS = 9
 
-def _n(value: float) -> str:
-    return f"{value:+.3f}"
+
+class Printed:
+    """Numbers written with a given number of decimals, and their values as written."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def signed(self, value: float) -> tuple[str, float]:
+        text = f"{float(value):+.{self.decimals}f}"
+        return text, float(text)
+
+    def plain(self, value: float) -> tuple[str, float]:
+        text = f"{float(value):.{self.decimals}f}"
+        return text, float(text)
+
+
+# A line's left side at a given number of decimals: (text, its value from the printed numbers).
+LeftSide = Callable[[Printed], tuple[str, float]]
+
+
+def holding(left: LeftSide, result: float, signed: bool = True) -> str:
+    """`left = result`, with the fewest decimals for which the printed left side, evaluated,
+    rounds to the printed result."""
+    line = ""
+    for result_decimals in range(RESULT_DECIMALS, MOST_DECIMALS + 1):
+        form = f"{'+' if signed else ''}.{result_decimals}f"
+        shown = format(float(result), form)
+        for decimals in range(result_decimals, MOST_DECIMALS + 1):
+            text, value = left(Printed(decimals))
+            line = f"{text} = {shown}"
+            if format(value, form) == shown:
+                return line
+    return line
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def activation_line(head: str, name: str, pre: float, after: float) -> str:
+    """`head = σ(pre) = after` (or tanh)."""
+    function = _sigmoid if name == "σ" else math.tanh
+
+    def left(p: Printed) -> tuple[str, float]:
+        text, value = p.signed(pre)
+        return f"{head} = {name}({text})", function(value)
+
+    return holding(left, after, signed=name != "σ")
 
 
 def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray) -> list[str]:
@@ -20,16 +79,25 @@ def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray) -> list[str]:
     g, pre = now.gates, now.pre
     assert now.c is not None
     c_prev = float(c_previous[j])
-    lines = [
-        f"i_t[{j}] = σ(W_i·[h_t-1, x_t] + b_i)[{j}] = σ({_n(pre['i'][j])}) = {g['i'][j]:.3f}",
-        f"f_t[{j}] = σ(W_f·[h_t-1, x_t] + b_f)[{j}] = σ({_n(pre['f'][j])}) = {g['f'][j]:.3f}",
-        f"g_t[{j}] = tanh(W_g·[h_t-1, x_t] + b_g)[{j}] = tanh({_n(pre['g'][j])}) = {_n(g['g'][j])}",
-        f"o_t[{j}] = σ(W_o·[h_t-1, x_t] + b_o)[{j}] = σ({_n(pre['o'][j])}) = {g['o'][j]:.3f}",
-        f"c_t[{j}] = f ⊙ c_t-1 + i ⊙ g = {g['f'][j]:.3f}×{_n(c_prev)} + "
-        f"{g['i'][j]:.3f}×{_n(g['g'][j])} = {_n(now.c[j])}",
-        f"h_t[{j}] = o ⊙ tanh(c_t) = {g['o'][j]:.3f}×tanh({_n(now.c[j])}) = {_n(now.h[j])}",
+
+    def cell_state(p: Printed) -> tuple[str, float]:
+        (f, fv), (c, cv) = p.plain(g["f"][j]), p.signed(c_prev)
+        (i, iv), (gg, gv) = p.plain(g["i"][j]), p.signed(g["g"][j])
+        return f"c_t[{j}] = f ⊙ c_t-1 + i ⊙ g = {f}×{c} + {i}×{gg}", fv * cv + iv * gv
+
+    def hidden(p: Printed) -> tuple[str, float]:
+        (o, ov), (c, cv) = p.plain(g["o"][j]), p.signed(now.c[j])
+        return f"h_t[{j}] = o ⊙ tanh(c_t) = {o}×tanh({c})", ov * math.tanh(cv)
+
+    gate = "{k}_t[{j}] = {f}(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
+    return [
+        activation_line(gate.format(k="i", j=j, f="σ"), "σ", pre["i"][j], g["i"][j]),
+        activation_line(gate.format(k="f", j=j, f="σ"), "σ", pre["f"][j], g["f"][j]),
+        activation_line(gate.format(k="g", j=j, f="tanh"), "tanh", pre["g"][j], g["g"][j]),
+        activation_line(gate.format(k="o", j=j, f="σ"), "σ", pre["o"][j], g["o"][j]),
+        holding(cell_state, now.c[j]),
+        holding(hidden, now.h[j]),
     ]
-    return lines
 
 
 def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray) -> list[str]:
@@ -37,13 +105,26 @@ def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray) -> list[str]:
     g, pre = now.gates, now.pre
     h_prev = float(h_previous[j])
     input_part = float(pre["n"][j] - g["r"][j] * pre["hn"][j])
+
+    def candidate(p: Printed) -> tuple[str, float]:
+        (u, uv), (r, rv), (w, wv) = p.signed(input_part), p.plain(g["r"][j]), p.signed(pre["hn"][j])
+        head = f"n_t[{j}] = tanh(U_n x_t + b_n + r ⊙ (W_n h_t-1 + b_hn))[{j}]"
+        return f"{head} = tanh({u} + {r}×{w})", math.tanh(uv + rv * wv)
+
+    def hidden(p: Printed) -> tuple[str, float]:
+        (keep, kv), (n, nv) = p.plain(1 - g["z"][j]), p.signed(g["n"][j])
+        (z, zv), (h, hv) = p.plain(g["z"][j]), p.signed(h_prev)
+        return (
+            f"h_t[{j}] = (1 − z) ⊙ n + z ⊙ h_t-1 = {keep}×{n} + {z}×{h}",
+            kv * nv + zv * hv,
+        )
+
+    gate = "{k}_t[{j}] = σ(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
     return [
-        f"r_t[{j}] = σ(W_r·[h_t-1, x_t] + b_r)[{j}] = σ({_n(pre['r'][j])}) = {g['r'][j]:.3f}",
-        f"z_t[{j}] = σ(W_z·[h_t-1, x_t] + b_z)[{j}] = σ({_n(pre['z'][j])}) = {g['z'][j]:.3f}",
-        f"n_t[{j}] = tanh(U_n x_t + b + r ⊙ (W_n h_t-1 + b_hn))[{j}] = "
-        f"tanh({_n(input_part)} + {g['r'][j]:.3f}×{_n(pre['hn'][j])}) = {_n(g['n'][j])}",
-        f"h_t[{j}] = (1 − z) ⊙ n + z ⊙ h_t-1 = {1 - g['z'][j]:.3f}×{_n(g['n'][j])} + "
-        f"{g['z'][j]:.3f}×{_n(h_prev)} = {_n(now.h[j])}",
+        activation_line(gate.format(k="r", j=j), "σ", pre["r"][j], g["r"][j]),
+        activation_line(gate.format(k="z", j=j), "σ", pre["z"][j], g["z"][j]),
+        holding(candidate, g["n"][j]),
+        holding(hidden, now.h[j]),
     ]
 
 
@@ -51,15 +132,15 @@ def rnn_lines(unit: int, now: CellTrace) -> list[str]:
     j = unit
     return [
         "s_t = tanh(W s_t-1 + U x_t + b)",
-        f"s_t[{j}] = tanh({_n(now.pre['a'][j])}) = {_n(now.h[j])}",
+        activation_line(f"s_t[{j}]", "tanh", now.pre["a"][j], now.h[j]),
     ]
 
 
 def window_lines(unit: int, now: CellTrace) -> list[str]:
     j = unit
     return [
-        "a = tanh(W [E w_t-K+1; …; E w_t] + b)   (sees only the last K tokens)",
-        f"a[{j}] = tanh({_n(now.pre['a'][j])}) = {_n(now.h[j])}",
+        "a = tanh(U [E w_t-K+1; …; E w_t] + b)   (sees only the last K tokens)",
+        activation_line(f"a[{j}]", "tanh", now.pre["a"][j], now.h[j]),
     ]
 
 
