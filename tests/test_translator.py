@@ -184,6 +184,7 @@ def _train_losses(run: Path) -> list[float]:
     return [r["loss"] for r in map(json.loads, lines) if r["type"] == "train"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_and_resume_continues_bit_identically(
     tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -223,3 +224,118 @@ def test_train_translate_errors(tmp_path: Path, cli) -> None:
     assert result.exit_code == 2 and "--attention: expected one of" in result.output
     result = cli("train", "translate", "--pairs", str(tmp_path / "nope.tsv"), "--steps", "1")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_beam_scores_are_length_normalised_log_probabilities_and_rank_by_them() -> None:
+    """Each hypothesis's log p equals the sum of the decoder's log p along its tokens
+    (forced through the decoder again), its score is log p / |y|^α, and the list is
+    ordered: ended by <eos> first, then by that score."""
+    config = _config(cell="gru", attention="additive", bidirectional=True)
+    _, translator = _random_model(config, seed=5)
+    alpha = 0.7
+    for text in ("abc", "fedcba", "aaaaab", "cafe"):
+        encoded = translator.encode(translator.source_ids(text))
+        result = translator.beam_search_from(encoded, width=4, alpha=alpha, max_len=8)
+        assert len(result.hypotheses) >= 2
+        for hypothesis in result.hypotheses:
+            _, steps = translator.greedy_from(encoded, len(hypothesis.tokens), hypothesis.tokens)
+            forced = sum(
+                float(step.log_probs[0, token])
+                for step, token in zip(steps, hypothesis.tokens, strict=True)
+            )
+            assert hypothesis.log_prob == pytest.approx(forced, abs=1e-5)
+            assert hypothesis.score(alpha) == pytest.approx(
+                forced / len(hypothesis.tokens) ** alpha
+            )
+            assert hypothesis.finished == (hypothesis.tokens[-1] == EOS_ID)
+        keys = [(not h.finished, -h.log_prob / len(h.tokens) ** alpha) for h in result.hypotheses]
+        assert keys == sorted(keys)
+
+
+def test_translation_reads_user_text_as_the_training_pairs_were(cli) -> None:
+    """The bundled English→French model was trained lower-cased and accent-stripped; any
+    casing or accents of the same sentence read the same ids and translate the same."""
+    from rnn_tui.bundled import bundled_models
+
+    found = [p for p in bundled_models() if p.stem == "en-fr-gru-additive"]
+    if not found:
+        pytest.skip("no bundled English→French model")
+    translator = load_translator(found[0])
+    pairs = translator.meta["pairs_config"]
+    assert pairs["lowercase"] and pairs["strip_accents"]
+    tokenizer = translator.source_tokenizer
+    expected = [*tokenizer.encode("i'm tired ."), EOS_ID]  # written out normalised
+    assert translator.source_ids("I'm   TIRED.") == expected
+    assert tokenizer.vocab.id_of("<unk>") not in expected
+    plain = cli("translate", str(found[0]), "i'm tired.")
+    shouted = cli("translate", str(found[0]), "I'M TIRED.")
+    assert plain.exit_code == shouted.exit_code == 0
+    assert plain.stdout == shouted.stdout
+    accented = translator.greedy("Où est la gare ?")[0].tokens
+    assert accented == translator.greedy("ou est la gare ?")[0].tokens
+
+
+def test_unknown_source_pieces_are_named_once_on_stderr(
+    tiny_translator_checkpoint: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from rnn_tui.cli import app
+
+    result = CliRunner().invoke(
+        app, ["translate", str(tiny_translator_checkpoint)], input="a z b\nz q\nq\n"
+    )
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stderr.splitlines() == [
+        "note: not in the source vocabulary, read as <unk>: 'z'",
+        "note: not in the source vocabulary, read as <unk>: 'q'",
+    ]
+    translator = load_translator(tiny_translator_checkpoint)
+    assert translator.unknown_source_pieces("a z b z") == ["z"]
+
+
+def test_an_output_cut_off_by_max_len_is_marked(tiny_translator_checkpoint: Path, cli) -> None:
+    path = str(tiny_translator_checkpoint)
+    whole = cli("translate", path, "a b c d e")
+    assert whole.exit_code == 0 and "cut off" not in whole.stdout
+    cut = cli("translate", path, "a b c d e", "--max-len", "3")
+    assert cut.stdout.strip() == "e d  [cut off at --max-len 3]"  # 3 tokens: e, space, d
+    data = json.loads(cli("translate", path, "a b c d e", "--max-len", "3", "--json").stdout)
+    assert data["hypotheses"][0]["finished"] is False
+    assert data["hypotheses"][0]["tokens"] == ["e", " ", "d"]
+    beam = json.loads(
+        cli("translate", path, "a b", "--beam", "3", "--n-best", "3", "--json").stdout
+    )
+    assert all(h["finished"] for h in beam["hypotheses"])
+
+
+def test_translate_sample_draws_from_the_tempered_top_k(
+    tiny_translator_checkpoint: Path, cli
+) -> None:
+    """`translate --sample`: same seed, same output; the tokens are the ones this seed draws
+    from softmax(z/T) over the top k with specials other than <eos> removed, recomputed
+    here step by step with the decoder."""
+    path = str(tiny_translator_checkpoint)
+    args = ["translate", path, "a b c", "--sample", "-t", "0.7", "-k", "3", "--seed", "4"]
+    first, second = cli(*args), cli(*args)
+    assert first.exit_code == 0 and first.stdout == second.stdout
+    translator = load_translator(tiny_translator_checkpoint)
+    encoded = translator.encode(translator.source_ids("a b c"))
+    rng = np.random.default_rng(4)
+    tokens, state = translator.start(encoded)
+    drawn: list[int] = []
+    for _ in range(100):
+        step = translator.step(tokens, state, encoded)
+        z = step.logits[0].astype(np.float64)
+        z[[PAD_ID, BOS_ID, 3]] = -np.inf  # <pad>, <bos>, <unk>: never drawn
+        keep = np.argsort(-z, kind="stable")[:3]
+        weights = np.zeros_like(z)
+        weights[keep] = np.exp((z[keep] - z[keep].max()) / 0.7)
+        cumulative = np.cumsum(weights / weights.sum())
+        token = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+        drawn.append(token)
+        if token == EOS_ID:
+            break
+        tokens, state = np.asarray([token]), step.state
+    assert first.stdout.strip() == translator.target_text(drawn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +38,17 @@ def translate_command(
     temperature: float = typer.Option(1.0, "--temperature", "-t", help="Sampling temperature."),
     top_k: int = typer.Option(0, "--top-k", "-k", help="Sample among the k likeliest (0 = all)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per input line (hypotheses, scores, finished)."
+    ),
 ) -> None:
-    """Translate TEXT (or each line of stdin): greedy, beam search or sampling."""
+    """Translate TEXT (or each line of stdin): greedy, beam search or sampling.
+
+    The text is normalised as the model's training pairs were (lower-cased and
+    accent-stripped when it was trained so). Pieces still missing from the source
+    vocabulary are read as <unk> and named once on stderr. An output cut off by
+    --max-len before <eos> is marked "[cut off at --max-len N]".
+    """
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.sampling import check_sampling
 
@@ -58,26 +68,54 @@ def translate_command(
             f"--attention-map: {checkpoint} has no attention (--attention none): "
             "its decoder sees only the context vector"
         )
+    reported: set[str] = set()
     for line in _lines(text):
-        if sample:
-            best = translator.sample(line, temperature, top_k, seed, max_len)
-            typer.echo(translator.target_text(best.tokens))
-            continue
+        unknown = [p for p in translator.unknown_source_pieces(line) if p not in reported]
+        if unknown:
+            reported.update(unknown)
+            shown = ", ".join(repr(p) for p in unknown)
+            typer.echo(f"note: not in the source vocabulary, read as <unk>: {shown}", err=True)
         encoded = translator.encode(translator.source_ids(line))
-        if beam == 1:
+        if sample:
+            hypotheses = [translator.sample(line, temperature, top_k, seed, max_len)]
+        elif beam == 1:
             hypotheses = [translator.greedy_from(encoded, max_len)[0]]
         else:
             hypotheses = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses
-        if n_best == 1:
-            typer.echo(translator.target_text(hypotheses[0].tokens))
+        if as_json:
+            typer.echo(json.dumps(_as_json(translator, line, hypotheses[:n_best], alpha)))
+        elif n_best == 1:
+            typer.echo(translator.target_text(hypotheses[0].tokens) + _cut(hypotheses[0], max_len))
         else:
             for rank, hypothesis in enumerate(hypotheses[:n_best], start=1):
                 typer.echo(
                     f"{rank}\t{hypothesis.log_prob:.4f}\t{hypothesis.score(alpha):.4f}\t"
-                    f"{translator.target_text(hypothesis.tokens)}"
+                    f"{translator.target_text(hypothesis.tokens)}{_cut(hypothesis, max_len)}"
                 )
         if attention_map:
             _print_attention(translator, encoded.source_ids, hypotheses[0])
+
+
+def _cut(hypothesis, max_len: int) -> str:
+    return "" if hypothesis.finished else f"  [cut off at --max-len {max_len}]"
+
+
+def _as_json(translator, line: str, hypotheses: list, alpha: float) -> dict:
+    return {
+        "source": line,
+        "read_as": translator.source_labels(translator.source_ids(line)),
+        "unknown": translator.unknown_source_pieces(line),
+        "hypotheses": [
+            {
+                "text": translator.target_text(h.tokens),
+                "tokens": [translator.target_tokenizer.token_text(t) for t in h.tokens],
+                "log_prob": h.log_prob,
+                "score": h.score(alpha),
+                "finished": h.finished,
+            }
+            for h in hypotheses
+        ],
+    }
 
 
 def _print_attention(translator, source_ids: list[int], hypothesis) -> None:

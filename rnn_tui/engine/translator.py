@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.config import TranslatorConfig
-from rnn_tui.data.pairs import encode_source
+from rnn_tui.data.pairs import encode_source, normalize_text
 from rnn_tui.data.tokenizers import Tokenizer
-from rnn_tui.data.vocab import BOS_ID, EOS_ID, SPECIALS
+from rnn_tui.data.vocab import BOS_ID, EOS_ID, SPECIALS, UNK_ID
 from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projection
 from rnn_tui.engine.functions import log_softmax, softmax
 from rnn_tui.errors import UserError
@@ -105,7 +105,7 @@ class BeamStep:
 
 @dataclass
 class BeamResult:
-    hypotheses: list[Hypothesis]  # finished, best first by normalised score
+    hypotheses: list[Hypothesis]  # ended by <eos> first, then cut off; each best first
     steps: list[BeamStep]
     alpha: float
 
@@ -141,9 +141,26 @@ class Translator:
         self.decoder_layers = [_weights(t, "decoder", k, "") for k in range(config.num_layers)]
 
     # --- encoder ---------------------------------------------------------------
+    def normalize_source(self, text: str) -> str:
+        """User text as the training pairs were: NFC, one space, and lower-cased and
+        accent-stripped when the checkpoint's pairs were (`--lower`, `--strip-accents`)."""
+        pairs = self.meta.get("pairs_config") or {}
+        return normalize_text(text, bool(pairs.get("lowercase")), bool(pairs.get("strip_accents")))
+
     def source_ids(self, text: str) -> list[int]:
-        """The ids the encoder reads: tokens (reversed if trained so) then `<eos>`."""
-        return encode_source(self.source_tokenizer, text, self.config.reverse_source).tolist()
+        """The ids the encoder reads: the normalised text's tokens (reversed if trained
+        so) then `<eos>`. Every path from user text to the encoder goes through here."""
+        return encode_source(
+            self.source_tokenizer, self.normalize_source(text), self.config.reverse_source
+        ).tolist()
+
+    def unknown_source_pieces(self, text: str) -> list[str]:
+        """The pieces of the normalised `text` that the source vocabulary lacks (read as
+        `<unk>`), each once, in order."""
+        tokenizer = self.source_tokenizer
+        pieces = Tokenizer.split(tokenizer.kind, self.normalize_source(text))
+        unknown = [p for p in pieces if tokenizer.vocab.id_of(p) == UNK_ID]
+        return list(dict.fromkeys(unknown))
 
     def encode(self, source_ids: list[int]) -> EncoderTrace:
         cfg, t = self.config, self.tensors
@@ -386,7 +403,7 @@ class Translator:
             state = step.state.select(np.asarray(rows))
         else:
             finished.extend(live)  # out of length: they end unfinished
-        ranked = sorted(finished, key=lambda h: -h.score(alpha))
+        ranked = sorted(finished, key=lambda h: (not h.finished, -h.score(alpha)))
         return BeamResult(ranked, steps, alpha)
 
     # --- text ---------------------------------------------------------------
