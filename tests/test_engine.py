@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,42 @@ def test_generate_is_deterministic_per_seed_and_never_emits_specials() -> None:
     assert min(a) >= 4
     with pytest.raises(UserError, match="temperature"):
         list(generate(model, "abc", 5, temperature=0.0))
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize("top_k", [0, 1, 3, 10])
+def test_sampling_distribution_is_the_tempered_softmax_of_the_top_k(
+    temperature: float, top_k: int
+) -> None:
+    """p_j = exp(z_j/T) / Σ_{i ∈ top k} exp(z_i/T) for j among the k largest logits, else 0."""
+    from rnn_tui.engine.sampling import sampling_distribution
+
+    z = np.random.default_rng(int(temperature * 10) + top_k).normal(size=12) * 3
+    kept = np.argsort(-z)[: top_k or len(z)]
+    expected = np.zeros_like(z)
+    expected[kept] = np.exp(z[kept] / temperature) / np.exp(z[kept] / temperature).sum()
+    np.testing.assert_allclose(sampling_distribution(z, temperature, top_k), expected, atol=1e-12)
+
+
+def test_surprisal_and_perplexity_are_minus_log_p_of_each_token_read(
+    tiny_lstm_checkpoint,
+) -> None:
+    """Surprisal of w_k = −log p(w_k | w_<k), p from the step that read w_{k−1} (softmax of
+    its logits, written out); perplexity = exp(mean surprisal after <bos>)."""
+    from rnn_tui.data.vocab import BOS_ID
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.session.lm import LanguageModelSession
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    session = LanguageModelSession(model)
+    session.reset("the quick brown")
+    tokens = [BOS_ID, *model.tokenizer.encode("the quick brown")]
+    assert session.tokens == tokens
+    state, expected = model.initial_state(), [0.0]
+    for previous, token in itertools.pairwise(tokens):
+        trace = model.step(previous, state)
+        state = trace.state
+        z = trace.logits.astype(np.float64)
+        expected.append(-(z[token] - z.max() - np.log(np.exp(z - z.max()).sum())))
+    np.testing.assert_allclose(session.surprisals, expected, rtol=1e-5, atol=1e-6)
+    assert session.perplexity() == pytest.approx(np.exp(np.mean(expected[1:])), rel=1e-5)
