@@ -61,6 +61,7 @@ def weights(run: Path) -> dict[str, np.ndarray]:
     return load_checkpoint(run / "last.safetensors").tensors
 
 
+@pytest.mark.slow
 def test_two_processes_train_the_same_model_as_one(
     repetitive_text_file: Path, tmp_path: Path, cli
 ) -> None:
@@ -99,6 +100,7 @@ def test_two_processes_train_the_same_model_as_one(
     assert sorted(p.name for p in pair.iterdir()) == sorted(RUN_FILES)
 
 
+@pytest.mark.slow
 def test_translator_trains_under_torchrun(tmp_path: Path) -> None:
     out = tmp_path / "dates"
     args = ["train", "translate", "--pairs", "dates", "--size", "400", "--held-out", "40"]

@@ -85,6 +85,7 @@ def test_nan_loss_stops_with_the_step_named(
     assert "diverged" in result.output and "at step" in result.output and "--clip" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_saves_then_exits_130(
     repetitive_text_file: Path, tmp_path: Path, signum: int
