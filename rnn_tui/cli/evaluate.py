@@ -19,8 +19,9 @@ def evaluate_command(
     data: str = typer.Option(
         None,
         "--data",
-        help="'shakespeare' or a UTF-8 text file. Default: the checkpoint's own corpus, "
-        "whose validation split is scored. Another corpus is scored whole.",
+        help="'shakespeare' or a UTF-8 text file, scored whole: every token, one stream "
+        "from <bos>. Default: the checkpoint's own validation split, read as training "
+        "validated it (up to 16 rows from zero states).",
     ),
     pairs: str = typer.Option(
         None,
@@ -47,6 +48,7 @@ def evaluate_command(
 
     from rnn_tui.config import DataConfig
     from rnn_tui.data.corpus import encode_documents, load_documents, prepare_corpus
+    from rnn_tui.data.streams import evaluation_rows
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.figures import lm_figures
 
@@ -54,11 +56,16 @@ def evaluate_command(
     own = DataConfig.from_dict(model.meta.get("data_config", {}))
     if data is None or data == own.source:
         ids: np.ndarray = prepare_corpus(own, model.tokenizer).val
-        portion = f"{own.source} (validation split: {own.split}, {own.val_fraction:.0%})"
+        rows = evaluation_rows(ids).shape[0]
+        portion = (
+            f"{own.source} (validation split: {own.split}, {own.val_fraction:.0%}; "
+            f"{rows} rows from zero states, as training validated)"
+        )
+        result = model.evaluate(ids)
     else:
         ids = encode_documents(model.tokenizer, load_documents(data))
-        portion = f"{data} (whole text)"
-    result = model.evaluate(ids)
+        portion = f"{data} (whole text: one stream from <bos>)"
+        result = model.evaluate_text(ids)
     figures = {"tokens": result.tokens, **lm_figures(result.loss, model.tokenizer.kind)}
     if as_json:
         typer.echo(json.dumps({"checkpoint": str(checkpoint), "data": portion, **figures}))

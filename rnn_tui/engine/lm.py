@@ -31,6 +31,7 @@ from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID, PAD_ID
 from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projection
 from rnn_tui.engine.functions import log_softmax, softmax
+from rnn_tui.errors import UserError
 
 LayerState = tuple[np.ndarray, np.ndarray | None]
 State = Any  # tuple[LayerState, ...] for recurrent cells; (…, K) int array for ffnn
@@ -97,16 +98,16 @@ class LanguageModel:
             return
         self.cells = [
             CellWeights(
-                w_ih=self.weights[f"rnn.weight_ih_l{k}"],
-                w_hh=self.weights[f"rnn.weight_hh_l{k}"],
-                b_ih=self.weights[f"rnn.bias_ih_l{k}"],
-                b_hh=self.weights[f"rnn.bias_hh_l{k}"],
+                u=self.weights[f"rnn.weight_ih_l{k}"],
+                w=self.weights[f"rnn.weight_hh_l{k}"],
+                b_u=self.weights[f"rnn.bias_ih_l{k}"],
+                b_w=self.weights[f"rnn.bias_hh_l{k}"],
             )
             for k in range(config.num_layers)
         ]
         first = self.cells[0]
         self._first_gx: np.ndarray | None = None
-        if len(self.embedding) * first.w_ih.shape[0] <= _LOOKUP_TABLE_LIMIT:
+        if len(self.embedding) * first.u.shape[0] <= _LOOKUP_TABLE_LIMIT:
             self._first_gx = input_projection(first, self.embedding)  # (vocab, G·H)
 
     @property
@@ -200,6 +201,28 @@ class LanguageModel:
         """
         rows = evaluation_rows(ids)
         state = self.initial_state((rows.shape[0],))
+        total, count = 0.0, 0
+        for _, inputs, targets in windows(rows, window):
+            logits, state = self.forward(inputs, state)
+            logp = log_softmax(logits.astype(np.float64))
+            total -= float(np.take_along_axis(logp, targets[..., None], axis=-1).sum())
+            count += targets.size
+        return Evaluation(loss=total / count, tokens=count)
+
+    def evaluate_text(self, ids: np.ndarray, window: int = 256) -> Evaluation:
+        """Mean −log p(w_t | <bos> w_<t) over every token of one text, read as one stream
+        from `<bos>` and the start state (what scoring a text means; nothing is dropped).
+
+        `ids` is the stream as `encode_documents` makes it (each document after its
+        `<bos>`); a leading `<bos>` is added when missing and is itself never scored.
+        """
+        stream = np.asarray(ids, dtype=np.int64)
+        if len(stream) and stream[0] != BOS_ID:
+            stream = np.concatenate([[BOS_ID], stream])
+        if len(stream) < 2:
+            raise UserError("the text to score has no tokens")
+        rows = stream[None, :]  # (1, N+1)
+        state = self.initial_state((1,))
         total, count = 0.0, 0
         for _, inputs, targets in windows(rows, window):
             logits, state = self.forward(inputs, state)
