@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnn_tui.data.vocab import BOS_ID
-from rnn_tui.engine.bptt import bptt, global_norm, loss_gradient_flow
+from rnn_tui.engine.bptt import loss_gradient_flow
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.two_step import TwoStepInputs, two_step_terms
 from rnn_tui.tui.app import make_app
@@ -22,10 +22,33 @@ from tests.conftest import run_cli
 TEXT = "the lazy dog jumps"
 
 
-def expected_norms(path: Path, text: str, position: int | None = None) -> np.ndarray:
+def expected_norms(
+    path: Path, text: str, position: int | None = None, layer: int = -1
+) -> np.ndarray:
+    """‖∂L_t/∂h_k‖ of one layer's states (the top by default)."""
     model = load_language_model(path)
     per_layer = loss_gradient_flow(model, [BOS_ID, *model.tokenizer.encode(text)], position)
-    return np.sqrt((per_layer**2).sum(axis=0))
+    return per_layer[layer]
+
+
+def torch_mean_loss_gradient_norm(path: Path, text: str) -> float:
+    """‖∂L/∂θ‖ for L = mean over the text of −log p(w_t | w_<t), by torch autograd on the
+    checkpoint's weights: the norm `train --clip` clips."""
+    import torch
+    import torch.nn.functional as F
+
+    from rnn_tui.checkpoint import load_checkpoint
+    from rnn_tui.config import ModelConfig
+    from rnn_tui.nn.lm import build_language_model
+
+    checkpoint = load_checkpoint(path)
+    module = build_language_model(ModelConfig.from_dict(checkpoint.meta["model_config"]))
+    module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in checkpoint.tensors.items()})
+    model = load_language_model(path)
+    ids = torch.tensor([[BOS_ID, *model.tokenizer.encode(text)]])
+    logits, _ = module(ids[:, :-1], module.initial_state(1, "cpu"))
+    F.cross_entropy(logits[0], ids[0, 1:]).backward()
+    return float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in module.parameters())))
 
 
 def test_gradients_json_matches_the_engine(
@@ -50,11 +73,34 @@ def test_gradients_json_matches_the_engine(
         norms = expected_norms(path, TEXT, 10)
         np.testing.assert_allclose(entry["norms"], norms, rtol=1e-6)
         assert entry["ratio_farthest_to_nearest"] == pytest.approx(norms[0] / norms[-1])
-        model = load_language_model(path)
-        total = global_norm(bptt(model, [BOS_ID, *model.tokenizer.encode(TEXT)]).parameters)
-        assert entry["global_norm"] == pytest.approx(total, rel=1e-6)
-        assert entry["clipped_global_norm"] == pytest.approx(min(total, 0.5))
+        total = torch_mean_loss_gradient_norm(path, TEXT)
+        assert entry["global_norm"] == pytest.approx(total, rel=1e-5)
+        assert entry["clipped_global_norm"] == pytest.approx(min(total, 0.5), rel=1e-5)
         assert entry["target"] == TEXT[10]
+
+
+def test_gradients_are_per_layer_and_name_the_layer() -> None:
+    """A two-layer model: the norms are the top layer's unless --layer names another, and
+    the table's title says which; the layers differ, so a combined norm would fail."""
+    from rnn_tui.bundled import bundled_models
+
+    found = [p for p in bundled_models() if p.stem == "shakespeare-rnn"]
+    if not found:
+        pytest.skip("no bundled RNN")
+    path, text = found[0], "ROMEO:\nBut, soft!"
+    top = json.loads(run_cli("gradients", str(path), "--text", text, "--json").output)
+    first = json.loads(
+        run_cli("gradients", str(path), "--text", text, "--layer", "1", "--json").output
+    )
+    assert top["models"][0]["layer"] == 2 and first["models"][0]["layer"] == 1
+    np.testing.assert_allclose(top["models"][0]["norms"], expected_norms(path, text), rtol=1e-6)
+    lower = expected_norms(path, text, layer=0)
+    np.testing.assert_allclose(first["models"][0]["norms"], lower, rtol=1e-6)
+    assert not np.allclose(lower, expected_norms(path, text))
+    table = run_cli("gradients", str(path), "--text", text, "--clip", "1").output
+    assert "of h_k in top layer 2/2" in table and "mean loss over the text" in table
+    refused = run_cli("gradients", str(path), "--text", text, "--layer", "3")
+    assert refused.exit_code == 2 and "--layer: expected 1 to 2, got 3" in refused.output
 
 
 def test_gradients_table_side_by_side(
@@ -97,6 +143,7 @@ def test_bar_rows_are_log_scaled() -> None:
     assert rows == ["  █", " ██"]
 
 
+@pytest.mark.slow
 def test_lab_view_compares_two_models(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:

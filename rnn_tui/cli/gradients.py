@@ -23,9 +23,17 @@ def gradients_command(
     clip: float = typer.Option(
         None, "--clip", help="Show the global gradient norm before and after clipping to C."
     ),
+    layer: int = typer.Option(
+        0, "--layer", help="Whose states h_k: layer 1 … L (default: the top layer)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """‖∂L_t/∂h_k‖ for each earlier step k (hand-written BPTT): vanishing and exploding."""
+    """‖∂L_t/∂h_k‖ for each earlier step k (hand-written BPTT): vanishing and exploding.
+
+    The norms are of one layer's state (the top layer unless --layer says); --clip
+    shows the global gradient norm of the mean loss over the text, the loss that
+    `train --clip` clips.
+    """
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.session.gradients import gradient_flow, log_bar, log_sparkline, text_tokens
 
@@ -36,7 +44,9 @@ def gradients_command(
     flows = []
     for path in checkpoints:
         model = load_language_model(path)
-        flows.append((path, model, gradient_flow(model, text_tokens(model, text), position, clip)))
+        chosen = layer - 1 if layer else None
+        tokens = text_tokens(model, text)
+        flows.append((path, model, gradient_flow(model, tokens, position, clip, chosen)))
     if as_json:
         typer.echo(
             json.dumps(
@@ -48,9 +58,13 @@ def gradients_command(
                             "position": flow.position,
                             "target": flow.target,
                             "tokens": flow.pieces,
+                            "layer": flow.layer + 1,
+                            "layers": model.config.num_layers,
                             "norms": [float(v) for v in flow.norms],
+                            "per_layer_norms": flow.per_layer.tolist(),
                             "ratio_farthest_to_nearest": flow.ratio,
                             "global_norm": flow.global_norm,
+                            "global_norm_of": "mean loss over the text (what train --clip clips)",
                             "clipped_global_norm": flow.clipped_norm,
                         }
                         for path, model, flow in flows
@@ -70,8 +84,11 @@ def gradients_command(
     console = Console()
     for group in groups:
         flow0 = group[0][2]
+        model0 = group[0][1]
+        which = "top layer" if flow0.layer == model0.config.num_layers - 1 else "layer"
         table = Table(
-            title=f"‖∂L_t/∂h_k‖ for the loss at t = {flow0.position} "
+            title=f"‖∂L_t/∂h_k‖ of h_k in {which} {flow0.layer + 1}/{model0.config.num_layers} "
+            f"for the loss at t = {flow0.position} "
             f"(predicting {token_label(flow0.target)!r}); bars on a log scale",
             title_justify="left",
         )
@@ -96,8 +113,9 @@ def gradients_command(
             )
             if flow.global_norm is not None:
                 console.print(
-                    f"  global gradient norm of the whole-text loss: {flow.global_norm:.4f}, "
-                    f"after clipping to {flow.clip:g}: {flow.clipped_norm:.4f}"
+                    f"  global gradient norm of the mean loss over the text (as train "
+                    f"--clip sees it): {flow.global_norm:.4f}, after clipping to {flow.clip:g}: "
+                    f"{flow.clipped_norm:.4f}"
                 )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from rnn_tui.data.vocab import BOS_ID
 from rnn_tui.engine.bptt import clipped, forward, global_norm, record_flow, record_gradients
 from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.errors import UserError
 
 _LEVELS = "▁▂▃▄▅▆▇█"
 
@@ -17,13 +18,18 @@ _LEVELS = "▁▂▃▄▅▆▇█"
 class GradientFlow:
     """‖∂L_t/∂h_k‖ for k = 0 … t, for one model on one text.
 
-    `norms[k]` combines all layers: sqrt(Σ_l ‖∂L_t/∂h_k^{(l)}‖²); `per_layer` keeps them apart.
-    Step k read `pieces[k]` (step 0 reads `<bos>`); the loss at t predicts `target`.
+    `norms[k]` is ‖∂L_t/∂h_k‖ of one layer's state h_k (`layer`, 0-based; the top layer
+    by default); `per_layer[l, k]` has every layer's. Step k read `pieces[k]` (step 0
+    reads `<bos>`); the loss at t predicts `target`.
+
+    `global_norm` is ‖∂L/∂θ‖ over all parameters for the mean loss over the text,
+    L = (1/T) Σ_t L_t: the loss `train` differentiates and `--clip` clips.
     """
 
     position: int
     pieces: list[str]
     target: str
+    layer: int
     norms: np.ndarray
     per_layer: np.ndarray
     global_norm: float | None = None
@@ -42,29 +48,40 @@ def text_tokens(model: LanguageModel, text: str) -> list[int]:
 
 
 def gradient_flow(
-    model: LanguageModel, tokens: list[int], position: int | None = None, clip: float | None = None
+    model: LanguageModel,
+    tokens: list[int],
+    position: int | None = None,
+    clip: float | None = None,
+    layer: int | None = None,
 ) -> GradientFlow:
-    """The flow for the loss at `position` (default: the last prediction of the text).
+    """The flow into `layer` (default: the top) for the loss at `position` (default: the
+    last prediction of the text).
 
-    With `clip`, also the global gradient norm of the whole-text loss, from the same
-    forward pass.
+    With `clip`, also the global gradient norm of the mean loss over the text, before
+    and after clipping to `clip`, from the same forward pass.
     """
+    layers = model.config.num_layers
+    chosen = layers - 1 if layer is None else layer
+    if not 0 <= chosen < layers:
+        raise UserError(f"--layer: expected 1 to {layers}, got {chosen + 1}")
     record = forward(model, tokens)
     per_layer = record_flow(model, record, position)  # (layers, t+1)
     t = per_layer.shape[1] - 1
-    norms = np.sqrt((per_layer**2).sum(axis=0))
     pieces = [model.tokenizer.token_text(token) for token in tokens[: t + 1]]
     total = after_clipping = None
     if clip is not None:
         tied = model.config.tie_weights
-        grads = record_gradients(model, record).parameters
-        total = global_norm(grads, tied)
-        after_clipping = global_norm(clipped(grads, clip, tied), tied)
+        summed = record_gradients(model, record).parameters  # ∂(Σ_t L_t)/∂θ
+        predictions = len(tokens) - 1
+        mean = {name: grad / predictions for name, grad in summed.items()}
+        total = global_norm(mean, tied)
+        after_clipping = global_norm(clipped(mean, clip, tied), tied)
     return GradientFlow(
         position=t,
         pieces=pieces,
         target=model.tokenizer.token_text(tokens[t + 1]),
-        norms=norms,
+        layer=chosen,
+        norms=per_layer[chosen],
         per_layer=per_layer,
         global_norm=total,
         clip=clip,

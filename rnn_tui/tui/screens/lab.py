@@ -91,13 +91,16 @@ class GradientLabScreen(Screen):
         low, high = (min(positive), max(positive)) if positive else (1e-12, 1.0)
         self.query_one("#lab-status", Static).update(
             f"Loss at t = {first.position} (predicting {token_label(first.target)}), "
-            f"last {len(first.pieces)} tokens read from a zero state · bars: log10 ‖∂L_t/∂h_k‖, "
-            f"{low:.1e} … {high:.1e}"
+            f"last {len(first.pieces)} tokens read from a zero state · bars: log10 ‖∂L_t/∂h_k‖ "
+            f"of each model's top layer, {low:.1e} … {high:.1e}"
         )
         clip = CLIP_CHOICES[self.clip_index]
         clip_lines = []
         for index, ((path, model), flow) in enumerate(zip(self.models, flows, strict=True)):
-            title = f"{model.config.cell.upper()} {path.stem}: farthest/nearest = {flow.ratio:.2e}"
+            title = (
+                f"{model.config.cell.upper()} {path.stem}, layer {flow.layer + 1}/"
+                f"{model.config.num_layers}: farthest/nearest = {flow.ratio:.2e}"
+            )
             self.query_one(f"#flow-{index}", GradientFlowBars).show(
                 title, [float(v) for v in flow.norms], flow.pieces, low, high
             )
@@ -109,8 +112,8 @@ class GradientLabScreen(Screen):
                     f"after clipping to {clip:g}"
                 )
         self.query_one("#lab-clip", Static).update(
-            "Whole-text loss, all parameters (key c changes the threshold):\n"
-            + "\n".join(clip_lines)
+            "‖∂L/∂θ‖, all parameters, for the mean loss over these tokens (the loss train "
+            "--clip clips; key c changes the threshold):\n" + "\n".join(clip_lines)
         )
 
     def action_position(self, delta: int) -> None:
