@@ -34,7 +34,7 @@ SHAPES = ((1, 128), (2, 256), (2, 512))
 def step_matrices(model: LanguageModel) -> list[np.ndarray]:
     """The weight matrices one step multiplies: every W_hh, W_ih above layer 1 (layer 1's
     input is a table lookup), and the decoder."""
-    matrices = [c.w_hh for c in model.cells] + [c.w_ih for c in model.cells[1:]]
+    matrices = [c.w for c in model.cells] + [c.u for c in model.cells[1:]]
     return [*matrices, model.decoder_w]
 
 

@@ -62,7 +62,7 @@ def test_lstm_trace_obeys_its_equations() -> None:
     np.testing.assert_allclose(trace.c, g["f"] * c + g["i"] * g["g"])
     np.testing.assert_allclose(trace.h, g["o"] * np.tanh(trace.c))
     np.testing.assert_allclose(g["f"], sigmoid(trace.pre["f"]))
-    pre = p.w_ih @ x + p.b_ih + p.w_hh @ h + p.b_hh
+    pre = p.u @ x + p.b_u + p.w @ h + p.b_w
     np.testing.assert_allclose(trace.pre["f"], pre[5:10])
     for name in "ifo":
         assert ((g[name] > 0) & (g[name] < 1)).all()
@@ -75,11 +75,11 @@ def test_gru_and_rnn_traces_obey_their_equations() -> None:
     trace = gru_step(p, input_projection(p, x), h)
     r, z, n = trace.gates["r"], trace.gates["z"], trace.gates["n"]
     np.testing.assert_allclose(trace.h, (1 - z) * n + z * h)
-    hn = p.w_hh[10:] @ h + p.b_hh[10:]
-    np.testing.assert_allclose(n, np.tanh(p.w_ih[10:] @ x + p.b_ih[10:] + r * hn))
+    hn = p.w[10:] @ h + p.b_w[10:]
+    np.testing.assert_allclose(n, np.tanh(p.u[10:] @ x + p.b_u[10:] + r * hn))
     q = weights(1)
     s = rnn_step(q, input_projection(q, x), h)
-    np.testing.assert_allclose(s.h, np.tanh(q.w_ih @ x + q.b_ih + q.w_hh @ h + q.b_hh))
+    np.testing.assert_allclose(s.h, np.tanh(q.u @ x + q.b_u + q.w @ h + q.b_w))
 
 
 def test_window_model_cannot_see_past_its_context() -> None:

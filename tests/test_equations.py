@@ -121,7 +121,7 @@ def test_a_saturated_cell_state_prints_enough_digits() -> None:
     hidden = weights.hidden_size
     biases = np.zeros(4 * hidden, dtype=np.float32)
     biases[hidden : 2 * hidden] = 6.2  # forget gate ≈ σ(6.2) = 0.998
-    weights = CellWeights(weights.w_ih * 0, weights.w_hh * 0, biases, biases * 0)
+    weights = CellWeights(weights.u * 0, weights.w * 0, biases, biases * 0)
     c = np.full(hidden, -411.529, dtype=np.float32)
     now = lstm_step(weights, input_projection(weights, np.zeros(4, np.float32)), c * 0, c)
     line = unit_equations("lstm", 0, now, type(now)(h=c * 0, c=c))[4]

@@ -23,15 +23,15 @@ gradient arriving from step t+1; δx goes to the layer below, or the embedding):
         δc = δc_{t+1→t} + δh ⊙ o ⊙ (1 − tanh²(c_t))
         δi = δc ⊙ g,  δg = δc ⊙ i,  δf = δc ⊙ c_{t−1},  δc_{t−1} = δc ⊙ f
         δpre = [δi ⊙ i(1−i); δf ⊙ f(1−f); δg ⊙ (1−g²); δo ⊙ o(1−o)]
-        ∂L/∂W_ih += δpre x_tᵀ,  ∂L/∂W_hh += δpre h_{t−1}ᵀ,  biases += δpre
-        δx_t = W_ihᵀ δpre,   δh_{t−1} += W_hhᵀ δpre
+        ∂L/∂U += δpre x_tᵀ,  ∂L/∂W += δpre h_{t−1}ᵀ,  biases += δpre
+        δx_t = Uᵀ δpre,   δh_{t−1} += Wᵀ δpre
 
-  GRU   h_t = (1 − z) ⊙ n + z ⊙ h_{t−1},  n = tanh(gx_n + r ⊙ hn),  hn = W_hn h_{t−1} + b_hn
+  GRU   h_t = (1 − z) ⊙ n + z ⊙ h_{t−1},  n = tanh(gx_n + r ⊙ hn),  hn = W_n h_{t−1} + b_wn
         δn = δh ⊙ (1 − z),  δz = δh ⊙ (h_{t−1} − n),  δh_{t−1} = δh ⊙ z
         δn_pre = δn ⊙ (1 − n²),  δr = δn_pre ⊙ hn,  δhn = δn_pre ⊙ r
-        δgx = [δr ⊙ r(1−r); δz ⊙ z(1−z); δn_pre]    (input side, W_ih, b_ih)
-        δgh = [δr ⊙ r(1−r); δz ⊙ z(1−z); δhn]       (hidden side, W_hh, b_hh)
-        δx_t = W_ihᵀ δgx,   δh_{t−1} += W_hhᵀ δgh
+        δgx = [δr ⊙ r(1−r); δz ⊙ z(1−z); δn_pre]    (input side, U, b_u)
+        δgh = [δr ⊙ r(1−r); δz ⊙ z(1−z); δhn]       (recurrent side, W, b_w)
+        δx_t = Uᵀ δgx,   δh_{t−1} += Wᵀ δgh
 
 Embedding: ∂L/∂E[w_t] += δx_t of the first layer.
 
@@ -142,7 +142,7 @@ def backward(model: LanguageModel, record: ForwardRecord, dlogits: np.ndarray) -
             f"rnn.{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         ]
         dw_ih, dw_hh, db_ih, db_hh = (grads[name] for name in names)
-        dx_all = np.zeros((steps, p.w_ih.shape[1]), dtype=dtype)
+        dx_all = np.zeros((steps, p.u.shape[1]), dtype=dtype)
         dh_next = np.zeros(size, dtype=dtype)
         dc_next = np.zeros(size, dtype=dtype)
         for t in reversed(range(steps)):
@@ -183,8 +183,8 @@ def backward(model: LanguageModel, record: ForwardRecord, dlogits: np.ndarray) -
             db_ih += dgx
             dw_hh += np.outer(dgh, h_prev)
             db_hh += dgh
-            dx_all[t] = p.w_ih.T @ dgx
-            dh_next = p.w_hh.T @ dgh + (dh_direct if cell == "gru" else 0.0)
+            dx_all[t] = p.u.T @ dgx
+            dh_next = p.w.T @ dgh + (dh_direct if cell == "gru" else 0.0)
         if layer > 0:
             from_above = dx_all
         else:

@@ -1,11 +1,15 @@
 """Recurrent cells in NumPy that return every intermediate of a step.
 
-Weights use PyTorch's names and layouts (`weight_ih_l{k}` is (G·H, In),
-`weight_hh_l{k}` is (G·H, H), gates stacked in PyTorch's order), so a
-checkpoint written from `torch.nn.RNN/GRU/LSTM` loads here unchanged.
-All functions accept leading batch dimensions: `x` is (…, In), `h` is (…, H).
+Notation is the course's: s_t = φ(W s_{t−1} + U x_t + b), W the recurrent
+matrix, U the input matrix. `CellWeights` is where that meets PyTorch's names,
+once: U = `weight_ih_l{k}` (G·H, In), W = `weight_hh_l{k}` (G·H, H), and
+b = `bias_ih_l{k}` + `bias_hh_l{k}` (kept apart as b_u and b_w, because the
+GRU's candidate adds b_w inside its reset gate). Gates are stacked in PyTorch's
+order (LSTM i, f, g, o; GRU r, z, n), so a checkpoint written from
+`torch.nn.RNN/GRU/LSTM` loads here unchanged. All functions accept leading
+batch dimensions: `x` is (…, In), `h` is (…, H).
 
-Each step takes `gx = W_ih x_t + b_ih`, the input's share of every gate, from
+Each step takes `gx = U x_t + b_u`, the input's share of every gate, from
 `input_projection`; a whole sequence can be projected in one matrix product
 before the recurrence runs (as cuDNN does), and a token's projection can be
 looked up instead of computed.
@@ -33,38 +37,33 @@ class CellTrace:
 
 @dataclass(frozen=True)
 class CellWeights:
-    """W_ih (G·H, In), W_hh (G·H, H), b_ih and b_hh (G·H,) of one layer."""
+    """One layer's weights: U input (G·H, In), W recurrent (G·H, H), biases (G·H,)."""
 
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    b_ih: np.ndarray
-    b_hh: np.ndarray
+    u: np.ndarray  # PyTorch's weight_ih
+    w: np.ndarray  # PyTorch's weight_hh
+    b_u: np.ndarray  # bias_ih
+    b_w: np.ndarray  # bias_hh
 
     @property
     def hidden_size(self) -> int:
-        return self.w_hh.shape[1]
+        return self.w.shape[1]
 
     @cached_property
     def lstm_activation_scale(self) -> tuple[np.ndarray, np.ndarray]:
         """(a, 1 − a) per gate slot, stacked i, f, g, o: a = ½ for σ, 1 for g (see lstm_step)."""
-        scale = np.full(self.w_hh.shape[0], 0.5, dtype=self.w_hh.dtype)
+        scale = np.full(self.w.shape[0], 0.5, dtype=self.w.dtype)
         scale[2 * self.hidden_size : 3 * self.hidden_size] = 1.0
         return scale, 1.0 - scale
 
 
 def input_projection(p: CellWeights, x: np.ndarray) -> np.ndarray:
-    """gx = W_ih x + b_ih, shape (…, G·H)."""
-    return x @ p.w_ih.T + p.b_ih
+    """gx = U x + b_u, shape (…, G·H)."""
+    return x @ p.u.T + p.b_u
 
 
 def rnn_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
-    """Elman RNN:  a_t = W x_t + b_W + U s_{t-1} + b_U,   s_t = tanh(a_t).
-
-    (The seed notation `s_t = tanh(W s_{t-1} + U x_t + b)` names the matrices the
-    other way round; PyTorch calls the input matrix `weight_ih` and the
-    recurrent one `weight_hh`.)
-    """
-    a = gx + h @ p.w_hh.T + p.b_hh
+    """Elman RNN:  a_t = W s_{t-1} + U x_t + b,   s_t = tanh(a_t)   (b = b_u + b_w)."""
+    a = gx + h @ p.w.T + p.b_w
     s = np.tanh(a)
     return CellTrace(h=s, gates={}, pre={"a": a})
 
@@ -72,14 +71,14 @@ def rnn_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
 def gru_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
     """GRU (PyTorch's formulation):
 
-    r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)          reset gate
-    z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)          update gate
-    n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))  candidate
+    r_t = σ(W_r h_{t-1} + U_r x_t + b_r)                    reset gate
+    z_t = σ(W_z h_{t-1} + U_z x_t + b_z)                    update gate
+    n_t = tanh(U_n x_t + b_un + r_t ⊙ (W_n h_{t-1} + b_wn))   candidate
     h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
     """
     size = p.hidden_size
-    gh = h @ p.w_hh.T
-    gh += p.b_hh
+    gh = h @ p.w.T
+    gh += p.b_w
     pre_rz = gx[..., : 2 * size] + gh[..., : 2 * size]
     rz = sigmoid(pre_rz)
     r, z = rz[..., :size], rz[..., size:]
@@ -100,16 +99,16 @@ def gru_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
 def lstm_step(p: CellWeights, gx: np.ndarray, h: np.ndarray, c: np.ndarray) -> CellTrace:
     """LSTM (gates stacked i, f, g, o as in PyTorch):
 
-    i_t = σ(W_i·[h_{t-1}, x_t] + b_i)      input gate
-    f_t = σ(W_f·[h_{t-1}, x_t] + b_f)      forget gate
-    g_t = tanh(W_g·[h_{t-1}, x_t] + b_g)   candidate
-    o_t = σ(W_o·[h_{t-1}, x_t] + b_o)      output gate
+    i_t = σ(W_i h_{t-1} + U_i x_t + b_i)      input gate
+    f_t = σ(W_f h_{t-1} + U_f x_t + b_f)      forget gate
+    g_t = tanh(W_g h_{t-1} + U_g x_t + b_g)   candidate
+    o_t = σ(W_o h_{t-1} + U_o x_t + b_o)      output gate
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
     """
     size = p.hidden_size
-    pre = h @ p.w_hh.T + gx
-    pre += p.b_hh
+    pre = h @ p.w.T + gx
+    pre += p.b_w
     # All four activations in one pass: a·tanh(a·x) + (1 − a) is σ(x) where a = ½
     # (σ(x) = ½·tanh(½x) + ½) and tanh(x) where a = 1 (the g slot).
     scale, offset = p.lstm_activation_scale

@@ -112,10 +112,10 @@ class BeamResult:
 
 def _weights(tensors: dict[str, np.ndarray], prefix: str, layer: int, suffix: str) -> CellWeights:
     return CellWeights(
-        w_ih=tensors[f"{prefix}.weight_ih_l{layer}{suffix}"],
-        w_hh=tensors[f"{prefix}.weight_hh_l{layer}{suffix}"],
-        b_ih=tensors[f"{prefix}.bias_ih_l{layer}{suffix}"],
-        b_hh=tensors[f"{prefix}.bias_hh_l{layer}{suffix}"],
+        u=tensors[f"{prefix}.weight_ih_l{layer}{suffix}"],
+        w=tensors[f"{prefix}.weight_hh_l{layer}{suffix}"],
+        b_u=tensors[f"{prefix}.bias_ih_l{layer}{suffix}"],
+        b_w=tensors[f"{prefix}.bias_hh_l{layer}{suffix}"],
     )
 
 
