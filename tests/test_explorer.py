@@ -114,6 +114,7 @@ def test_unit_layer_and_cell_state_keys(tiny_lstm_checkpoint: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_typed_prompt_and_forced_tokens(tiny_lstm_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint])
@@ -130,6 +131,7 @@ def test_typed_prompt_and_forced_tokens(tiny_lstm_checkpoint: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_autoplay_keeps_going_and_keys_still_answer(tiny_lstm_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint])

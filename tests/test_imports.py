@@ -46,6 +46,7 @@ def test_numpy_commands_do_not_import_torch(command: list[str], tiny_lstm_checkp
     assert torch_loaded is False
 
 
+@pytest.mark.slow
 def test_translate_eval_info_and_units_do_not_import_torch(
     tiny_translator_checkpoint: Path, tiny_lstm_checkpoint: Path, repetitive_text_file: Path
 ) -> None:

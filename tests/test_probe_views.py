@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.probing import Clamp, read_activations, what_if
@@ -25,6 +26,7 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 def test_neuron_view_colours_by_the_units_activation(tiny_lstm_checkpoint: Path) -> None:
     model = load_language_model(tiny_lstm_checkpoint)
     activations = read_activations(model, PROMPT)
@@ -125,6 +127,7 @@ def test_compare_steps_models_in_lock_step(
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_translator_what_if(tiny_translator_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_translator_checkpoint], prompt="a b c")
