@@ -188,3 +188,55 @@ def test_word_level_model_end_to_end(repetitive_text_file: Path, tmp_path: Path)
             assert app.screen.session.text() == "the lazy dog"
 
     asyncio.run(scenario())
+
+
+def test_convert_stores_float16_and_the_engine_reads_it_back(
+    tiny_lstm_checkpoint: Path, tmp_path: Path, cli
+) -> None:
+    """Every float tensor becomes its float16 rounding (NumPy's, computed here), the card
+    says so, the file roughly halves, and the engine upcasts: its logits equal a float32
+    model's whose weights were rounded to float16 the same way."""
+    import numpy as np
+
+    from rnn_tui.checkpoint import load_checkpoint
+    from rnn_tui.engine.lm import LanguageModel
+    from rnn_tui.engine.loading import load_language_model
+
+    half = tmp_path / "half.safetensors"
+    result = cli("convert", str(tiny_lstm_checkpoint), str(half), "--note", "for the wheel")
+    assert result.exit_code == 0, result.output
+    from safetensors.numpy import load_file
+
+    original, converted = load_checkpoint(tiny_lstm_checkpoint), load_checkpoint(half)
+    stored = load_file(half)  # safetensors' own reader: the dtypes as written
+    assert set(stored) == set(original.tensors)
+    for name, array in original.tensors.items():
+        assert stored[name].dtype == np.float16, name
+        np.testing.assert_array_equal(stored[name], array.astype(np.float16))
+    assert converted.meta["card"]["storage"] == "float16"
+    assert converted.meta["card"]["notes"] == "for the wheel"
+    assert half.stat().st_size < 0.6 * tiny_lstm_checkpoint.stat().st_size
+    loaded = load_language_model(half)
+    rounded = LanguageModel(
+        loaded.config,
+        loaded.tokenizer,
+        {k: v.astype(np.float16).astype(np.float32) for k, v in original.tensors.items()},
+    )
+    state_a, state_b = loaded.initial_state(), rounded.initial_state()
+    for token in loaded.tokenizer.encode("the quick"):
+        a, b = loaded.step(token, state_a), rounded.step(token, state_b)
+        np.testing.assert_array_equal(a.logits, b.logits)
+        state_a, state_b = a.state, b.state
+
+    back = tmp_path / "back.safetensors"
+    assert cli("convert", str(half), str(back), "--dtype", "float32").exit_code == 0
+    for name, array in load_file(back).items():
+        assert array.dtype == np.float32
+        np.testing.assert_array_equal(array, stored[name].astype(np.float32))
+
+    again = cli("convert", str(tiny_lstm_checkpoint), str(half))
+    assert again.exit_code == 2 and "exists; use --force" in one_error_line(again)
+    wrong = cli("convert", str(tiny_lstm_checkpoint), str(tmp_path / "x.safetensors"),
+                "--dtype", "int8")  # fmt: skip
+    assert wrong.exit_code == 2 and "--dtype: expected float16 or float32" in wrong.output
+    assert not (tmp_path / "x.safetensors").exists()

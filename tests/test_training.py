@@ -155,6 +155,22 @@ def test_resume_continues_bit_identically(
     monkeypatch.undo()
     assert stopped.exit_code == 130
     assert len(train_losses(split)) == 30
+    # Where the data stream stands after 30 windows, worked out here: 4 rows of
+    # L = N // 4 tokens; each window reads min(16, L − 1 − offset) columns; a row's end
+    # starts the next epoch at column 0.
+    from rnn_tui.config import DataConfig
+    from rnn_tui.data.corpus import prepare_corpus
+
+    saved = load_checkpoint(split / "last.safetensors").meta
+    train_ids = prepare_corpus(DataConfig.from_dict(saved["data_config"])).train
+    last_column = len(train_ids) // 4 - 1
+    epoch = offset = 0
+    for _ in range(30):
+        if offset >= last_column:
+            epoch, offset = epoch + 1, 0
+        offset += min(16, last_column - offset)
+    position = load_checkpoint(split / "resume.safetensors").tensors["position"]
+    assert position.tolist() == [epoch, offset]
     result = cli("train", "lm", "--resume", str(split))
     assert result.exit_code == 0, result.output
     assert "resuming" in result.output and "at step 30" in result.output
