@@ -113,11 +113,13 @@ def reverse_pairs_file(path: Path, count: int, seed: int) -> Path:
     return path
 
 
-def translator_training_args(pairs: Path, out: Path, steps: int, *extra: str) -> list[str]:
+def translator_training_args(
+    pairs: Path, out: Path, steps: int, *extra: str, lr: str = "1e-2"
+) -> list[str]:
     return [
         "train", "translate", "--pairs", str(pairs), "--hidden", "32", "--embed", "16",
         "--batch", "32", "--steps", str(steps), "--eval-every", str(steps // 2),
-        "--log-every", "20", "--warmup", "10", "--lr", "1e-2", "--device", "cpu",
+        "--log-every", "20", "--warmup", "10", "--lr", lr, "--device", "cpu",
         "--out", str(out), *extra,
     ]  # fmt: skip
 
@@ -127,8 +129,8 @@ def tiny_translator_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path
     """A tiny bidirectional GRU with self- and additive attention that reverses letter strings."""
     folder = tmp_path_factory.mktemp("reverser")
     pairs = reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
-    args = translator_training_args(
-        pairs, folder / "run", 400, "--bidirectional", "--self-attention"
+    args = translator_training_args(  # 200 steps at 2e-2 reverse every held-out string
+        pairs, folder / "run", 200, "--bidirectional", "--self-attention", lr="2e-2"
     )
     result = run_cli(*args)
     assert result.exit_code == 0, result.output
