@@ -81,6 +81,7 @@ def test_tied_weights_sum_both_uses() -> None:
     assert global_norm(ours.parameters, tied=True) == pytest.approx(total, rel=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_finite_differences_in_float64(cell: str) -> None:
     tokenizer = Tokenizer.fit("char", ["abc"])

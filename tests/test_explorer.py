@@ -66,6 +66,7 @@ def test_stepping_shows_the_engines_numbers(tiny_lstm_checkpoint: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_next_token_bars_are_the_distribution_sampled_from(tiny_lstm_checkpoint: Path) -> None:
     """After `t t t` (T = 0.8³) and `k` ×5 (all → 40 → 20 → 10 → 5 → 3), the bars are
     softmax(z/T) over the 3 largest non-special logits, written out here; the model's
@@ -98,6 +99,7 @@ def test_next_token_bars_are_the_distribution_sampled_from(tiny_lstm_checkpoint:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_unit_layer_and_cell_state_keys(tiny_lstm_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint])
@@ -166,6 +168,7 @@ def test_a_bad_checkpoint_is_a_message_not_a_crash(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_help_picker_and_screenshot(tiny_lstm_checkpoint: Path, tmp_path: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint], screenshot_dir=tmp_path / "shots")

@@ -40,6 +40,7 @@ def outcome(path: Path) -> str:
     ),
     cut=st.one_of(st.none(), st.integers(0, len(ORIGINAL))),
 )
+@pytest.mark.slow
 def test_mutated_checkpoints_load_or_are_refused(tmp_path: Path, edits, cut) -> None:
     data = bytearray(ORIGINAL)
     for offset, value in edits:

@@ -101,6 +101,7 @@ def test_neuron_contexts_are_the_shown_units_even_when_workers_finish_late(
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_compare_steps_models_in_lock_step(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:

@@ -44,6 +44,7 @@ def bundled(stem: str | None = None) -> Sequence:
     return [p for p in models if p.stem == stem] if stem else models[:1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
 def test_lm_view_after_argmax_steps(snap_compare, size: tuple[int, int]) -> None:
     app = make_app(bundled(), prompt="ROMEO:\n")
@@ -56,6 +57,7 @@ def test_help_screen(snap_compare) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=pressing("question_mark"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
 def test_translator_view_after_decoder_steps(snap_compare, size: tuple[int, int]) -> None:
     app = make_app(bundled("dates-bigru-additive"), prompt="le samedi 9 mai 2018")

@@ -125,6 +125,7 @@ def train_losses(out: Path) -> list[float]:
     return [r["loss"] for r in read_metrics(out / "metrics.jsonl") if r["type"] == "train"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_resume_continues_bit_identically(
     cell: str, repetitive_text_file: Path, tmp_path: Path, cli, monkeypatch

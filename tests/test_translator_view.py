@@ -25,6 +25,7 @@ async def open_translator(app, pilot) -> TranslatorScreen:
     return app.screen
 
 
+@pytest.mark.slow
 def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoint: Path) -> None:
     translator = load_translator(tiny_translator_checkpoint)
     _, steps = translator.greedy("a b c d", max_len=20)
@@ -92,6 +93,7 @@ def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoi
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_typing_a_source_re_encodes(tiny_translator_checkpoint: Path) -> None:
     async def scenario() -> None:
         app = make_app([tiny_translator_checkpoint], prompt="a b")
