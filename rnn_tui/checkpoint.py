@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import struct
 import tempfile
 from dataclasses import dataclass, field
@@ -57,8 +58,12 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
     tensors = {name: np.ascontiguousarray(array) for name, array in checkpoint.tensors.items()}
     payload = save(tensors, metadata=metadata)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as error:
+        raise UserError(f"{path}: cannot write here ({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
@@ -66,9 +71,13 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; honour the umask
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            kept = "the file there is unchanged" if path.exists() else "nothing was written"
+            reason = error.strerror or str(error)
+            raise UserError(f"{path}: cannot save ({reason}); {kept}") from None
         raise
     with contextlib.suppress(OSError):
         directory = os.open(path.parent, os.O_RDONLY)
@@ -86,13 +95,22 @@ def _current_umask() -> int:
 
 def _check_container(path: Path) -> None:
     """Refuse anything that is not plausibly a safetensors file, before parsing it."""
-    if not path.exists():
-        raise UserError(f"{path}: no such checkpoint file")
-    if path.is_dir():
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such checkpoint file") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read it ({error.strerror})") from None
+    if stat.S_ISDIR(status.st_mode):
         raise UserError(f"{path}: is a directory, expected a .safetensors checkpoint file")
-    size = path.stat().st_size
-    with path.open("rb") as stream:
-        head = stream.read(9)
+    if not stat.S_ISREG(status.st_mode):  # a FIFO would block the open for ever
+        raise UserError(f"{path}: not a regular file (a pipe or a device), expected a checkpoint")
+    size = status.st_size
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(9)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read it ({error.strerror})") from None
     if len(head) == 9 and head[8:9] == b"{":
         (header_bytes,) = struct.unpack("<Q", head[:8])
         if header_bytes <= MAX_HEADER_BYTES and 8 + header_bytes <= size:
@@ -109,6 +127,16 @@ def _check_container(path: Path) -> None:
     raise UserError(
         f"{path}: not a valid .safetensors checkpoint ({size} bytes, no safetensors header)"
     )
+
+
+# The JSON type of each metadata field rnn-tui reads; a file with another is refused.
+META_TYPES: dict[str, type] = {
+    name: dict
+    for name in (
+        "model_config", "data_config", "train_config", "pairs_config", "tokenizer",
+        "source_tokenizer", "target_tokenizer", "card", "history", "counters",
+    )
+} | {"param_groups": list}  # fmt: skip
 
 
 def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
@@ -138,6 +166,13 @@ def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
             meta[key] = json.loads(value)
         except json.JSONDecodeError:
             raise UserError(f"{path}: checkpoint metadata '{key}' is not valid JSON") from None
+    for key, value in meta.items():
+        expected = META_TYPES.get(key)
+        if expected is not None and not isinstance(value, expected):
+            wanted = "an object" if expected is dict else "a list"
+            raise UserError(
+                f"{path}: metadata field '{key}' is {type(value).__name__}, expected {wanted}"
+            )
     for name, array in tensors.items():
         if array.dtype == np.float16:
             tensors[name] = array.astype(np.float32)

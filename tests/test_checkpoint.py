@@ -59,7 +59,7 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path: Path, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(checkpoint_module.os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match=r"last\.safetensors: cannot save \(disk full\); the"):
         save_checkpoint(path, Checkpoint("lm", {"other": np.zeros(2, dtype=np.float32)}))
     monkeypatch.undo()
     assert set(load_checkpoint(path).tensors) == {"a.weight", "b"}

@@ -24,7 +24,8 @@ from rnn_tui.train.precision import Precision
 
 from .conftest import reverse_pairs_file, tiny_training_args, translator_training_args
 
-RUN_FILES = {"last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors"}
+RUN_FILES = {"last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors",
+             ".rnn-tui.lock"}  # fmt: skip
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 

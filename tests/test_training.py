@@ -86,7 +86,7 @@ def test_nan_loss_stops_with_the_step_named(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupt_saves_then_exits_130(
     repetitive_text_file: Path, tmp_path: Path, signum: int
 ) -> None:

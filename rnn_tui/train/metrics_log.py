@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,29 @@ class MetricsLog:
     def close(self) -> None:
         self._stream.close()
 
+    def keep_through(self, step: int) -> None:
+        """Drop every record after `step` (and a line cut short by a crash), so a resumed
+        run's log reads as an uninterrupted run's: steps logged after the last save
+        are trained again and logged again."""
+        self._stream.close()
+        kept = [r for r in read_metrics(self.path) if int(r.get("step", 0)) <= step]
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+        os.replace(temporary, self.path)
+        self._stream = self.path.open("a", encoding="utf-8")
+
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    """Every complete record; a line that is not JSON (cut short by a crash) is skipped."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 class NullMetricsLog:
@@ -34,4 +53,7 @@ class NullMetricsLog:
         pass
 
     def close(self) -> None:
+        pass
+
+    def keep_through(self, step: int) -> None:
         pass

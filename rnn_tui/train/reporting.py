@@ -106,7 +106,34 @@ class SilentReporter:
         pass
 
 
+class TerminalSafeReporter:
+    """Passes every report on until the terminal goes away (SIGHUP, a dropped SSH
+    connection: writes then fail with EIO or EPIPE); from then on reports nothing, so
+    training goes on to save instead of dying on a print."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner: Reporter = inner
+
+    def _call(self, name: str, *args: object) -> None:
+        try:
+            getattr(self.inner, name)(*args)
+        except OSError:
+            self.inner = SilentReporter()
+
+    def progress(self, step: int, fraction: float, loss: float, rate: float, lr: float) -> None:
+        self._call("progress", step, fraction, loss, rate, lr)
+
+    def evaluation(self, step: int, figures: dict[str, float]) -> None:
+        self._call("evaluation", step, figures)
+
+    def message(self, text: str) -> None:
+        self._call("message", text)
+
+    def close(self) -> None:
+        self._call("close")
+
+
 def make_reporter(world: World | None = None) -> Reporter:
     if world is not None and not world.is_main:
         return SilentReporter()
-    return RichReporter() if sys.stdout.isatty() else PlainReporter()
+    return TerminalSafeReporter(RichReporter() if sys.stdout.isatty() else PlainReporter())

@@ -14,7 +14,13 @@ import torch
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
-from rnn_tui.data.corpus import SHAKESPEARE, describe_source, prepare_corpus
+from rnn_tui.data.corpus import (
+    SHAKESPEARE,
+    checked_source,
+    describe_source,
+    prepare_corpus,
+    recorded_source,
+)
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.errors import UserError
 from rnn_tui.train.device import describe_device
@@ -23,7 +29,8 @@ from rnn_tui.train.lm_task import LanguageModelTask
 from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import Reporter, make_reporter
 from rnn_tui.train.resume import RESUME_FILE
-from rnn_tui.train.run_dir import RunDirRequest
+from rnn_tui.train.run_dir import RunDirRequest, claim_run_dir, releasing_run_dirs
+from rnn_tui.train.torchrun_env import process_rank
 from rnn_tui.train.trainer import Task, Trainer, TrainingOutcome
 
 
@@ -82,12 +89,13 @@ def run_language_model_training(
     run_dir: RunDirRequest,
     command: str,
 ) -> TrainingOutcome:
-    with training_world(train_config.device) as (world, device):
+    with releasing_run_dirs(), training_world(train_config.device) as (world, device):
         check_precision_supported(
             train_config.precision, device, (model_settings.get("cell", "lstm"),)
         )
-        out_dir = agreed_run_dir(world, run_dir)
+        data_config = recorded_source(data_config)  # absolute path and digest, for resume
         task = build_task(data_config, model_settings, train_config, world, device)
+        out_dir = agreed_run_dir(world, run_dir)  # only once data and model are ready
         return train_language_model(task, out_dir, command)
 
 
@@ -134,6 +142,8 @@ def load_saved_run(
     """The last checkpoint of the run in `out_dir` and its training config, with non-zero
     `budgets` replacing the saved ones."""
     last_path, resume_path = out_dir / "last.safetensors", out_dir / RESUME_FILE
+    if out_dir.is_dir() and not process_rank():
+        claim_run_dir(out_dir, "--resume")  # refused while another process trains there
     if not resume_path.exists() or not last_path.exists():
         raise UserError(
             f"--resume {out_dir}: no saved run here (expected {last_path.name} and {RESUME_FILE})"
@@ -164,8 +174,14 @@ def resume_language_model_training(out_dir: Path, budgets: dict[str, float]) -> 
     The configs, vocabulary and card come from `last.safetensors`; weights,
     optimizer, RNG, data position and carried state from `resume.safetensors`.
     """
+    with releasing_run_dirs():
+        return _resume_language_model(out_dir, budgets)
+
+
+def _resume_language_model(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
     last, train_config = load_saved_run(out_dir, "lm", budgets)
     data_config = DataConfig.from_dict(last.meta["data_config"])
+    checked_source(data_config, out_dir / "last.safetensors", asked=True)
     tokenizer = Tokenizer.from_dict(last.meta["tokenizer"])
     with training_world(train_config.device) as (world, device):
         settings = last.meta["model_config"]

@@ -14,7 +14,7 @@ from rnn_tui.train.device import describe_device
 from rnn_tui.train.distributed import World, agreed_run_dir, training_world
 from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import make_reporter
-from rnn_tui.train.run_dir import RunDirRequest
+from rnn_tui.train.run_dir import RunDirRequest, releasing_run_dirs
 from rnn_tui.train.run_lm import (
     load_saved_run,
     resume_trainer,
@@ -62,12 +62,12 @@ def run_translation_training(
     command: str,
     licence: str | None,
 ) -> TrainingOutcome:
-    with training_world(train_config.device) as (world, device):
+    with releasing_run_dirs(), training_world(train_config.device) as (world, device):
         check_precision_supported(
             train_config.precision, device, (model_settings.get("cell", "gru"),)
         )
-        out_dir = agreed_run_dir(world, run_dir)
         task = build_translation_task(pairs_config, model_settings, train_config, world, device)
+        out_dir = agreed_run_dir(world, run_dir)  # only once pairs and model are ready
         return train_translator(task, out_dir, command, licence)
 
 
@@ -99,6 +99,11 @@ def train_translator(
 
 def resume_translation_training(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
     """Continue the translator run in `out_dir`; non-zero `budgets` replace the saved ones."""
+    with releasing_run_dirs():
+        return _resume_translator(out_dir, budgets)
+
+
+def _resume_translator(out_dir: Path, budgets: dict[str, float]) -> TrainingOutcome:
     last, train_config = load_saved_run(out_dir, "translator", budgets)
     pairs_config = PairsConfig.from_dict(last.meta["pairs_config"])
     tokenizers = (

@@ -101,7 +101,8 @@ def scheduled_lr(config: TrainConfig, step: int, fraction: float) -> float:
 
 @contextlib.contextmanager
 def stop_requests() -> Iterator[list[str]]:
-    """SIGINT/SIGTERM set a flag that the loop checks between steps; a second Ctrl+C aborts."""
+    """SIGINT/SIGTERM/SIGHUP set a flag that the loop checks between steps; a second Ctrl+C
+    aborts."""
     requested: list[str] = []
 
     def handler(signum: int, _frame: Any) -> None:
@@ -109,7 +110,9 @@ def stop_requests() -> Iterator[list[str]]:
             raise KeyboardInterrupt
         requested.append(signal.Signals(signum).name)
 
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP: the terminal closed or the SSH connection dropped; save like SIGTERM.
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in stopping}
     try:
         for sig in previous:
             signal.signal(sig, handler)
@@ -250,9 +253,14 @@ class Trainer:
         for offset, (loss, norm) in enumerate(zip(values, grad_norms, strict=True)):
             step = first + offset
             if not math.isfinite(loss):
+                kept = (
+                    f"the last good checkpoint is {self.last_path}"
+                    if self.last_path.exists()
+                    else "no checkpoint was saved before it"
+                )
                 raise TrainingDiverged(
-                    f"training diverged: the loss is {loss} at step {step}; "
-                    f"the last good checkpoint is {self.last_path}. Try --clip 1.0 or a lower --lr"
+                    f"training diverged: the loss is {loss} at step {step}; {kept}. "
+                    "Try --clip 1.0 or a lower --lr"
                 )
             self.metrics.write({"type": "train", "step": step, "loss": loss, "grad_norm": norm})
         self.metrics.write(
@@ -272,7 +280,6 @@ class Trainer:
         figures = self.task.evaluate()
         record = {"step": self.step, "epoch": round(self.task.epochs_done(), 4), **figures}
         self.evaluations.append(record)
-        self.metrics.write({"type": "eval", "elapsed_s": elapsed, **record})
         self.reporter.evaluation(self.step, figures)
         name, direction = self.best_metric
         score = figures[name] if direction == "min" else -figures[name]  # lower is better
@@ -295,6 +302,8 @@ class Trainer:
             if improved:
                 save_checkpoint(self.best_path, checkpoint)
         self.save_resume_state(elapsed)
+        # Logged once saved: a failed save (a full disk) leaves no record of a save.
+        self.metrics.write({"type": "eval", "elapsed_s": elapsed, **record})
 
     def _check_replicas(self) -> None:
         """Under torchrun: record each rank's parameter digest; DDP must keep them equal."""
@@ -355,5 +364,6 @@ class Trainer:
         self.elapsed_before = float(counters["elapsed_s"])
         self.best_loss = math.inf if counters["best_loss"] is None else float(counters["best_loss"])
         self.evaluations = list(counters["evaluations"])
+        self.metrics.keep_through(self.step)
         self.precision.restore(counters.get("grad_scaler", {}))
         restore_rng(saved.tensors, self.world.rank, self.device)
