@@ -7,6 +7,7 @@ model (torch or NumPy) from the file alone.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
@@ -17,11 +18,51 @@ CELL_TYPES: tuple[str, ...] = ("rnn", "gru", "lstm", "ffnn")
 TokenizerKind = Literal["char", "word"]
 
 
-def _from_dict(cls: type, values: dict[str, Any], what: str) -> Any:
+def _shown(value: Any) -> str:
+    """A value from a file, short and printable, for an error message."""
+    text = repr(value)
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _type_error(hint: Any, value: Any) -> str | None:
+    """What `value` should have been for the annotation `hint`, or None when it fits."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return None if value in args else "one of " + ", ".join(map(str, args))
+    if hint is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if hint is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+    if hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "a number"
+    if hint is str:
+        return None if isinstance(value, str) else "a string"
+    if origin is tuple:
+        element = args[0]
+        if not isinstance(value, list | tuple) or any(_type_error(element, v) for v in value):
+            return f"a list of {'integers' if element is int else 'strings'}"
+        return None
+    if origin is dict or hint is dict:
+        return None if isinstance(value, dict) else "an object"
+    return None
+
+
+def _from_dict(cls: type, values: Any, what: str) -> Any:
+    """`cls(**values)` for values read from JSON (a checkpoint, a file): the keys must be
+    its fields and each value of the field's type, or one line names the field."""
+    if not isinstance(values, dict):
+        raise UserError(f"{what}: expected an object of settings, got {_shown(values)}")
     names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - names)
+    unknown = sorted(set(map(str, values)) - names)
     if unknown:
-        raise UserError(f"{what}: unknown setting(s) {', '.join(unknown)}")
+        raise UserError(f"{what}: unknown setting(s) {', '.join(map(_shown, unknown))}")
+    hints = typing.get_type_hints(cls)
+    for name, value in values.items():
+        expected = _type_error(hints[name], value)
+        if expected:
+            raise UserError(f"{what}: field {name!r} expected {expected}, got {_shown(value)}")
     return cls(**values)
 
 
@@ -110,6 +151,7 @@ class DataConfig:
     seed: int = 0
     min_freq: int = 1
     max_vocab: int = 0
+    content_sha256: str = ""  # of a text file's bytes ("" for the bundled plays)
 
     def validate(self) -> None:
         if self.tokenizer not in ("char", "word"):

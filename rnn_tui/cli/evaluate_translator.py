@@ -18,6 +18,7 @@ def evaluate_translator(
     from rnn_tui.data.pairs import DATES, prepare_pairs, read_pair_file, select_pairs
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.translation_eval import attention_alignment, score_decoding
+    from rnn_tui.text_safety import visible
 
     if beam < 1:
         raise UserError(f"--beam: expected a width of 1 or more, got {beam}")
@@ -58,7 +59,7 @@ def evaluate_translator(
         }
         typer.echo(json.dumps(record))
         return
-    typer.echo(f"data     {portion}, {len(pairs):,} pairs")
+    typer.echo(f"data     {visible(portion)}, {len(pairs):,} pairs")
     typer.echo(f"{'method':<8} {'exact':>7} {'BLEU':>6} {'chrF':>6}")
     for r in results:
         typer.echo(f"{r.method:<8} {r.exact_match:>7.2%} {r.bleu:>6.2f} {r.chrf:>6.2f}")

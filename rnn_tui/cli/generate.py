@@ -27,6 +27,7 @@ def generate_command(
     """Continue a prompt by sampling one token at a time (NumPy engine, no torch)."""
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.engine.sampling import check_sampling, generate
+    from rnn_tui.text_safety import visible
 
     if length < 0:
         raise UserError(f"--length: expected 0 or more tokens, got {length}")
@@ -38,9 +39,9 @@ def generate_command(
     produced: list[int] = []
     for token in generate(model, prompt, length, temperature, top_k, seed):
         if tokenizer.kind == "char":
-            out.write(tokenizer.decode([token]))
+            out.write(visible(tokenizer.decode([token])))  # tokens come from the file
             out.flush()
         produced.append(token)
     if tokenizer.kind == "word":
-        out.write((" " if prompt else "") + tokenizer.decode(produced))
+        out.write((" " if prompt else "") + visible(tokenizer.decode(produced)))
     out.write("\n")

@@ -28,11 +28,14 @@ def info_command(
         typer.echo(json.dumps(dict(rows)))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from rnn_tui.text_safety import visible
 
     table = Table(title=str(checkpoint), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key, value in rows:
-        table.add_row(key, str(value))
+        table.add_row(key, escape(visible(str(value))))  # the card is the file's text
     Console().print(table)

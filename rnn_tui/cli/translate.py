@@ -51,6 +51,7 @@ def translate_command(
     """
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.sampling import check_sampling
+    from rnn_tui.text_safety import visible
 
     if beam < 1:
         raise UserError(f"--beam: expected a width of 1 or more, got {beam}")
@@ -73,7 +74,7 @@ def translate_command(
         unknown = [p for p in translator.unknown_source_pieces(line) if p not in reported]
         if unknown:
             reported.update(unknown)
-            shown = ", ".join(repr(p) for p in unknown)
+            shown = visible(", ".join(repr(p) for p in unknown))
             typer.echo(f"note: not in the source vocabulary, read as <unk>: {shown}", err=True)
         encoded = translator.encode(translator.source_ids(line))
         if sample:
@@ -85,12 +86,14 @@ def translate_command(
         if as_json:
             typer.echo(json.dumps(_as_json(translator, line, hypotheses[:n_best], alpha)))
         elif n_best == 1:
-            typer.echo(translator.target_text(hypotheses[0].tokens) + _cut(hypotheses[0], max_len))
+            shown = visible(translator.target_text(hypotheses[0].tokens))
+            typer.echo(shown + _cut(hypotheses[0], max_len))
         else:
             for rank, hypothesis in enumerate(hypotheses[:n_best], start=1):
                 typer.echo(
                     f"{rank}\t{hypothesis.log_prob:.4f}\t{hypothesis.score(alpha):.4f}\t"
-                    f"{translator.target_text(hypothesis.tokens)}{_cut(hypothesis, max_len)}"
+                    f"{visible(translator.target_text(hypothesis.tokens))}"
+                    f"{_cut(hypothesis, max_len)}"
                 )
         if attention_map:
             _print_attention(translator, encoded.source_ids, hypotheses[0])

@@ -61,7 +61,15 @@ class Tokenizer:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tokenizer:
-        return cls(data["kind"], Vocab(data["tokens"]))
+        """A tokenizer from JSON (a checkpoint's): ValueError names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("tokenizer: expected an object")
+        tokens = data.get("tokens")
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise ValueError("tokenizer: field 'tokens' expected a list of strings")
+        if data.get("kind") not in ("char", "word"):
+            raise ValueError("tokenizer: field 'kind' expected char or word")
+        return cls(data["kind"], Vocab(tokens))
 
 
 def detokenize_words(pieces: Sequence[str]) -> str:

@@ -45,13 +45,28 @@ def expected_lm_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def _check_layer_count(
+    layers: int, per_layer: int, checkpoint: Checkpoint, path: Path | str
+) -> None:
+    """Refuse a layer count the file's tensors cannot hold, before any list of expected
+    tensors is built from it (a crafted `num_layers = 10**9` would fill memory)."""
+    if layers * per_layer > len(checkpoint.tensors):
+        raise UserError(
+            f"{path}: model_config.num_layers is {layers}, but the file holds only "
+            f"{len(checkpoint.tensors)} tensors ({per_layer} per layer needed)"
+        )
+
+
 def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> LanguageModel:
     try:
         config = ModelConfig.from_dict(checkpoint.meta["model_config"])
         tokenizer = Tokenizer.from_dict(checkpoint.meta["tokenizer"])
         config.validate()
-    except (KeyError, TypeError, ValueError, UserError) as error:
-        raise UserError(f"{path}: checkpoint metadata is incomplete or invalid ({error})") from None
+    except KeyError as error:
+        raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
+    except (TypeError, ValueError, UserError) as error:
+        raise UserError(f"{path}: checkpoint metadata is invalid ({error})") from None
+    _check_layer_count(config.num_layers, 2 if config.cell == "ffnn" else 4, checkpoint, path)
     if len(tokenizer) != config.vocab_size:
         raise UserError(
             f"{path}: vocabulary has {len(tokenizer)} tokens "
@@ -127,8 +142,11 @@ def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Tran
         source = Tokenizer.from_dict(checkpoint.meta["source_tokenizer"])
         target = Tokenizer.from_dict(checkpoint.meta["target_tokenizer"])
         config.validate()
-    except (KeyError, TypeError, ValueError, UserError) as error:
-        raise UserError(f"{path}: checkpoint metadata is incomplete or invalid ({error})") from None
+    except KeyError as error:
+        raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
+    except (TypeError, ValueError, UserError) as error:
+        raise UserError(f"{path}: checkpoint metadata is invalid ({error})") from None
+    _check_layer_count(config.num_layers * 2, 4, checkpoint, path)  # encoder and decoder
     for side, tokenizer, size in (
         ("source", source, config.source_vocab_size),
         ("target", target, config.target_vocab_size),

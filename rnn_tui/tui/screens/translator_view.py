@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 from rnn_tui.config import describe_translator
 from rnn_tui.engine.translator import BeamResult, Translator
 from rnn_tui.session.translator import TranslatorSession
+from rnn_tui.text_safety import visible
 from rnn_tui.tui.screens.lm_view import set_title
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
@@ -140,7 +142,8 @@ class TranslatorScreen(Screen):
             f"Source ({order}{len(source_tokens)} tokens) → output",
         )
         cursor = "" if s.finished and s.position == len(s.tokens) else "▌"
-        self.query_one("#source-line", Static).update(f"{s.source}\n→ {s.output_text()}{cursor}")
+        shown = Text(visible(f"{s.source}\n→ {s.output_text()}{cursor}"))  # never markup
+        self.query_one("#source-line", Static).update(shown)
         units = config.hidden_size
         set_title(
             self.query_one("#forward-title", Static),

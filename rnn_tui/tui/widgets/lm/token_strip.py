@@ -12,14 +12,18 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rnn_tui.text_safety import visible as safe
 from rnn_tui.tui.palette import surprisal_style
 
 CURRENT = Style(reverse=True, bold=True)
 
 
 def visible(token: str) -> str:
-    """How a token is drawn: a newline as ↵ (then a real line break), others as they are."""
-    return "↵" if token == "\n" else token
+    """How a token is drawn: a newline as ↵ (then a real line break), a tab as ⇥, control
+    characters from the vocabulary as visible stand-ins, others as they are."""
+    if token == "\n":
+        return "↵"
+    return "⇥" if token == "\t" else safe(token, keep="")
 
 
 def wrap_tokens(
