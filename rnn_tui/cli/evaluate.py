@@ -47,14 +47,24 @@ def evaluate_command(
         raise UserError(f"--pairs: {checkpoint} is a language model; use --data for text")
 
     from rnn_tui.config import DataConfig
-    from rnn_tui.data.corpus import encode_documents, load_documents, prepare_corpus
+    from rnn_tui.data.corpus import (
+        checked_source,
+        encode_documents,
+        load_documents,
+        prepare_corpus,
+    )
     from rnn_tui.data.streams import evaluation_rows
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.figures import lm_figures
+    from rnn_tui.text_safety import visible
 
     model = load_language_model(checkpoint)
     own = DataConfig.from_dict(model.meta.get("data_config", {}))
+    asked = data is not None and own.source != "shakespeare"
+    if asked and Path(data).expanduser().resolve() == Path(own.source).expanduser().resolve():
+        data = own.source  # the model's own file, named: its validation split
     if data is None or data == own.source:
+        checked_source(own, checkpoint, asked=asked)
         ids: np.ndarray = prepare_corpus(own, model.tokenizer).val
         rows = evaluation_rows(ids).shape[0]
         portion = (
@@ -70,7 +80,7 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps({"checkpoint": str(checkpoint), "data": portion, **figures}))
         return
-    typer.echo(f"data        {portion}")
+    typer.echo(f"data        {visible(portion)}")
     typer.echo(f"tokens      {result.tokens:,}")
     typer.echo(f"loss        {figures['val_loss']:.4f} nats/token")
     typer.echo(f"perplexity  {figures['val_ppl']:.3f}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -254,7 +255,7 @@ def train_translate(
         return
     if not 0.0 <= teacher_forcing <= 1.0:
         raise UserError(f"--teacher-forcing: expected a ratio in [0, 1], got {teacher_forcing}")
-    if pairs != "dates" and not Path(pairs).is_file():
+    if pairs != "dates" and not os.path.lexists(pairs):
         raise UserError(f"--pairs {pairs}: no such file (or 'dates' for generated dates)")
     pairs_config = PairsConfig(
         source=pairs,

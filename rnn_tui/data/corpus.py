@@ -7,7 +7,10 @@ from `<bos>` alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +22,46 @@ from rnn_tui.errors import UserError
 
 SHAKESPEARE = "shakespeare"
 _BLOCK_TOKENS = 4096
+MAX_TEXT_BYTES = 1 << 30  # 1 GiB: more is refused rather than read into memory
+
+
+def read_bounded(path: Path, what: str, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or one line naming the file.
+
+    FIFOs, devices and sockets are refused before opening (reading one can block
+    for ever or never end); a file that grows past `limit` while read is refused
+    too (/proc files report size 0)."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise UserError(f"{what} {path}: no such file") from None
+    except OSError as error:
+        raise UserError(f"{what} {path}: cannot read it ({error.strerror})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"{what} {path}: is a directory, expected a file")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"{what} {path}: not a regular file (a pipe or a device), expected a file")
+    if status.st_size > limit:
+        raise UserError(f"{what} {path}: {status.st_size:,} bytes, more than the {limit:,} read")
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(limit + 1)
+    except OSError as error:
+        raise UserError(f"{what} {path}: cannot read it ({error.strerror})") from None
+    if len(raw) > limit:
+        raise UserError(f"{what} {path}: more than the {limit:,} bytes read")
+    return raw
 
 
 def read_text_file(path: Path, what: str = "--data") -> str:
     """Read a UTF-8 text file, or fail with one line naming the file and the problem."""
-    if not path.exists():
-        raise UserError(f"{what} {path}: no such file")
-    if path.is_dir():
-        raise UserError(f"{what} {path}: is a directory, expected a UTF-8 text file")
-    raw = path.read_bytes()
+    raw = read_bounded(Path(path), what)
     if not raw.strip():
         raise UserError(f"{what} {path}: the file is empty, expected UTF-8 text")
     if b"\x00" in raw[:65536]:
         raise UserError(f"{what} {path}: looks binary (holds NUL bytes), expected UTF-8 text")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -86,6 +116,41 @@ class PreparedCorpus:
     tokenizer: Tokenizer
     train: np.ndarray
     val: np.ndarray
+
+
+def text_digest(path: Path) -> str:
+    """SHA-256 of a corpus file's bytes, recorded so a changed file is noticed."""
+    return hashlib.sha256(read_bounded(path, "--data")).hexdigest()
+
+
+def recorded_source(config: DataConfig) -> DataConfig:
+    """The config as a checkpoint records it: a file's absolute path and its digest, so
+    `--resume` and `eval` find it from any folder and notice when it changed."""
+    if config.source == SHAKESPEARE:
+        return config
+    path = Path(config.source).expanduser().resolve()
+    return replace(config, source=str(path), content_sha256=text_digest(path))
+
+
+def checked_source(config: DataConfig, checkpoint: Path | str, asked: bool = False) -> None:
+    """Before reading the corpus a checkpoint names: a file is read only when the file
+    holds what the checkpoint recorded (its digest), or when the user asked for it
+    (`asked`: resuming the run). A checkpoint cannot make rnn-tui read another file."""
+    if config.source == SHAKESPEARE:
+        return
+    if not config.content_sha256:
+        if asked:
+            return
+        raise UserError(
+            f"{checkpoint}: names {config.source!r} as its corpus but records no digest of "
+            "it; pass --data with that file to read it"
+        )
+    found = text_digest(Path(config.source))
+    if found != config.content_sha256:
+        raise UserError(
+            f"{checkpoint}: its corpus {config.source} has changed since training "
+            f"(SHA-256 {found[:12]}…, recorded {config.content_sha256[:12]}…)"
+        )
 
 
 def prepare_corpus(config: DataConfig, tokenizer: Tokenizer | None = None) -> PreparedCorpus:

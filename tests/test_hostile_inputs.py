@@ -1,0 +1,92 @@
+"""Paths that are not ordinary files, corpora named by a checkpoint, runs moved between
+folders: one line and exit 2 within seconds, or the right data found again."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+
+from .conftest import tiny_training_args
+
+
+def one_error(result, *fragments: str) -> str:
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    lines = [line for line in result.output.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def test_pipes_devices_and_folders_are_refused_without_blocking(
+    fifo: Path, tmp_path: Path, tiny_lstm_checkpoint: Path, cli
+) -> None:
+    started = time.perf_counter()
+    checkpoint = str(tiny_lstm_checkpoint)
+    for args, fragments in [
+        (["info", str(fifo)], (str(fifo), "not a regular file")),
+        (["generate", str(fifo)], (str(fifo), "not a regular file")),
+        (["eval", checkpoint, "--data", str(fifo)], ("--data", "not a regular file")),
+        (["eval", checkpoint, "--data", "/proc/self/mem"], ("/proc/self/mem", "cannot read")),
+        (["eval", checkpoint, "--data", str(tmp_path)], ("is a directory",)),
+        (["info", str(tmp_path)], ("is a directory",)),
+        (["info", "/proc/self/mem"], ("cannot read it",)),
+        (["translate", str(fifo), "x"], ("not a regular file",)),
+        (["train", "translate", "--pairs", str(fifo), "--steps", "1",
+          "--out", str(tmp_path / "t")], ("--pairs", "not a regular file")),
+        (tiny_training_args(fifo, tmp_path / "l", steps=1), ("--data", "not a regular file")),
+    ]:  # fmt: skip
+        one_error(cli(*args), *fragments)
+    assert time.perf_counter() - started < 20
+    assert not (tmp_path / "t").exists() and not (tmp_path / "l").exists()  # nothing created
+
+
+def test_a_checkpoint_cannot_make_eval_read_another_file(
+    tiny_lstm_checkpoint: Path, tmp_path: Path, cli
+) -> None:
+    """A checkpoint naming /etc/passwd (or any file) as its corpus, with no digest or a
+    wrong one, gets that file neither scored nor shown."""
+    original = load_checkpoint(tiny_lstm_checkpoint)
+    for digest in ("", "0" * 64):
+        data = {**original.meta["data_config"], "source": "/etc/passwd", "content_sha256": digest}
+        crafted = tmp_path / f"crafted{len(digest)}.safetensors"
+        meta = {**original.meta, "data_config": data}
+        save_checkpoint(crafted, Checkpoint("lm", original.tensors, meta))
+        result = cli("eval", str(crafted))
+        line = one_error(result, str(crafted), "/etc/passwd")
+        assert "root:" not in result.output
+        assert ("records no digest" in line) if not digest else ("has changed" in line)
+
+
+def test_a_run_resumes_and_evaluates_from_another_folder_and_notices_a_changed_corpus(
+    repetitive_text_file: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started_in, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    started_in.mkdir(), elsewhere.mkdir()
+    corpus = started_in / "corpus.txt"
+    corpus.write_text(repetitive_text_file.read_text())
+    monkeypatch.chdir(started_in)
+    args = tiny_training_args(Path("corpus.txt"), Path("run"), steps=20)  # relative paths
+    assert cli(*args).exit_code == 0
+    recorded = load_checkpoint(started_in / "run" / "last.safetensors").meta["data_config"]
+    assert recorded["source"] == str(corpus.resolve())
+    monkeypatch.chdir(elsewhere)
+    run = os.path.relpath(started_in / "run")
+    evaluated = cli("eval", f"{run}/last.safetensors")
+    assert evaluated.exit_code == 0 and str(corpus.resolve()) in evaluated.output
+    assert cli("train", "lm", "--resume", run, "--steps", "30").exit_code == 0
+    corpus.write_text(corpus.read_text() + "one more line\n")
+    one_error(cli("train", "lm", "--resume", run, "--steps", "40"), "has changed since training")
+    assert load_checkpoint(started_in / "run" / "last.safetensors").meta["history"]["steps"] == 30
