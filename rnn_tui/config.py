@@ -7,6 +7,7 @@ model (torch or NumPy) from the file alone.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
@@ -202,10 +203,21 @@ class TrainConfig:
         ):
             if value < 1:
                 raise UserError(f"{name}: expected a positive integer, got {value}")
-        if self.lr <= 0:
-            raise UserError(f"--lr: expected a positive learning rate, got {self.lr}")
+        for name, value in (
+            ("--lr", self.lr),
+            ("--weight-decay", self.weight_decay),
+            ("--clip", self.clip),
+            ("--epochs", self.epochs),
+            ("--minutes", self.minutes),
+        ):
+            if not math.isfinite(value):
+                raise UserError(f"{name}: expected a finite number, got {value}")
+        if not 0 < self.lr <= 10:
+            raise UserError(f"--lr: expected a learning rate above 0 and at most 10, got {self.lr}")
         if self.weight_decay < 0:
             raise UserError(f"--weight-decay: expected 0 or more, got {self.weight_decay}")
+        if not 0 <= self.seed < 2**32:
+            raise UserError(f"--seed: expected 0 to {2**32 - 1}, got {self.seed}")
         if self.warmup_steps < 0:
             raise UserError(f"--warmup: expected 0 or more, got {self.warmup_steps}")
         if self.clip < 0:

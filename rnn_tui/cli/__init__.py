@@ -46,8 +46,39 @@ def root(
         run_explorer([])
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; every error, Click's own included, is one `error:` line.
+
+    Click's usage errors (a bad integer, an unknown option) would print a framed box;
+    here they read like rnn-tui's own: `error: --hidden: 'abc' is not a valid integer`,
+    exit 2.
+    """
+    import sys
+
+    from rnn_tui.cli import click_compat
+
+    words = sys.argv[1:] if argv is None else argv
+    try:
+        common.refuse_repeated_options(app, words)
+        code = app(args=words, prog_name="rnn-tui", standalone_mode=False)
+    except click_compat.UsageError as error:
+        context = getattr(error, "ctx", None)
+        if click_compat.NoArgsIsHelpError and isinstance(error, click_compat.NoArgsIsHelpError):
+            print(context.get_help() if context else "", file=sys.stderr)
+        else:
+            print(f"error: {common.usage_line(error)}", file=sys.stderr)
+        sys.exit(2)
+    except click_compat.ClickException as error:
+        print(f"error: {error.format_message()}", file=sys.stderr)  # type: ignore[attr-defined]
+        sys.exit(getattr(error, "exit_code", 1))
+    except click_compat.Abort:
+        sys.exit(130)
+    except common.UserError as error:
+        if common.DEBUG:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,6 +25,59 @@ DEBUG = False
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def usage_line(error: Any) -> str:
+    """Click's usage error as one line, naming the option: "--hidden: 'x' is not a valid
+    integer" rather than a framed box."""
+    message = " ".join(error.format_message().split())
+    message = re.sub(r"^Invalid value for [^:]+: ", "", message)
+    parameter = getattr(error, "param", None)
+    if getattr(parameter, "param_type_name", "") == "option" and parameter.opts:
+        return f"{max(parameter.opts, key=len)}: {message}"
+    return message
+
+
+def refuse_repeated_options(app: Any, words: list[str]) -> None:
+    """An option given twice is an error (Click would keep the last silently)."""
+    import typer.main
+
+    command: Any = typer.main.get_command(app)
+    rest = list(words)
+    while hasattr(command, "commands"):
+        while rest and rest[0].startswith("-"):
+            rest.pop(0)
+        if not rest or rest[0] not in command.commands:
+            return
+        command = command.commands[rest.pop(0)]
+    if "--" in rest:
+        rest = rest[: rest.index("--")]
+    for parameter in command.params:
+        if getattr(parameter, "param_type_name", "") != "option":
+            continue
+        if parameter.multiple or getattr(parameter, "count", False):
+            continue
+        names = [o for o in parameter.opts + parameter.secondary_opts]
+        given = [w for w in rest if w in names or any(w.startswith(n + "=") for n in names)]
+        if len(given) > 1:
+            raise UserError(f"{parameter.opts[0]}: given {len(given)} times; give it once")
+
+
+def check_numbers(arguments: dict[str, Any]) -> None:
+    """Every number option is finite and of a sane size, named by its flag: NaN and
+    infinities would otherwise slip past `x > 0` checks (NaN compares false)."""
+    from rnn_tui.cli.click_compat import current_context
+
+    context = current_context()
+    flags = {p.name: max(p.opts, key=len) for p in context.command.params} if context else {}
+    for name, value in arguments.items():
+        flag = flags.get(name, "--" + name.replace("_", "-"))
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{flag}: expected a finite number, got {value}")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise UserError(f"{flag}: {value} is out of range")
+        if name == "seed" and isinstance(value, int) and not 0 <= value < 2**32:
+            raise UserError(f"{flag}: expected 0 to {2**32 - 1}, got {value}")
+
+
 def reports_user_errors(function: F) -> F:
     """Show a `UserError` as one `error:` line on stderr and exit with its code.
 
@@ -31,6 +86,7 @@ def reports_user_errors(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            check_numbers(kwargs)
             return function(*args, **kwargs)
         except UserError as error:
             if DEBUG:

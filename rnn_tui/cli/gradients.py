@@ -119,6 +119,7 @@ def gradients_command(
                 )
 
 
+@reports_user_errors
 def two_step_command(
     u: float = typer.Option(0.5, help="Input weight."),
     w: float = typer.Option(0.9, help="Recurrent weight."),
@@ -132,6 +133,9 @@ def two_step_command(
     """The two-step scalar RNN: ∂E/∂u as the sum of its three paths, with numbers."""
     from rnn_tui.engine.two_step import TwoStepInputs, two_step_lines, two_step_terms
 
+    for name, value in dict(u=u, w=w, v=v, b=b, x1=x1, x2=x2, d1=d1, d2=d2).items():
+        if abs(value) > 1e3:  # tanh saturates far below; larger values only overflow E
+            raise UserError(f"--{name}: expected a value between -1000 and 1000, got {value:g}")
     inputs = TwoStepInputs(u=u, w=w, v=v, b=b, x1=x1, x2=x2, d1=d1, d2=d2)
     for line in two_step_lines(inputs, two_step_terms(inputs)):
         typer.echo(line)

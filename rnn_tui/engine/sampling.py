@@ -10,10 +10,15 @@ from rnn_tui.data.vocab import BOS_ID, SPECIALS
 from rnn_tui.engine.lm import LanguageModel, State, StepTrace
 from rnn_tui.errors import UserError
 
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-2, 1e2  # z/T stays finite in float64 for any logits
+
 
 def check_sampling(temperature: float, top_k: int) -> None:
     if not temperature > 0:
         raise UserError(f"--temperature: expected a value above 0, got {temperature}")
+    if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+        lowest, highest = MIN_TEMPERATURE, MAX_TEMPERATURE
+        raise UserError(f"--temperature: expected {lowest:g} to {highest:g}, got {temperature:g}")
     if top_k < 0:
         raise UserError(f"--top-k: expected 0 (all tokens) or more, got {top_k}")
 
