@@ -57,6 +57,15 @@ class PairCorpus:
         targets = [encode_target(self.target_tokenizer, p.target) for p in pairs]
         return sources, targets
 
+    def longest(self) -> tuple[int, int]:
+        """The most tokens of any source and of any target, `<eos>` counted (what padding
+        makes every row as long as)."""
+        pairs = self.train + self.val
+        source_kind, target_kind = self.source_tokenizer.kind, self.target_tokenizer.kind
+        source = max((len(Tokenizer.split(source_kind, p.source)) for p in pairs), default=0)
+        target = max((len(Tokenizer.split(target_kind, p.target)) for p in pairs), default=0)
+        return source + 1, target + 1
+
 
 def normalize_text(text: str, lowercase: bool, strip_accents: bool) -> str:
     """NFC; optionally lower-case and drop combining accents ("été" → "ete"); one space."""

@@ -26,6 +26,7 @@ from rnn_tui.errors import UserError
 from rnn_tui.train.device import describe_device
 from rnn_tui.train.distributed import World, agreed_run_dir, training_world
 from rnn_tui.train.lm_task import LanguageModelTask
+from rnn_tui.train.memory import check_fits, lm_training_bytes
 from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import Reporter, make_reporter
 from rnn_tui.train.resume import RESUME_FILE
@@ -77,6 +78,8 @@ def build_task(
     corpus = prepare_corpus(data_config, tokenizer)
     model_config = ModelConfig.from_dict({**model_settings, "vocab_size": len(corpus.tokenizer)})
     model_config.validate()
+    fixed, per_step = lm_training_bytes(model_config, train_config.batch_size, train_config.bptt)
+    check_fits("--hidden/--embed/--layers/--context/--batch/--bptt", fixed, per_step)
     task = LanguageModelTask(corpus, model_config, data_config, train_config, device, world)
     seed_rank(train_config.seed, world)
     return task

@@ -12,6 +12,7 @@ from rnn_tui.data.pairs import DATES, describe_pairs, prepare_pairs
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.train.device import describe_device
 from rnn_tui.train.distributed import World, agreed_run_dir, training_world
+from rnn_tui.train.memory import check_fits, translator_training_bytes
 from rnn_tui.train.precision import check_precision_supported
 from rnn_tui.train.reporting import make_reporter
 from rnn_tui.train.run_dir import RunDirRequest, releasing_run_dirs
@@ -49,6 +50,16 @@ def build_translation_task(
             "target_vocab_size": len(corpus.target_tokenizer),
         }
     )
+    model_config.validate()
+    source_len, target_len = corpus.longest()
+    fixed, per_step = translator_training_bytes(
+        model_config, train_config.batch_size, len(corpus.train) + len(corpus.val),
+        source_len, target_len,
+    )  # fmt: skip
+    check_fits(
+        f"--pairs {pairs_config.source} (longest pair {source_len} → {target_len} tokens) with "
+        "--hidden/--embed/--layers/--batch", fixed, per_step,
+    )  # fmt: skip
     task = TranslationTask(corpus, model_config, pairs_config, train_config, device, world)
     seed_rank(train_config.seed, world)
     return task
