@@ -13,6 +13,16 @@ def _figure(value: Any) -> Any:
     return round(value, 4) if isinstance(value, float) else value
 
 
+def _count(value: Any) -> str:
+    """An integer count with thousands separators; anything else (a damaged card) as is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A card entry that should hold an object; a damaged file may hold anything."""
+    return value if isinstance(value, dict) else {}
+
+
 def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
     """(field, value) pairs in reading order."""
     config = model.config
@@ -37,7 +47,7 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
         ("data", card.get("data", data.get("source", "?"))),
         ("licence", card.get("licence", "?")),
         ("split", f"{data.get('split', '?')}, validation {data.get('val_fraction', '?')}"),
-        ("tokens seen", f"{history.get('tokens', 0):,}"),
+        ("tokens seen", _count(history.get("tokens", 0))),
     ]
     return rows + training_rows(card, history)
 
@@ -53,7 +63,7 @@ def training_rows(card: dict[str, Any], history: dict[str, Any]) -> list[tuple[s
         ("command", card.get("command", "?")),
         ("storage", card.get("storage", "float32")),
     ]
-    for name, value in card.get("validation", {}).items():
+    for name, value in _object(card.get("validation")).items():
         rows.append((name, _figure(value)))
     for name in ("val_loss", "exact_match"):
         if f"best_{name}" in history:

@@ -18,7 +18,13 @@ def evaluate_translator(
     from rnn_tui.data.pairs import DATES, prepare_pairs, read_pair_file, select_pairs
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.translation_eval import attention_alignment, score_decoding
+    from rnn_tui.engine.translator import MAX_BEAM
     from rnn_tui.text_safety import visible
+
+    if not 1 <= beam <= MAX_BEAM:
+        raise UserError(f"--beam: expected a width of 1 to {MAX_BEAM}, got {beam}")
+    if alpha < 0:
+        raise UserError(f"--alpha: expected 0 or more, got {alpha}")
 
     if beam < 1:
         raise UserError(f"--beam: expected a width of 1 or more, got {beam}")

@@ -10,6 +10,8 @@ import typer
 from rnn_tui.cli.common import reports_user_errors
 from rnn_tui.errors import UserError
 
+MAX_LENGTH = 100_000
+
 
 @reports_user_errors
 def generate_command(
@@ -29,8 +31,8 @@ def generate_command(
     from rnn_tui.engine.sampling import check_sampling, generate
     from rnn_tui.text_safety import visible
 
-    if length < 0:
-        raise UserError(f"--length: expected 0 or more tokens, got {length}")
+    if not 0 <= length <= MAX_LENGTH:
+        raise UserError(f"--length: expected 0 to {MAX_LENGTH:,} tokens, got {length}")
     check_sampling(temperature, top_k)
     model = load_language_model(checkpoint)
     tokenizer = model.tokenizer

@@ -51,14 +51,15 @@ def translate_command(
     """
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.sampling import check_sampling
+    from rnn_tui.engine.translator import MAX_BEAM, MAX_OUTPUT_TOKENS
     from rnn_tui.text_safety import visible
 
-    if beam < 1:
-        raise UserError(f"--beam: expected a width of 1 or more, got {beam}")
+    if not 1 <= beam <= MAX_BEAM:
+        raise UserError(f"--beam: expected a width of 1 to {MAX_BEAM}, got {beam}")
     if not 1 <= n_best <= beam:
         raise UserError(f"--n-best: expected 1 to --beam ({beam}), got {n_best}")
-    if max_len < 1:
-        raise UserError(f"--max-len: expected 1 or more, got {max_len}")
+    if not 1 <= max_len <= MAX_OUTPUT_TOKENS:
+        raise UserError(f"--max-len: expected 1 to {MAX_OUTPUT_TOKENS}, got {max_len}")
     if alpha < 0:
         raise UserError(f"--alpha: expected 0 or more, got {alpha}")
     if sample:

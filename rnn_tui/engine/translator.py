@@ -31,6 +31,9 @@ from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projec
 from rnn_tui.engine.functions import log_softmax, softmax
 from rnn_tui.errors import UserError
 
+MAX_BEAM = 100  # hypotheses kept per step; K·V candidates are scored at each
+MAX_OUTPUT_TOKENS = 1000
+
 
 @dataclass(frozen=True)
 class EncoderTrace:
@@ -362,10 +365,10 @@ class Translator:
         the live ones finish unended). Finished hypotheses are ranked by
         log p / |y|^α (α = 0: no length normalisation).
         """
-        if width < 1:
-            raise UserError(f"--beam: expected a width of 1 or more, got {width}")
-        if max_len < 1:
-            raise UserError(f"--max-len: expected 1 or more, got {max_len}")
+        if not 1 <= width <= MAX_BEAM:
+            raise UserError(f"--beam: expected a width of 1 to {MAX_BEAM}, got {width}")
+        if not 1 <= max_len <= MAX_OUTPUT_TOKENS:
+            raise UserError(f"--max-len: expected 1 to {MAX_OUTPUT_TOKENS}, got {max_len}")
         tokens, state = self.start(encoded)
         live = [Hypothesis((), 0.0, False)]
         finished: list[Hypothesis] = []
