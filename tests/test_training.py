@@ -76,13 +76,33 @@ def test_every_cell_trains_and_loads_in_the_engine(
     load_language_model(tmp_path / cell / "last.safetensors")
 
 
+@pytest.mark.parametrize("bad_step", [3, 35])
 def test_nan_loss_stops_with_the_step_named(
-    repetitive_text_file: Path, tmp_path: Path, cli
+    repetitive_text_file: Path, tmp_path: Path, cli, monkeypatch, bad_step: int
 ) -> None:
-    args = tiny_training_args(repetitive_text_file, tmp_path / "nan", steps=60, lr="1e30", clip="0")
-    result = cli(*args, "--warmup", "0")
+    """A NaN loss at step 3 (before the first save at 30) or 35 (after it): exit 1, the
+    step named, and the last good checkpoint named only when one exists."""
+    from rnn_tui.train.lm_task import LanguageModelTask
+
+    original, calls = LanguageModelTask.training_loss, []
+
+    def nan_at_bad_step(self):
+        calls.append(1)
+        loss = original(self)
+        return loss * float("nan") if len(calls) == bad_step else loss
+
+    monkeypatch.setattr(LanguageModelTask, "training_loss", nan_at_bad_step)
+    out = tmp_path / "nan"
+    result = cli(*tiny_training_args(repetitive_text_file, out, steps=60, log_every="1"))
     assert result.exit_code == 1
-    assert "diverged" in result.output and "at step" in result.output and "--clip" in result.output
+    line = result.output.strip().splitlines()[-1]
+    assert f"training diverged: the loss is nan at step {bad_step}; " in line and "--clip" in line
+    if bad_step < 30:
+        assert "no checkpoint was saved before it" in line
+        assert not (out / "last.safetensors").exists()
+    else:
+        assert f"the last good checkpoint is {out / 'last.safetensors'}" in line
+        assert load_checkpoint(out / "last.safetensors").meta["history"]["steps"] == 30
 
 
 @pytest.mark.slow

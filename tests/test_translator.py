@@ -152,7 +152,7 @@ def test_translate_cli_reads_stdin_and_draws_attention(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--beam", "0"], "--beam: expected a width of 1 or more"),
+        (["--beam", "0"], "--beam: expected a width of 1 to 100, got 0"),
         (["--beam", "2", "--n-best", "3"], "--n-best: expected 1 to --beam"),
         (["--sample", "--temperature", "0"], "--temperature"),
     ],
