@@ -328,3 +328,39 @@ def test_autoplay_steps_every_token_due_and_draws_once(tiny_lstm_checkpoint: Pat
             assert 1 <= stepped <= 3  # stops at the 20 ms budget instead of stepping 40
 
     asyncio.run(scenario())
+
+
+def test_an_unhandled_error_exits_non_zero_with_one_line_and_a_log(
+    tiny_lstm_checkpoint: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bug in a view: the app exits with code 1, the traceback lands in the state
+    folder's crash log, and the CLI prints one line naming it (exit 1, not 0)."""
+    from rnn_tui.cli.explore import ExplorerCrashed, report_crash
+
+    def broken_step(self) -> None:
+        raise RuntimeError("a bug in a view")
+
+    monkeypatch.setattr(LanguageModelScreen, "action_step", broken_step)
+
+    async def scenario():
+        app = make_app([tiny_lstm_checkpoint])
+        with pytest.raises(RuntimeError, match="a bug in a view"):  # Pilot re-raises it
+            async with app.run_test(size=(80, 24)) as pilot:
+                await open_app(app, pilot)
+                await pilot.press("right")
+                await pilot.pause()
+        return app
+
+    app = asyncio.run(scenario())
+    assert app.return_code == 1
+    error, log = app.crash
+    assert isinstance(error, RuntimeError) and log.parent == tmp_path / "state"
+    assert "a bug in a view" in log.read_text() and "broken_step" in log.read_text()
+    assert app._exit_renderables == []  # nothing printed over the restored terminal
+    with pytest.raises(ExplorerCrashed) as stopped:
+        report_crash(app)
+    assert stopped.value.exit_code == 1
+    assert str(stopped.value) == (
+        f"the explorer stopped on an unexpected error (RuntimeError: a bug in a view); "
+        f"the traceback is in {log}"
+    )

@@ -28,4 +28,18 @@ def current_context() -> Any:
     return get_current_context(silent=True)
 
 
-__all__ = ["Abort", "ClickException", "NoArgsIsHelpError", "UsageError", "current_context"]
+def parameter_given(context: Any, name: str | None) -> bool:
+    """Whether the user gave this parameter (on the command line or in the environment)
+    rather than leaving its default."""
+    source = context.get_parameter_source(name) if name else None
+    return getattr(source, "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+
+
+__all__ = [
+    "Abort",
+    "ClickException",
+    "NoArgsIsHelpError",
+    "UsageError",
+    "current_context",
+    "parameter_given",
+]

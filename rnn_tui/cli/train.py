@@ -17,6 +17,26 @@ from rnn_tui.train.torchrun_env import process_rank
 train_app = typer.Typer(help="Train a model (imports torch).", no_args_is_help=True)
 
 
+RESUME_MAY_CHANGE = {"resume", "steps", "epochs", "minutes"}
+
+
+def refuse_changes_on_resume(context: typer.Context) -> None:
+    """`--resume` continues the saved run as it was saved: options that would change the
+    model, data or optimiser are refused by name rather than silently ignored."""
+    from rnn_tui.cli.click_compat import parameter_given
+
+    given = [
+        max(parameter.opts, key=len)
+        for parameter in context.command.params
+        if parameter.name not in RESUME_MAY_CHANGE and parameter_given(context, parameter.name)
+    ]
+    if given:
+        raise UserError(
+            f"--resume: continues the saved run unchanged; {', '.join(given)} cannot change it "
+            "(only --steps, --epochs and --minutes extend its budget)"
+        )
+
+
 @train_app.command("lm")
 @reports_user_errors
 def train_lm(
@@ -87,6 +107,7 @@ def train_lm(
     if resume is not None:
         from rnn_tui.train.run_lm import resume_language_model_training
 
+        refuse_changes_on_resume(typer_context)
         outcome = resume_language_model_training(
             resume, {"steps": steps, "epochs": epochs, "minutes": minutes}
         )
@@ -248,6 +269,7 @@ def train_translate(
     if resume is not None:
         from rnn_tui.train.run_translate import resume_translation_training
 
+        refuse_changes_on_resume(typer_context)
         outcome = resume_translation_training(
             resume, {"steps": steps, "epochs": epochs, "minutes": minutes}
         )

@@ -7,12 +7,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rnn_tui.errors import UserError
+
 
 class MetricsLog:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._stream = path.open("a", encoding="utf-8")
+        try:
+            self._stream = path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise UserError(f"{path}: cannot write the training log ({error.strerror})") from None
 
     def write(self, record: dict[str, Any]) -> None:
         self._stream.write(json.dumps(record) + "\n")

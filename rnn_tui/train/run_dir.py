@@ -35,7 +35,10 @@ def claim_run_dir(folder: Path, what: str) -> None:
     held until the process ends. The kernel drops it when the process dies (kill -9
     included), so a crashed run never leaves a stale lock; a second run started into the
     same folder, even seconds later, is refused."""
-    descriptor = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        descriptor = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise UserError(f"{what} {folder}: cannot write there ({error.strerror})") from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

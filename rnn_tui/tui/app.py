@@ -92,6 +92,17 @@ class ExplorerApp(App[None]):
         self.current_index = 0
         self._switches_pending = 0
         self._switching = False
+        self.crash: tuple[BaseException, Path | None] | None = None  # an unhandled error
+        self.show_tracebacks = False  # --debug: Textual prints the traceback on exit
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error: Textual restores the terminal and exits with code 1; the
+        traceback goes to a crash log instead of the screen, for the CLI's one line."""
+        super()._handle_exception(error)
+        if self.crash is None:
+            self.crash = (error, write_crash_log(error))
+        if not self.show_tracebacks:
+            self._exit_renderables.clear()
 
     def compose(self) -> ComposeResult:
         # No Footer on this base screen: under Textual 8.2 a footer that stays mounted keeps
@@ -286,6 +297,22 @@ class ExplorerApp(App[None]):
         yield SystemCommand("Next open model", "key: n", self.action_next_model)
         yield SystemCommand("Compare open models in lock-step", "key: C", self.action_compare)
         yield SystemCommand("Save an SVG screenshot", "key: ctrl+s", self.action_save_svg)
+
+
+def write_crash_log(error: BaseException) -> Path | None:
+    """The traceback in the state folder (`crash-<time>.log`); None if it cannot be written."""
+    import time
+    import traceback
+
+    from rnn_tui.bundled import state_dir
+
+    path = state_dir() / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    except OSError:
+        return None
+    return path
 
 
 def make_app(
