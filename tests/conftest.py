@@ -76,8 +76,12 @@ def tiny_training_args(
         "--device",
         "cpu",
     ]
-    for key, value in extra.items():
-        args += [f"--{key.replace('_', '-')}", value]
+    for key, value in extra.items():  # replaces a default rather than repeating the option
+        flag = f"--{key.replace('_', '-')}"
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
     return args
 
 
