@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
@@ -17,6 +19,25 @@ from rnn_tui.errors import UserError
 CellType = Literal["rnn", "gru", "lstm", "ffnn"]
 CELL_TYPES: tuple[str, ...] = ("rnn", "gru", "lstm", "ffnn")
 TokenizerKind = Literal["char", "word"]
+
+
+class SettingError(UserError):
+    """A setting out of range, named by its field: the CLI shows the field's flag
+    (`--hidden`), a checkpoint loader the file and field (`model_config.hidden_size`).
+
+    `detail` may name other fields as `{field}`, rendered the same way.
+    """
+
+    def __init__(self, field: str, detail: str) -> None:
+        self.field, self.detail = field, detail
+        super().__init__(self.render(lambda name: name))
+
+    def render(self, name_of: Callable[[str], str]) -> str:
+        names = re.findall(r"{(\w+)}", self.detail)
+        detail = self.detail
+        for name in names:
+            detail = detail.replace("{" + name + "}", name_of(name))
+        return f"{name_of(self.field)}: {detail}"
 
 
 def _shown(value: Any) -> str:
@@ -96,36 +117,42 @@ class ModelConfig:
 
     def validate(self) -> None:
         if self.softmax not in ("full", "adaptive"):
-            raise UserError(f"--softmax: expected full or adaptive, got {self.softmax!r}")
+            raise SettingError("softmax", f"expected full or adaptive, got {self.softmax!r}")
         if self.softmax == "adaptive":
             if self.cell == "ffnn" or self.tie_weights:
-                raise UserError("--softmax adaptive: needs a recurrent cell and no --tie-weights")
+                raise SettingError(
+                    "softmax", "adaptive needs a recurrent cell and no {tie_weights}"
+                )
             edges = list(self.cutoffs)
             if edges and (edges != sorted(set(edges)) or edges[0] < 1):
-                raise UserError(f"--cutoffs: expected increasing positive sizes, got {edges}")
+                raise SettingError("cutoffs", f"expected increasing positive sizes, got {edges}")
             if edges and self.vocab_size > 1 and edges[-1] >= self.vocab_size:
-                raise UserError(
-                    f"--cutoffs: the last cutoff {edges[-1]} must be below the vocabulary size "
-                    f"{self.vocab_size}"
+                raise SettingError(
+                    "cutoffs",
+                    f"the last cutoff {edges[-1]} must be below the vocabulary size "
+                    f"{self.vocab_size}",
                 )
         if self.cell not in CELL_TYPES:
-            raise UserError(f"--cell: expected one of {', '.join(CELL_TYPES)}, got {self.cell!r}")
+            raise SettingError(
+                "cell", f"expected one of {', '.join(CELL_TYPES)}, got {self.cell!r}"
+            )
         for name, value in (
-            ("--embed", self.embedding_dim),
-            ("--hidden", self.hidden_size),
-            ("--layers", self.num_layers),
-            ("--context", self.context),
+            ("embedding_dim", self.embedding_dim),
+            ("hidden_size", self.hidden_size),
+            ("num_layers", self.num_layers),
+            ("context", self.context),
         ):
             if value < 1:
-                raise UserError(f"{name}: expected a positive integer, got {value}")
+                raise SettingError(name, f"expected a positive integer, got {value}")
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"--dropout: expected a value in [0, 1), got {self.dropout}")
+            raise SettingError("dropout", f"expected a value in [0, 1), got {self.dropout}")
         if self.tie_weights and self.cell == "ffnn":
-            raise UserError("--tie-weights: only recurrent cells support weight tying")
+            raise SettingError("tie_weights", "only recurrent cells support weight tying")
         if self.tie_weights and self.embedding_dim != self.hidden_size:
-            raise UserError(
-                f"--tie-weights: needs --embed equal to --hidden "
-                f"(got {self.embedding_dim} and {self.hidden_size})"
+            raise SettingError(
+                "tie_weights",
+                "needs {embedding_dim} equal to {hidden_size} "
+                f"(got {self.embedding_dim} and {self.hidden_size})",
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,15 +183,17 @@ class DataConfig:
 
     def validate(self) -> None:
         if self.tokenizer not in ("char", "word"):
-            raise UserError(f"--tokenizer: expected char or word, got {self.tokenizer!r}")
+            raise SettingError("tokenizer", f"expected char or word, got {self.tokenizer!r}")
         if not 0.0 < self.val_fraction < 1.0:
-            raise UserError(f"--val-fraction: expected a value in (0, 1), got {self.val_fraction}")
+            raise SettingError(
+                "val_fraction", f"expected a value in (0, 1), got {self.val_fraction}"
+            )
         if self.split not in ("tail", "blocks"):
-            raise UserError(f"--split: expected tail or blocks, got {self.split!r}")
+            raise SettingError("split", f"expected tail or blocks, got {self.split!r}")
         if self.min_freq < 1:
-            raise UserError(f"--min-freq: expected a positive integer, got {self.min_freq}")
+            raise SettingError("min_freq", f"expected a positive integer, got {self.min_freq}")
         if self.max_vocab < 0:
-            raise UserError(f"--max-vocab: expected 0 (no limit) or more, got {self.max_vocab}")
+            raise SettingError("max_vocab", f"expected 0 (no limit) or more, got {self.max_vocab}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -196,40 +225,44 @@ class TrainConfig:
 
     def validate(self) -> None:
         for name, value in (
-            ("--batch", self.batch_size),
-            ("--bptt", self.bptt),
-            ("--eval-every", self.eval_every),
-            ("--log-every", self.log_every),
+            ("batch_size", self.batch_size),
+            ("bptt", self.bptt),
+            ("eval_every", self.eval_every),
+            ("log_every", self.log_every),
         ):
             if value < 1:
-                raise UserError(f"{name}: expected a positive integer, got {value}")
+                raise SettingError(name, f"expected a positive integer, got {value}")
         for name, value in (
-            ("--lr", self.lr),
-            ("--weight-decay", self.weight_decay),
-            ("--clip", self.clip),
-            ("--epochs", self.epochs),
-            ("--minutes", self.minutes),
+            ("lr", self.lr),
+            ("weight_decay", self.weight_decay),
+            ("clip", self.clip),
+            ("epochs", self.epochs),
+            ("minutes", self.minutes),
         ):
             if not math.isfinite(value):
-                raise UserError(f"{name}: expected a finite number, got {value}")
+                raise SettingError(name, f"expected a finite number, got {value}")
         if not 0 < self.lr <= 10:
-            raise UserError(f"--lr: expected a learning rate above 0 and at most 10, got {self.lr}")
+            raise SettingError(
+                "lr", f"expected a learning rate above 0 and at most 10, got {self.lr}"
+            )
         if self.weight_decay < 0:
-            raise UserError(f"--weight-decay: expected 0 or more, got {self.weight_decay}")
+            raise SettingError("weight_decay", f"expected 0 or more, got {self.weight_decay}")
         if not 0 <= self.seed < 2**32:
-            raise UserError(f"--seed: expected 0 to {2**32 - 1}, got {self.seed}")
+            raise SettingError("seed", f"expected 0 to {2**32 - 1}, got {self.seed}")
         if self.warmup_steps < 0:
-            raise UserError(f"--warmup: expected 0 or more, got {self.warmup_steps}")
+            raise SettingError("warmup_steps", f"expected 0 or more, got {self.warmup_steps}")
         if self.clip < 0:
-            raise UserError(f"--clip: expected 0 (off) or a positive norm, got {self.clip}")
+            raise SettingError("clip", f"expected 0 (off) or a positive norm, got {self.clip}")
         if self.steps < 0 or self.epochs < 0 or self.minutes < 0:
-            raise UserError("--steps/--epochs/--minutes: budgets cannot be negative")
+            raise SettingError("steps", "budgets ({steps}, {epochs}, {minutes}) cannot be negative")
         if self.steps == 0 and self.epochs == 0 and self.minutes == 0:
-            raise UserError("no budget: give at least one of --steps, --epochs or --minutes")
+            raise SettingError(
+                "steps", "no budget: give at least one of {steps}, {epochs} or {minutes}"
+            )
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
-            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+            raise SettingError("device", f"expected auto, cpu or cuda, got {self.device!r}")
         if self.precision not in ("fp32", "bf16", "fp16"):
-            raise UserError(f"--precision: expected fp32, bf16 or fp16, got {self.precision!r}")
+            raise SettingError("precision", f"expected fp32, bf16 or fp16, got {self.precision!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -275,20 +308,20 @@ class TranslatorConfig:
 
     def validate(self) -> None:
         if self.cell not in ("rnn", "gru", "lstm"):
-            raise UserError(f"--cell: expected rnn, gru or lstm, got {self.cell!r}")
+            raise SettingError("cell", f"expected rnn, gru or lstm, got {self.cell!r}")
         if self.attention not in ATTENTION_KINDS:
-            raise UserError(
-                f"--attention: expected one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}"
+            raise SettingError(
+                "attention", f"expected one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}"
             )
         for name, value in (
-            ("--embed", self.embedding_dim),
-            ("--hidden", self.hidden_size),
-            ("--layers", self.num_layers),
+            ("embedding_dim", self.embedding_dim),
+            ("hidden_size", self.hidden_size),
+            ("num_layers", self.num_layers),
         ):
             if value < 1:
-                raise UserError(f"{name}: expected a positive integer, got {value}")
+                raise SettingError(name, f"expected a positive integer, got {value}")
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"--dropout: expected a value in [0, 1), got {self.dropout}")
+            raise SettingError("dropout", f"expected a value in [0, 1), got {self.dropout}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -321,17 +354,19 @@ class PairsConfig:
 
     def validate(self) -> None:
         for name, kind in (
-            ("--source-tokenizer", self.source_tokenizer),
-            ("--target-tokenizer", self.target_tokenizer),
+            ("source_tokenizer", self.source_tokenizer),
+            ("target_tokenizer", self.target_tokenizer),
         ):
             if kind not in ("char", "word"):
-                raise UserError(f"{name}: expected char or word, got {kind!r}")
+                raise SettingError(name, f"expected char or word, got {kind!r}")
         if self.size < 1 or self.held_out < 1:
-            raise UserError("--size/--held-out: expected positive integers")
+            raise SettingError("size", "expected positive integers for {size} and {held_out}")
         if not 0.0 < self.val_fraction < 1.0:
-            raise UserError(f"--val-fraction: expected a value in (0, 1), got {self.val_fraction}")
+            raise SettingError(
+                "val_fraction", f"expected a value in (0, 1), got {self.val_fraction}"
+            )
         if self.max_len < 0:
-            raise UserError(f"--max-len: expected 0 (no limit) or more, got {self.max_len}")
+            raise SettingError("max_len", f"expected 0 (no limit) or more, got {self.max_len}")
 
     def to_dict(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from rnn_tui.config import SettingError
 from rnn_tui.errors import UserError
 from rnn_tui.train.torchrun_env import process_rank
 
@@ -23,6 +24,21 @@ app = typer.Typer(
 
 DEBUG = False
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Config fields whose flag is not `--field-name`: the one place a field meets its flag.
+FIELD_FLAGS = {
+    "embedding_dim": "--embed",
+    "hidden_size": "--hidden",
+    "num_layers": "--layers",
+    "batch_size": "--batch",
+    "warmup_steps": "--warmup",
+    "lowercase": "--lower",
+    "source": "--data",
+}
+
+
+def flag_of(field: str) -> str:
+    return FIELD_FLAGS.get(field, "--" + field.replace("_", "-"))
 
 
 def usage_line(error: Any) -> str:
@@ -87,7 +103,10 @@ def reports_user_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             check_numbers(kwargs)
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except SettingError as error:  # a config's field, shown as its flag
+                raise UserError(error.render(flag_of)) from None
         except UserError as error:
             if DEBUG:
                 raise

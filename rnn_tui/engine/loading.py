@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint
-from rnn_tui.config import ModelConfig, TranslatorConfig
+from rnn_tui.config import ModelConfig, SettingError, TranslatorConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.engine.cells import GATE_COUNT
 from rnn_tui.engine.lm import LanguageModel
@@ -62,6 +62,8 @@ def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> 
         config = ModelConfig.from_dict(checkpoint.meta["model_config"])
         tokenizer = Tokenizer.from_dict(checkpoint.meta["tokenizer"])
         config.validate()
+    except SettingError as error:
+        raise UserError(f"{path}: {error.render(lambda f: f'model_config.{f}')}") from None
     except KeyError as error:
         raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
     except (TypeError, ValueError, UserError) as error:
@@ -142,6 +144,8 @@ def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Tran
         source = Tokenizer.from_dict(checkpoint.meta["source_tokenizer"])
         target = Tokenizer.from_dict(checkpoint.meta["target_tokenizer"])
         config.validate()
+    except SettingError as error:
+        raise UserError(f"{path}: {error.render(lambda f: f'model_config.{f}')}") from None
     except KeyError as error:
         raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
     except (TypeError, ValueError, UserError) as error:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint
-from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
+from rnn_tui.config import DataConfig, ModelConfig, SettingError, TrainConfig
 from rnn_tui.data.corpus import (
     SHAKESPEARE,
     checked_source,
@@ -155,7 +155,10 @@ def load_saved_run(
     saved = TrainConfig.from_dict(last.meta["train_config"])
     given = {name: value for name, value in budgets.items() if value}
     train_config = dataclasses.replace(saved, **given) if given else saved
-    train_config.validate()
+    try:
+        train_config.validate()
+    except SettingError as error:
+        raise UserError(f"{last_path}: {error.render(lambda f: f'train_config.{f}')}") from None
     return last, train_config
 
 
