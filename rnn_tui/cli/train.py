@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from rnn_tui.cli import train_options as opt
 from rnn_tui.cli.common import reports_user_errors, reproducible_command
 from rnn_tui.config import DataConfig, ModelConfig, TrainConfig
 from rnn_tui.errors import UserError
@@ -66,42 +67,27 @@ def train_lm(
     ),
     batch: int = typer.Option(32, "--batch", help="Parallel rows per step."),
     bptt: int = typer.Option(128, "--bptt", help="Truncated-BPTT window length."),
-    lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate (AdamW)."),
-    weight_decay: float = typer.Option(
-        0.01, "--weight-decay", help="AdamW weight decay on matrices."
-    ),
-    warmup: int = typer.Option(100, "--warmup", help="Linear warm-up steps."),
-    clip: float = typer.Option(1.0, "--clip", help="Clip the global gradient norm (0 = off)."),
-    steps: int = typer.Option(0, "--steps", help="Budget: optimiser steps (0 = no limit)."),
-    epochs: float = typer.Option(
-        0.0, "--epochs", help="Budget: passes over the data (0 = no limit)."
-    ),
-    minutes: float = typer.Option(
-        0.0, "--minutes", help="Budget: wall-clock minutes (0 = no limit)."
-    ),
-    eval_every: int = typer.Option(200, "--eval-every", help="Evaluate and save every N steps."),
-    log_every: int = typer.Option(50, "--log-every", help="Report progress every N steps."),
+    lr: opt.LearningRate = 2e-3,
+    weight_decay: opt.WeightDecay = 0.01,
+    warmup: opt.Warmup = 100,
+    clip: opt.Clip = 1.0,
+    steps: opt.Steps = 0,
+    epochs: opt.Epochs = 0.0,
+    minutes: opt.Minutes = 0.0,
+    eval_every: opt.EvalEvery = 200,
+    log_every: opt.LogEvery = 50,
     val_fraction: float = typer.Option(0.1, "--val-fraction", help="Share of the corpus held out."),
     split: str = typer.Option("tail", "--split", help="tail (contiguous end) or blocks (seeded)."),
     min_freq: int = typer.Option(1, "--min-freq", help="Word level: drop rarer words to <unk>."),
     max_vocab: int = typer.Option(0, "--max-vocab", help="Cap on vocabulary size (0 = none)."),
-    seed: int = typer.Option(0, "--seed", help="Seed for weights, split and order."),
-    device: str = typer.Option(
-        "auto", "--device", help="auto, cpu or cuda (under torchrun: cuda:LOCAL_RANK)."
-    ),
-    precision: str = typer.Option(
-        "fp32", "--precision", help="fp32, bf16 or fp16 (autocast; fp16 needs CUDA)."
-    ),
+    seed: opt.Seed = 0,
+    device: opt.Device = "auto",
+    precision: opt.Precision = "fp32",
     out: Path = typer.Option(
         None, "--out", help="Output directory (default runs/lm-<cell>-<time>)."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite a run already in --out."),
-    resume: Path = typer.Option(
-        None,
-        "--resume",
-        help="Continue the run in this directory exactly (its own settings; "
-        "--steps/--epochs/--minutes, if given, replace its budget).",
-    ),
+    force: opt.Force = False,
+    resume: opt.Resume = None,
 ) -> None:
     """Train a language model with truncated BPTT; write checkpoints and metrics.jsonl."""
     if resume is not None:
@@ -238,30 +224,24 @@ def train_translate(
     ),
     dropout: float = typer.Option(0.0, "--dropout", help="Dropout on embeddings and outputs."),
     batch: int = typer.Option(64, "--batch", help="Pairs per step."),
-    lr: float = typer.Option(3e-3, "--lr", help="Peak learning rate (AdamW)."),
-    weight_decay: float = typer.Option(0.01, "--weight-decay", help="AdamW weight decay."),
-    warmup: int = typer.Option(100, "--warmup", help="Linear warm-up steps."),
-    clip: float = typer.Option(1.0, "--clip", help="Clip the global gradient norm (0 = off)."),
-    steps: int = typer.Option(0, "--steps", help="Budget: optimiser steps (0 = no limit)."),
-    epochs: float = typer.Option(0.0, "--epochs", help="Budget: passes over the pairs."),
-    minutes: float = typer.Option(0.0, "--minutes", help="Budget: wall-clock minutes."),
-    eval_every: int = typer.Option(500, "--eval-every", help="Evaluate and save every N steps."),
-    log_every: int = typer.Option(50, "--log-every", help="Report progress every N steps."),
-    seed: int = typer.Option(0, "--seed", help="Seed for data, weights and order."),
-    device: str = typer.Option(
-        "auto", "--device", help="auto, cpu or cuda (under torchrun: cuda:LOCAL_RANK)."
-    ),
-    precision: str = typer.Option(
-        "fp32", "--precision", help="fp32, bf16 or fp16 (autocast; fp16 needs CUDA)."
-    ),
+    lr: opt.LearningRate = 3e-3,
+    weight_decay: opt.WeightDecay = 0.01,
+    warmup: opt.Warmup = 100,
+    clip: opt.Clip = 1.0,
+    steps: opt.Steps = 0,
+    epochs: opt.Epochs = 0.0,
+    minutes: opt.Minutes = 0.0,
+    eval_every: opt.EvalEvery = 500,
+    log_every: opt.LogEvery = 50,
+    seed: opt.Seed = 0,
+    device: opt.Device = "auto",
+    precision: opt.Precision = "fp32",
     licence: str = typer.Option(
         None, "--licence", help="The pair file's licence and attribution, for the model card."
     ),
     out: Path = typer.Option(None, "--out", help="Output directory (default runs/mt-<time>)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite a run already in --out."),
-    resume: Path = typer.Option(
-        None, "--resume", help="Continue the run in this directory exactly."
-    ),
+    force: opt.Force = False,
+    resume: opt.Resume = None,
 ) -> None:
     """Train an encoder–decoder translator; write checkpoints and metrics.jsonl."""
     from rnn_tui.config import PairsConfig, TranslatorConfig
