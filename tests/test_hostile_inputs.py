@@ -90,3 +90,19 @@ def test_a_run_resumes_and_evaluates_from_another_folder_and_notices_a_changed_c
     corpus.write_text(corpus.read_text() + "one more line\n")
     one_error(cli("train", "lm", "--resume", run, "--steps", "40"), "has changed since training")
     assert load_checkpoint(started_in / "run" / "last.safetensors").meta["history"]["steps"] == 30
+
+
+def test_a_resume_file_from_another_run_is_one_line(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    for cell in ("lstm", "gru"):
+        args = tiny_training_args(repetitive_text_file, tmp_path / cell, cell=cell, steps=4)
+        assert cli(*args).exit_code == 0
+    foreign = (tmp_path / "gru" / "resume.safetensors").read_bytes()
+    (tmp_path / "lstm" / "resume.safetensors").write_bytes(foreign)
+    one_error(
+        cli("train", "lm", "--resume", str(tmp_path / "lstm"), "--steps", "8"),
+        "resume.safetensors: does not belong to this run's last.safetensors",
+        "it may have been copied from another run",
+    )
+    assert load_checkpoint(tmp_path / "lstm" / "last.safetensors").meta["history"]["steps"] == 4

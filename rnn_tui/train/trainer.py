@@ -356,10 +356,19 @@ class Trainer:
         weights = {
             n.removeprefix("model."): t for n, t in tensors.items() if n.startswith("model.")
         }
-        self.task.model.load_state_dict(weights)
-        self.task.restore_position(tensors)
-        restore_optimizer(self.optimizer, saved.tensors, saved.meta["param_groups"])
-        counters = saved.meta["counters"]
+        try:
+            self.task.model.load_state_dict(weights)
+            self.task.restore_position(tensors)
+            restore_optimizer(self.optimizer, saved.tensors, saved.meta["param_groups"])
+            counters = saved.meta["counters"]
+            int(counters["step"]), float(counters["elapsed_s"]), list(counters["evaluations"])
+        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as error:
+            reason = str(error).strip().splitlines()
+            detail = reason[-1].strip() if reason else type(error).__name__
+            raise UserError(
+                f"{path}: does not belong to this run's last.safetensors ({detail[:160]}); "
+                "it may have been copied from another run"
+            ) from None
         self.step = int(counters["step"])
         self.elapsed_before = float(counters["elapsed_s"])
         self.best_loss = math.inf if counters["best_loss"] is None else float(counters["best_loss"])
