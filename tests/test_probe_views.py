@@ -116,6 +116,7 @@ def test_compare_steps_models_in_lock_step(
             assert isinstance(screen, CompareScreen)
             await pilot.press("right", "right")
             sessions = screen.session.sessions
+            assert len(sessions[0].tokens) == 1 + len("the qu") + 2  # the keys reached it
             assert sessions[0].tokens == sessions[1].tokens
             for index, model in enumerate(models):
                 state = model.initial_state()
@@ -124,6 +125,38 @@ def test_compare_steps_models_in_lock_step(
                     state = trace.state
                 top = screen.query_one(f"#compare-next-{index}", NextTokenBars).predictions[0]
                 assert top.token == int(np.argmax(trace.probs))
+
+    asyncio.run(scenario())
+
+
+def test_compare_view_answers_its_keys_autoplays_and_shows_help(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """The compare view used to ignore every key but Esc (a hidden input kept focus)."""
+    from rnn_tui.tui.screens.help import HelpScreen
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("C")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen) and screen.focused is None
+            await pilot.press("space", "right", "left")
+            assert screen.session.sessions[0].position == len("the") + 1
+            await pilot.press("a")
+            await pilot.pause(0.5)
+            await pilot.press("a")
+            played = screen.session.sessions[0].position
+            assert played >= len("the") + 1 + 2  # ten tokens a second for half a second
+            await pilot.pause(0.3)
+            assert screen.session.sessions[0].position == played  # stopped
+            tokens = screen.session.sessions
+            assert tokens[0].tokens == tokens[1].tokens
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert app.screen is screen
 
     asyncio.run(scenario())
 

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from rnn_tui.engine.lm import LanguageModel
@@ -20,9 +21,14 @@ TOP_K_SHOWN = 5
 
 
 class CompareScreen(Screen):
+    # Nothing takes focus on mount: the hidden prompt box would (as the first focusable
+    # widget) and swallow every key but Esc.
+    AUTO_FOCUS = ""
+    AUTOPLAY_PER_SECOND = 10
     BINDINGS = [
         Binding("right,space", "step", "Step"),
         Binding("left", "back", "Back"),
+        Binding("a", "autoplay", "Play"),
         Binding("l", "leader", "Leader"),
         Binding("p", "prompt", "Prompt"),
         Binding("escape", "close", "Back to model"),
@@ -31,6 +37,7 @@ class CompareScreen(Screen):
     def __init__(self, models: list[tuple[Path, LanguageModel]], prompt: str) -> None:
         super().__init__()
         self.session = CompareSession(models[:3], prompt)
+        self.playing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-status")
@@ -51,8 +58,11 @@ class CompareScreen(Screen):
         s = self.session
         leader = s.names[s.leader]
         self.query_one("#compare-status", Static).update(
-            f"{len(s.sessions)} models, same text · next token chosen by argmax of {leader} "
-            f"(l changes) · t={s.sessions[0].position}"
+            f"t={s.sessions[0].position}"
+            + (f" · ▶ {self.AUTOPLAY_PER_SECOND}/s" if self.playing else "")
+            + f" · {len(s.sessions)} models, same text · next token: argmax of {leader} "
+            "(l changes)",
+            layout=False,
         )
         for index, session in enumerate(s.sessions):
             tokenizer = session.model.tokenizer
@@ -79,6 +89,15 @@ class CompareScreen(Screen):
         self.session.back()
         self.refresh_view()
 
+    def action_autoplay(self) -> None:
+        """Step every model in lock-step, ten tokens a second, until `a` again."""
+        if self.playing is not None:
+            self.playing.stop()
+            self.playing = None
+        else:
+            self.playing = self.set_interval(1 / self.AUTOPLAY_PER_SECOND, self.action_step)
+        self.refresh_view()
+
     def action_leader(self) -> None:
         self.session.next_leader()
         self.refresh_view()
@@ -96,6 +115,8 @@ class CompareScreen(Screen):
             box.display = False
             self.set_focus(None)
         else:
+            if self.playing is not None:
+                self.playing.stop()
             self.dismiss()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
