@@ -364,3 +364,40 @@ def test_an_unhandled_error_exits_non_zero_with_one_line_and_a_log(
         f"the explorer stopped on an unexpected error (RuntimeError: a bug in a view); "
         f"the traceback is in {log}"
     )
+
+
+@pytest.mark.slow
+def test_keys_during_model_switches_never_crash() -> None:
+    """`a Right n Right` six times in a burst on the bundled models, whose views take
+    long enough to build that keys reach a view while it is replaced: the app keeps
+    running, ends on a live view, and that view still steps."""
+    from textual import events
+
+    from rnn_tui.bundled import bundled_models
+
+    models = [p for p in bundled_models() if p.stem.startswith("shakespeare")]
+    if len(models) < 2:
+        pytest.skip("needs two bundled language models")
+
+    async def scenario() -> None:
+        app = make_app(models, prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_app(app, pilot)
+            for _ in range(6):
+                for key in ("a", "right", "n", "right"):
+                    app.post_message(events.Key(key, None))
+                await asyncio.sleep(0.01)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if not app._switching:
+                    break
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)
+            assert app.return_code is None and app.crash is None
+            view = app.screen
+            assert isinstance(view, LanguageModelScreen)
+            before = len(view.session.tokens)
+            await pilot.press("right")
+            assert len(view.session.tokens) >= before + 1
+
+    asyncio.run(scenario())

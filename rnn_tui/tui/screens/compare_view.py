@@ -55,6 +55,8 @@ class CompareScreen(Screen):
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        if not self.is_attached:  # a key or tick that reached a view being replaced
+            return
         s = self.session
         leader = s.names[s.leader]
         self.query_one("#compare-status", Static).update(

@@ -132,6 +132,8 @@ class LanguageModelScreen(Screen):
         )
 
     def refresh_view(self) -> None:
+        if not self.is_attached:  # a key or tick that reached a view being replaced
+            return
         s = self.session
         tokenizer = self.model.tokenizer
         config = self.model.config

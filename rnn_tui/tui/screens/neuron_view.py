@@ -78,6 +78,8 @@ class NeuronScreen(Screen):
 
     # --- drawing ---------------------------------------------------------------------
     def refresh_view(self) -> None:
+        if not self.is_attached:  # a key or tick that reached a view being replaced
+            return
         s = self.session
         config = self.model.config
         assert s.activations is not None

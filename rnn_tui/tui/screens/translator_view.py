@@ -131,6 +131,8 @@ class TranslatorScreen(Screen):
         )
 
     def refresh_view(self) -> None:
+        if not self.is_attached:  # a key or tick that reached a view being replaced
+            return
         s, config = self.session, self.translator.config
         encoded = s.encoded
         assert encoded is not None
