@@ -401,3 +401,32 @@ def test_keys_during_model_switches_never_crash() -> None:
             assert len(view.session.tokens) >= before + 1
 
     asyncio.run(scenario())
+
+
+def test_the_picker_adds_or_switches_and_never_drops_open_models(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    third = tmp_path / "third.safetensors"
+    shutil.copy(tiny_rnn_checkpoint, third)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_app(app, pilot)
+            await app.workers.wait_for_complete()
+            app.open_model(third)  # what choosing it in the picker (o) does
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert [p for p, _ in app.models] == [tiny_lstm_checkpoint, tiny_rnn_checkpoint, third]
+            assert app.current_index == 2 and app.screen.path == third
+            app.open_model(tiny_lstm_checkpoint)  # already open: switch, do not add
+            await pilot.pause()
+            assert len(app.models) == 3 and app.current_index == 0
+            assert app.screen.path == tiny_lstm_checkpoint
+            await pilot.press("o")
+            await pilot.press("escape")  # closing the picker changes nothing
+            assert len(app.models) == 3 and isinstance(app.screen, LanguageModelScreen)
+
+    asyncio.run(scenario())

@@ -131,7 +131,29 @@ class ExplorerApp(App[None]):
             self.pop_screen()
 
     def open_model(self, path: Path) -> None:
-        self.open_models([path])
+        """A model chosen in the picker: shown if already open, else opened and added to
+        the open models (`n` steps through them); nothing open is ever dropped."""
+        for index, (open_path, _) in enumerate(self.models):
+            if open_path.resolve() == path.resolve():
+                self.show_model(index, self.prompt)
+                return
+        self.open_and_add(path)
+
+    @work(thread=True, group="pick")
+    def open_and_add(self, path: Path) -> None:
+        try:
+            model = open_model_file(path)
+        except UserError as error:
+            self.call_from_thread(
+                self.notify, str(error), title="Cannot open", severity="error", timeout=12
+            )
+            return
+        self.call_from_thread(self.add_and_show, path, model)
+
+    def add_and_show(self, path: Path, model: Model) -> None:
+        self.add_model(path, model)
+        self.show_model(len(self.models) - 1, self.prompt)
+        self.notify(f"{len(self.models)} models open; n steps through them", timeout=4)
 
     @work(thread=True, exclusive=True, group="load")
     def open_models(self, paths: list[Path]) -> None:
