@@ -430,3 +430,22 @@ def test_the_picker_adds_or_switches_and_never_drops_open_models(
             assert len(app.models) == 3 and isinstance(app.screen, LanguageModelScreen)
 
     asyncio.run(scenario())
+
+
+def test_help_lists_the_gradient_labs_keys(tiny_lstm_checkpoint: Path) -> None:
+    from rnn_tui.tui.screens.help import HelpScreen
+    from rnn_tui.tui.screens.lab import GradientLabScreen
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_app(app, pilot)
+            await pilot.press("g")
+            await app.workers.wait_for_complete()
+            assert isinstance(app.screen, GradientLabScreen)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            described = {b.description for b in app.screen.view_bindings}
+            assert {"Earlier loss", "Later loss", "Clip threshold"} <= described
+
+    asyncio.run(scenario())

@@ -285,19 +285,11 @@ class ExplorerApp(App[None]):
         self.push_screen(ModelPicker(bundled_models(), recent_models()), chosen)
 
     def action_help(self) -> None:
-        from rnn_tui.tui.screens.compare_view import CompareScreen
-        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
-        from rnn_tui.tui.screens.neuron_view import NeuronScreen
-        from rnn_tui.tui.screens.translator_view import TranslatorScreen
+        """Every key of the view underneath (whatever view it is) and the app's own."""
+        from textual.screen import ModalScreen
 
         view = self.screen
-        bindings = (
-            list(getattr(view, "BINDINGS", []))
-            if isinstance(
-                view, LanguageModelScreen | TranslatorScreen | NeuronScreen | CompareScreen
-            )
-            else []
-        )
+        bindings = [] if isinstance(view, ModalScreen) else list(getattr(view, "BINDINGS", []))
         self.push_screen(HelpScreen(bindings, list(self.BINDINGS)))
 
     def action_save_svg(self) -> None:
