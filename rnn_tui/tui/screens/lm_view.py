@@ -96,7 +96,7 @@ class LanguageModelScreen(Screen):
                 yield StateHeatmap(id="heatmap")
                 yield Static(id="equation-title", classes="title")
                 yield EquationPanel(id="equation")
-                yield Static("Unrolled: the same U, W, V at every step", classes="title unrolled")
+                yield Static(id="unrolled-title", classes="title unrolled")
                 yield UnrolledView(id="unrolled", classes="unrolled")
             with Vertical(id="lm-right"):
                 yield Static("Next token", classes="title")
@@ -188,11 +188,15 @@ class LanguageModelScreen(Screen):
 
         recent = traces[-UNROLLED_STEPS:]
         steps = range(s.position - len(recent) + 1, s.position + 1)
+        set_title(
+            self.query_one("#unrolled-title", Static),
+            f"Unrolled: the same U, W, V at every step; each box is h_t[{self.chosen_unit}] "
+            f"of layer {self.chosen_layer + 1}",
+        )
         self.query_one("#unrolled", UnrolledView).show(
             inputs=[tokenizer.token_text(s.tokens[k]) for k in steps],
             outputs=[tokenizer.token_text(int(np.argmax(t.probs))) for t in recent],
             values=[float(t.layers[self.chosen_layer].h[self.chosen_unit]) for t in recent],
-            unit=self.chosen_unit,
         )
 
     # --- actions ---------------------------------------------------------------------
