@@ -97,3 +97,54 @@ def test_hostile_numbers_give_one_line_naming_the_option(
         return
     line = refused(code, err)
     assert option in line or "/no/such/" in line, line
+
+
+@pytest.fixture(scope="module")
+def hostile_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    import os
+
+    folder = tmp_path_factory.mktemp("paths")
+    fifo = folder / "pipe"
+    os.mkfifo(fifo)
+    loop = folder / "loop"
+    loop.symlink_to(loop)
+    (folder / "empty").write_bytes(b"")
+    (folder / "binary").write_bytes(bytes(range(256)) * 4)
+    escape = folder / "missing\x1b[2J\x07"  # echoed by the error: must not clear the screen
+    return {
+        "fifo": str(fifo), "folder": str(folder), "loop": str(loop), "empty": str(folder / "empty"),
+        "binary": str(folder / "binary"), "missing": str(folder / "missing"),
+        "escape": str(escape), "device": "/dev/zero", "random": "/dev/urandom",
+        "proc": "/proc/self/mem", "long": str(folder / ("x" * 300)),
+    }  # fmt: skip
+
+
+PATH_COMMANDS = [
+    lambda p: ["info", p], lambda p: ["generate", p, "--length", "2"], lambda p: ["eval", p],
+    lambda p: ["translate", p, "x"], lambda p: ["gradients", p, "--text", "ab"],
+    lambda p: ["eval", LM, "--data", p], lambda p: ["units", LM, "--text", p, "--match", "a"],
+    lambda p: ["convert", p, p + ".out"], lambda p: ["train", "lm", "--data", p, "--steps", "1"],
+    lambda p: ["train", "translate", "--pairs", p, "--steps", "1"],
+    lambda p: ["train", "lm", "--resume", p],
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kind=st.sampled_from(["fifo", "folder", "loop", "empty", "binary", "missing", "escape",
+                             "device", "random", "proc", "long"]),
+       command=st.integers(0, len(PATH_COMMANDS) - 1))  # fmt: skip
+def test_hostile_paths_give_one_printable_line(
+    capsys: pytest.CaptureFixture[str], hostile_paths: dict[str, str], kind: str, command: int
+) -> None:
+    """A FIFO, a device, a folder, a symlink loop, a binary or empty file, a name holding
+    an escape sequence: one error line within seconds, no control character printed."""
+    import time
+
+    started = time.perf_counter()
+    code, out, err = run(capsys, *PATH_COMMANDS[command](hostile_paths[kind]))
+    assert time.perf_counter() - started < 20
+    refused(code, err)
+    assert not any(c in out + err for c in "\x1b\x07"), repr(err)

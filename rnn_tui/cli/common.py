@@ -13,6 +13,7 @@ import typer
 
 from rnn_tui.config import SettingError
 from rnn_tui.errors import UserError
+from rnn_tui.text_safety import visible
 from rnn_tui.train.torchrun_env import process_rank
 
 app = typer.Typer(
@@ -107,11 +108,15 @@ def reports_user_errors(function: F) -> F:
                 return function(*args, **kwargs)
             except SettingError as error:  # a config's field, shown as its flag
                 raise UserError(error.render(flag_of)) from None
+            except OSError as error:  # a path the checks above did not foresee
+                if error.filename is None or DEBUG:
+                    raise
+                raise UserError(f"{error.filename}: {error.strerror or error}") from None
         except UserError as error:
             if DEBUG:
                 raise
             if not process_rank():
-                print(f"error: {error}", file=sys.stderr)
+                print(f"error: {visible(str(error), keep='')}", file=sys.stderr)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
