@@ -127,8 +127,9 @@ def test_typed_prompt_and_forced_tokens(tiny_lstm_checkpoint: Path) -> None:
             await pilot.press("f", *"Z d", "enter")
             assert screen.session.text() == "lazy<unk> d"
             assert screen.session.sources[-3:] == ["typed"] * 3
-            await pilot.press("r")
-            assert screen.session.text() == ""
+            await pilot.press("r")  # back to the prompt, the forced tokens gone
+            assert screen.session.text() == "lazy"
+            assert screen.session.sources == ["start"] + ["prompt"] * len("lazy")
 
     asyncio.run(scenario())
 
@@ -447,5 +448,42 @@ def test_help_lists_the_gradient_labs_keys(tiny_lstm_checkpoint: Path) -> None:
             assert isinstance(app.screen, HelpScreen)
             described = {b.description for b in app.screen.view_bindings}
             assert {"Earlier loss", "Later loss", "Clip threshold"} <= described
+
+    asyncio.run(scenario())
+
+
+def test_each_open_model_keeps_its_session_and_r_returns_to_the_prompt(
+    tiny_lstm_checkpoint: Path, tiny_translator_checkpoint: Path
+) -> None:
+    """LM → translator → LM: the LM's text, temperature and top-k are as they were left;
+    `r` starts again from the prompt (it used to empty the text)."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_translator_checkpoint], prompt="the qu")
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await open_app(app, pilot)
+            await app.workers.wait_for_complete()
+            await pilot.press("t", "t", "k", "k", "right", "right")
+            session = view.session
+            left = (list(session.tokens), session.temperature, session.top_k)
+            assert left[1] == pytest.approx(0.64) and left[2] == 20
+            await pilot.press("n")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if not app._switching:
+                    break
+            assert app.screen.__class__.__name__ == "TranslatorScreen"
+            await pilot.press("n")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if not app._switching:
+                    break
+            back = app.screen
+            assert isinstance(back, LanguageModelScreen) and back is not view
+            now = back.session
+            assert (list(now.tokens), now.temperature, now.top_k) == left
+            await pilot.press("r")
+            assert now.text() == "the qu" and len(now.tokens) == 1 + len("the qu")
+            assert (now.temperature, now.top_k) == left[1:]
 
     asyncio.run(scenario())

@@ -59,6 +59,7 @@ class LanguageModelSession:
         self.surprisals: list[float] = []
         self.sources: list[str] = []  # how each token was chosen: prompt, argmax, sample, typed
         self._traces: dict[int, StepTrace] = {}
+        self.prompt = ""  # what `reset()` reads again
         self.reset()
 
     # --- reading ---------------------------------------------------------------
@@ -132,7 +133,12 @@ class LanguageModelSession:
 
     # --- changing --------------------------------------------------------------
 
-    def reset(self, prompt: str = "") -> None:
+    def reset(self, prompt: str | None = None) -> None:
+        """Start again from `<bos>` and read `prompt` (None: the last prompt given), keeping
+        the sampling settings."""
+        if prompt is None:
+            prompt = self.prompt
+        self.prompt = prompt
         self.tokens, self.surprisals, self.sources = [], [], []
         self._traces.clear()
         self.rng = np.random.default_rng(self.seed)

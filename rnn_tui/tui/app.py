@@ -93,6 +93,7 @@ class ExplorerApp(App[None]):
         self._switches_pending = 0
         self._switching = False
         self.crash: tuple[BaseException, Path | None] | None = None  # an unhandled error
+        self.kept_sessions: dict[int, Any] = {}  # open model → its session, across `n`
         self.show_tracebacks = False  # --debug: Textual prints the traceback on exit
 
     def _handle_exception(self, error: Exception) -> None:
@@ -179,6 +180,7 @@ class ExplorerApp(App[None]):
         for path, _ in loaded:
             remember_model(path)
         self.models = loaded
+        self.kept_sessions = {}
         self.show_model(0, self.prompt)
 
     def add_model(self, path: Path, model: Model) -> None:
@@ -186,11 +188,13 @@ class ExplorerApp(App[None]):
         self.models.append((path, model))
 
     def show_model(self, index: int, prompt: str) -> None:
+        """Show model `index` as it was left (its kept session), or new on `prompt`."""
+        self.keep_session()
         path, model = self.models[index]
         self.current_index = index
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(self.view_for(model, path, prompt))
+        self.push_screen(self.view_for(model, path, prompt, self.kept_sessions.get(index)))
         self.check_size()
 
     def reads_alike(self, index: int) -> bool:
@@ -205,14 +209,34 @@ class ExplorerApp(App[None]):
         return type(new) is type(old)
 
     @staticmethod
-    def view_for(model: Model, path: Path, text: str) -> Screen:
+    def view_for(model: Model, path: Path, text: str, session: Any = None) -> Screen:
         from rnn_tui.engine.translator import Translator
         from rnn_tui.tui.screens.lm_view import LanguageModelScreen
         from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
         if isinstance(model, Translator):
-            return TranslatorScreen(model, path, text)
-        return LanguageModelScreen(model, path, text)
+            return TranslatorScreen(model, path, text, session)
+        return LanguageModelScreen(model, path, text, session)
+
+    def keep_session(self) -> None:
+        """Remember the shown model's session (its text, prompt, sampling settings)."""
+        for screen in self.screen_stack:
+            session = getattr(screen, "session", None)
+            if getattr(screen, "path", None) == self.models[self.current_index][0] and session:
+                self.kept_sessions[self.current_index] = session
+
+    def session_for(self, index: int, text: str, alike: bool) -> Any:
+        """Model `index`'s own session, reading `text` when it reads what the last model
+        read (to compare them), or as it was left; None if it has none yet."""
+        session = self.kept_sessions.get(index)
+        if session is None or not alike or not text:
+            return session
+        if hasattr(session, "set_source"):
+            if session.source != text:
+                session.set_source(text)
+        elif session.text() != text:
+            session.reset(text)  # the same text, its own temperature, top-k and mode
+        return session
 
     def action_next_model(self) -> None:
         """Step the next open model on the same text (compare how they read it).
@@ -241,12 +265,15 @@ class ExplorerApp(App[None]):
 
     async def _switch_to(self, index: int) -> None:
         """Pop the current view and mount model `index`'s before the next switch starts."""
-        text = view_text(self.screen) if self.reads_alike(index) else ""
+        alike = self.reads_alike(index)
+        text = view_text(self.screen) if alike else ""
+        self.keep_session()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         path, model = self.models[index]
         self.current_index = index
-        await self.push_screen(self.view_for(model, path, text))
+        session = self.session_for(index, text, alike)
+        await self.push_screen(self.view_for(model, path, text, session))
         self.check_size()
 
     def action_gradient_lab(self) -> None:

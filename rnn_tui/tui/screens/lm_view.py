@@ -68,12 +68,20 @@ class LanguageModelScreen(Screen):
         Binding("escape", "close_input", "Close input", show=False),
     ]
 
-    def __init__(self, model: LanguageModel, path: Path, prompt: str = "") -> None:
+    def __init__(
+        self,
+        model: LanguageModel,
+        path: Path,
+        prompt: str = "",
+        session: LanguageModelSession | None = None,
+    ) -> None:
         super().__init__()
         self.model = model
         self.path = path
-        self.session = LanguageModelSession(model)
-        self.session.reset(prompt)
+        if session is None:
+            session = LanguageModelSession(model)
+            session.reset(prompt)
+        self.session = session  # kept by the app when another model is shown
         self.chosen_layer = model.config.num_layers - 1
         self.chosen_unit = 0
         self.show_cell_state = False

@@ -52,12 +52,20 @@ class TranslatorScreen(Screen):
         Binding("escape", "close_input", "Close input", show=False),
     ]
 
-    def __init__(self, translator: Translator, path: Path, source: str = "") -> None:
+    def __init__(
+        self,
+        translator: Translator,
+        path: Path,
+        source: str = "",
+        session: TranslatorSession | None = None,
+    ) -> None:
         super().__init__()
         self.translator = translator
         self.path = path
-        self.session = TranslatorSession(translator)
-        self.session.set_source(source or default_source(translator))
+        if session is None:
+            session = TranslatorSession(translator)
+            session.set_source(source or default_source(translator))
+        self.session = session  # kept by the app when another model is shown
         self.beam_index = 1
         self.input_purpose = "source"
 
