@@ -62,12 +62,12 @@ class RichReporter:
             TextColumn("step {task.fields[step]}"),
             BarColumn(),
             TaskProgressColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  {task.fields[rate]:,.0f} tok/s"),
+            TextColumn("loss {task.fields[loss]}  {task.fields[rate]} tok/s"),
             TimeRemainingColumn(),
             console=self.console,
         )
-        self.task = self.bar.add_task(
-            "train", total=self._SCALE, step=0, loss=float("nan"), rate=0.0
+        self.task = self.bar.add_task(  # no figure is shown before one exists
+            "train", total=self._SCALE, step=0, loss="—", rate="—"
         )
         self.bar.start()
 
@@ -75,7 +75,11 @@ class RichReporter:
         self, step: int, fraction: float, loss: float, tokens_per_s: float, lr: float
     ) -> None:
         self.bar.update(
-            self.task, completed=fraction * self._SCALE, step=step, loss=loss, rate=tokens_per_s
+            self.task,
+            completed=fraction * self._SCALE,
+            step=step,
+            loss=f"{loss:.4f}",
+            rate=f"{tokens_per_s:,.0f}",
         )
 
     def evaluation(self, step: int, figures: dict[str, float]) -> None:

@@ -214,7 +214,8 @@ class Trainer:
                 self.step += 1
                 tokens_since += task.tokens_per_step
                 boundary = self.step % config.eval_every == 0
-                if self.step % config.log_every == 0 or boundary:
+                # Figures after the first step too, so a run shows them at once.
+                if self.step % config.log_every == 0 or boundary or self.step == 1:
                     # The only host synchronisation: once per log interval.
                     now = time.perf_counter()
                     rate = tokens_since / max(now - window_start, 1e-9)
