@@ -202,3 +202,15 @@ def test_resume_continues_bit_identically(
 def test_resume_needs_a_saved_run(tmp_path: Path, cli) -> None:
     result = cli("train", "lm", "--resume", str(tmp_path))
     assert result.exit_code == 2 and "no saved run" in result.output
+
+
+def test_the_first_figures_come_after_the_first_step(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    """Not after the first log interval: a slow run would show nothing for minutes."""
+    out = tmp_path / "first"
+    result = cli(*tiny_training_args(repetitive_text_file, out, steps=10, log_every="5"))
+    assert result.exit_code == 0
+    rates = [r["step"] for r in read_metrics(out / "metrics.jsonl") if r["type"] == "rate"]
+    assert rates == [1, 5, 10]
+    assert result.output.splitlines()[1].startswith("step 1  loss ")
