@@ -106,3 +106,32 @@ def test_a_resume_file_from_another_run_is_one_line(
         "it may have been copied from another run",
     )
     assert load_checkpoint(tmp_path / "lstm" / "last.safetensors").meta["history"]["steps"] == 4
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path):
+    """A read-only tmpfs (as root, file permissions are not enforced; a read-only mount
+    is). Skipped where mounting is not allowed."""
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_read_only_folder_is_one_line(
+    read_only_folder: Path, repetitive_text_file: Path, tiny_lstm_checkpoint: Path, cli
+) -> None:
+    args = tiny_training_args(repetitive_text_file, read_only_folder / "run", steps=2)
+    one_error(cli(*args), "cannot create it (Read-only file system)")
+    target = read_only_folder / "x.safetensors"
+    one_error(cli("convert", str(tiny_lstm_checkpoint), str(target)), "Read-only file system")
