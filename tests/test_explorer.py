@@ -487,3 +487,22 @@ def test_each_open_model_keeps_its_session_and_r_returns_to_the_prompt(
             assert (now.temperature, now.top_k) == left[1:]
 
     asyncio.run(scenario())
+
+
+def test_a_file_name_with_markup_or_escapes_is_shown_as_written(
+    tiny_lstm_checkpoint: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    odd = tmp_path / "[bold]odd\x1b[2J.safetensors"  # markup, and an escape that clears
+    shutil.copy(tiny_lstm_checkpoint, odd)
+
+    async def scenario() -> None:
+        app = make_app([odd], prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            status = str(screen.query_one("#status").render())
+            assert status.startswith("[bold]odd␛[2J · LSTM")
+            assert app.return_code is None
+
+    asyncio.run(scenario())

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, Static
 
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.compare import CompareSession
+from rnn_tui.tui.plain import plain
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
 
@@ -58,7 +59,7 @@ class CompareScreen(Screen):
         if not self.is_attached:  # a key or tick that reached a view being replaced
             return
         s = self.session
-        leader = s.names[s.leader]
+        leader = plain(s.names[s.leader])
         self.query_one("#compare-status", Static).update(
             f"t={s.sessions[0].position}"
             + (f" · ▶ {self.AUTOPLAY_PER_SECOND}/s" if self.playing else "")
@@ -71,7 +72,7 @@ class CompareScreen(Screen):
             mean = sum(session.surprisals[1:]) / max(1, len(session.surprisals) - 1)
             marker = " (leader)" if index == s.leader else ""
             self.query_one(f"#compare-name-{index}", Static).update(
-                f"{s.names[index]}{marker} · mean surprisal {mean:.3f} nats"
+                f"{plain(s.names[index])}{marker} · mean surprisal {mean:.3f} nats"
             )
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
                 session.next_tokens(TOP_K_SHOWN), None

@@ -23,6 +23,7 @@ from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.two_step import TwoStepInputs, two_step_lines, two_step_terms
 from rnn_tui.session.display import token_label
 from rnn_tui.session.gradients import GradientFlow, gradient_flow
+from rnn_tui.tui.plain import plain
 from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
 
 LAB_TOKENS = 64
@@ -98,17 +99,18 @@ class GradientLabScreen(Screen):
         clip_lines = []
         for index, ((path, model), flow) in enumerate(zip(self.models, flows, strict=True)):
             title = (
-                f"{model.config.cell.upper()} {path.stem}, layer {flow.layer + 1}/"
+                f"{model.config.cell.upper()} {plain(path.stem)}, layer {flow.layer + 1}/"
                 f"{model.config.num_layers}: farthest/nearest = {flow.ratio:.2e}"
             )
             self.query_one(f"#flow-{index}", GradientFlowBars).show(
                 title, [float(v) for v in flow.norms], flow.pieces, low, high
             )
+            name = plain(path.stem)
             if clip is None:
-                clip_lines.append(f"{path.stem}: global norm {flow.global_norm:.4f} (no clipping)")
+                clip_lines.append(f"{name}: global norm {flow.global_norm:.4f} (no clipping)")
             else:
                 clip_lines.append(
-                    f"{path.stem}: global norm {flow.global_norm:.4f} → {flow.clipped_norm:.4f} "
+                    f"{name}: global norm {flow.global_norm:.4f} → {flow.clipped_norm:.4f} "
                     f"after clipping to {clip:g}"
                 )
         self.query_one("#lab-clip", Static).update(

@@ -18,6 +18,7 @@ from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
 from rnn_tui.session.lm import LanguageModelSession
 from rnn_tui.tui.pace import STEP_BUDGET, Pace, tick_interval
+from rnn_tui.tui.plain import plain
 from rnn_tui.tui.widgets.lm.equation import EquationPanel
 from rnn_tui.tui.widgets.lm.gates import GatePanel
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
@@ -134,7 +135,8 @@ class LanguageModelScreen(Screen):
         )
         play = f"▶ {SPEEDS[self.speed_index]}/s" if self._playing else "⏸"
         return (  # what changes most comes first, so an 80-column terminal still shows it
-            f"{self.path.stem} · {config.cell.upper()} {config.num_layers}×{config.hidden_size} · "
+            f"{plain(self.path.stem)} · {config.cell.upper()} "
+            f"{config.num_layers}×{config.hidden_size} · "
             f"t={s.position} · {play} · {mode} · "
             f"layer {self.chosen_layer + 1}/{config.num_layers} · unit {self.chosen_unit}"
         )

@@ -19,6 +19,7 @@ from rnn_tui.engine.probing import UnitScore, WhatIf
 from rnn_tui.errors import UserError
 from rnn_tui.session.display import token_label
 from rnn_tui.session.neurons import Context, NeuronSession, Selection, corpus_slice
+from rnn_tui.tui.plain import plain
 from rnn_tui.tui.screens.lm_view import set_title
 from rnn_tui.tui.widgets.neurons import ActivationText
 
@@ -85,7 +86,7 @@ class NeuronScreen(Screen):
         assert s.activations is not None
         piece = token_label(s.activations.pieces[s.cursor])
         self.query_one("#neuron-status", Static).update(
-            f"{self.path.stem} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
+            f"{plain(self.path.stem)} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
             f"unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
         )
         scale = s.scale()

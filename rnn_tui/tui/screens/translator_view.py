@@ -16,6 +16,7 @@ from rnn_tui.config import describe_translator
 from rnn_tui.engine.translator import BeamResult, Translator
 from rnn_tui.session.translator import TranslatorSession
 from rnn_tui.text_safety import visible
+from rnn_tui.tui.plain import plain
 from rnn_tui.tui.screens.lm_view import set_title
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
@@ -133,7 +134,7 @@ class TranslatorScreen(Screen):
         done = " · done" if s.position and s.position == len(s.tokens) and s.finished else ""
         note = s.what_if_note()
         return (
-            f"{self.path.stem} · {describe_translator(self.translator.config)} · "
+            f"{plain(self.path.stem)} · {describe_translator(self.translator.config)} · "
             f"t={s.position}{done} · beam {self.beam_width}"
             + (f" · what-if: {note}" if note else "")
         )
