@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 import struct
 import tempfile
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.errors import UserError
+from rnn_tui.files import regular_file_size
 
 FORMAT = "rnn-tui"
 FORMAT_VERSION = 1
@@ -95,17 +95,7 @@ def _current_umask() -> int:
 
 def _check_container(path: Path) -> None:
     """Refuse anything that is not plausibly a safetensors file, before parsing it."""
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such checkpoint file") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read it ({error.strerror})") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise UserError(f"{path}: is a directory, expected a .safetensors checkpoint file")
-    if not stat.S_ISREG(status.st_mode):  # a FIFO would block the open for ever
-        raise UserError(f"{path}: not a regular file (a pipe or a device), expected a checkpoint")
-    size = status.st_size
+    size = regular_file_size(path, str(path), ".safetensors checkpoint file")
     try:
         with path.open("rb") as stream:
             head = stream.read(9)

@@ -8,8 +8,6 @@ from `<bos>` alone.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from rnn_tui.config import DataConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID
 from rnn_tui.errors import UserError
+from rnn_tui.files import regular_file_size
 
 SHAKESPEARE = "shakespeare"
 _BLOCK_TOKENS = 4096
@@ -31,18 +30,9 @@ def read_bounded(path: Path, what: str, limit: int = MAX_TEXT_BYTES) -> bytes:
     FIFOs, devices and sockets are refused before opening (reading one can block
     for ever or never end); a file that grows past `limit` while read is refused
     too (/proc files report size 0)."""
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        raise UserError(f"{what} {path}: no such file") from None
-    except OSError as error:
-        raise UserError(f"{what} {path}: cannot read it ({error.strerror})") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise UserError(f"{what} {path}: is a directory, expected a file")
-    if not stat.S_ISREG(status.st_mode):
-        raise UserError(f"{what} {path}: not a regular file (a pipe or a device), expected a file")
-    if status.st_size > limit:
-        raise UserError(f"{what} {path}: {status.st_size:,} bytes, more than the {limit:,} read")
+    size = regular_file_size(path, f"{what} {path}")
+    if size > limit:
+        raise UserError(f"{what} {path}: {size:,} bytes, more than the {limit:,} read")
     try:
         with open(path, "rb") as stream:
             raw = stream.read(limit + 1)

@@ -199,15 +199,7 @@ class LanguageModel:
         The same rows and carried state as the trainer's validation, so the figure
         matches the one recorded in the checkpoint.
         """
-        rows = evaluation_rows(ids)
-        state = self.initial_state((rows.shape[0],))
-        total, count = 0.0, 0
-        for _, inputs, targets in windows(rows, window):
-            logits, state = self.forward(inputs, state)
-            logp = log_softmax(logits.astype(np.float64))
-            total -= float(np.take_along_axis(logp, targets[..., None], axis=-1).sum())
-            count += targets.size
-        return Evaluation(loss=total / count, tokens=count)
+        return self._score_rows(evaluation_rows(ids), window)
 
     def evaluate_text(self, ids: np.ndarray, window: int = 256) -> Evaluation:
         """Mean −log p(w_t | <bos> w_<t) over every token of one text, read as one stream
@@ -221,8 +213,12 @@ class LanguageModel:
             stream = np.concatenate([[BOS_ID], stream])
         if len(stream) < 2:
             raise UserError("the text to score has no tokens")
-        rows = stream[None, :]  # (1, N+1)
-        state = self.initial_state((1,))
+        return self._score_rows(stream[None, :], window)  # one row, (1, N+1)
+
+    def _score_rows(self, rows: np.ndarray, window: int) -> Evaluation:
+        """Mean −log p of each row's next token, rows read side by side from the start state
+        in windows of `window` steps, the state carried from one window to the next."""
+        state = self.initial_state((rows.shape[0],))
         total, count = 0.0, 0
         for _, inputs, targets in windows(rows, window):
             logits, state = self.forward(inputs, state)

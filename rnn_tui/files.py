@@ -1,0 +1,27 @@
+"""Is this path a file rnn-tui may open? Checked before opening, named in one line."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from rnn_tui.errors import UserError
+
+
+def regular_file_size(path: Path, named: str, kind: str = "file") -> int:
+    """The size of `path` when it is a regular file; else one line starting with `named`.
+
+    FIFOs, devices and sockets are refused before they are opened: opening a FIFO
+    blocks until a writer comes, and a device can be read for ever."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise UserError(f"{named}: no such {kind}") from None
+    except OSError as error:
+        raise UserError(f"{named}: cannot read it ({error.strerror})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"{named}: is a directory, expected a {kind}")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"{named}: not a regular file (a pipe or a device), expected a {kind}")
+    return status.st_size
