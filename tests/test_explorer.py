@@ -404,6 +404,7 @@ def test_keys_during_model_switches_never_crash() -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_the_picker_adds_or_switches_and_never_drops_open_models(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, tmp_path: Path
 ) -> None:
@@ -452,6 +453,7 @@ def test_help_lists_the_gradient_labs_keys(tiny_lstm_checkpoint: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_each_open_model_keeps_its_session_and_r_returns_to_the_prompt(
     tiny_lstm_checkpoint: Path, tiny_translator_checkpoint: Path
 ) -> None:

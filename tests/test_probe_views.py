@@ -65,6 +65,7 @@ def test_neuron_view_colours_by_the_units_activation(tiny_lstm_checkpoint: Path)
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_neuron_contexts_are_the_shown_units_even_when_workers_finish_late(
     tiny_lstm_checkpoint: Path,
 ) -> None:
@@ -129,6 +130,7 @@ def test_compare_steps_models_in_lock_step(
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_compare_view_answers_its_keys_autoplays_and_shows_help(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:
