@@ -50,8 +50,6 @@ def read_text_file(path: Path, what: str = "--data") -> str:
         raise UserError(f"{what} {path}: the file is empty, expected UTF-8 text")
     if b"\x00" in raw[:65536]:
         raise UserError(f"{what} {path}: looks binary (holds NUL bytes), expected UTF-8 text")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
