@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,20 @@ def expected_lm_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+@contextlib.contextmanager
+def metadata_errors(path: Path | str) -> Iterator[None]:
+    """Whatever reading the configs and vocabularies raises, as one line naming the file:
+    a setting by its field (`model_config.hidden_size`), a missing key, a wrong value."""
+    try:
+        yield
+    except SettingError as error:
+        raise UserError(f"{path}: {error.render(lambda f: f'model_config.{f}')}") from None
+    except KeyError as error:
+        raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
+    except (TypeError, ValueError, UserError) as error:
+        raise UserError(f"{path}: checkpoint metadata is invalid ({error})") from None
+
+
 def _check_layer_count(
     layers: int, per_layer: int, checkpoint: Checkpoint, path: Path | str
 ) -> None:
@@ -58,16 +74,10 @@ def _check_layer_count(
 
 
 def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> LanguageModel:
-    try:
+    with metadata_errors(path):
         config = ModelConfig.from_dict(checkpoint.meta["model_config"])
         tokenizer = Tokenizer.from_dict(checkpoint.meta["tokenizer"])
         config.validate()
-    except SettingError as error:
-        raise UserError(f"{path}: {error.render(lambda f: f'model_config.{f}')}") from None
-    except KeyError as error:
-        raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
-    except (TypeError, ValueError, UserError) as error:
-        raise UserError(f"{path}: checkpoint metadata is invalid ({error})") from None
     _check_layer_count(config.num_layers, 2 if config.cell == "ffnn" else 4, checkpoint, path)
     if len(tokenizer) != config.vocab_size:
         raise UserError(
@@ -139,17 +149,11 @@ def _check_shapes(
 
 
 def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Translator:
-    try:
+    with metadata_errors(path):
         config = TranslatorConfig.from_dict(checkpoint.meta["model_config"])
         source = Tokenizer.from_dict(checkpoint.meta["source_tokenizer"])
         target = Tokenizer.from_dict(checkpoint.meta["target_tokenizer"])
         config.validate()
-    except SettingError as error:
-        raise UserError(f"{path}: {error.render(lambda f: f'model_config.{f}')}") from None
-    except KeyError as error:
-        raise UserError(f"{path}: checkpoint metadata lacks {error}") from None
-    except (TypeError, ValueError, UserError) as error:
-        raise UserError(f"{path}: checkpoint metadata is invalid ({error})") from None
     _check_layer_count(config.num_layers * 2, 4, checkpoint, path)  # encoder and decoder
     for side, tokenizer, size in (
         ("source", source, config.source_vocab_size),

@@ -86,23 +86,16 @@ class LanguageModelSession:
     def text(self) -> str:
         return self.model.tokenizer.decode(self.tokens)
 
-    def top_predictions(self, k: int) -> list[Prediction]:
-        probs = self.current.probs
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [
-            Prediction(int(i), self.model.tokenizer.token_text(int(i)), float(probs[i]))
-            for i in order
-        ]
-
-    def entropy(self) -> float:
-        return entropy_nats(self.current.probs)
+    def _choosable_logits(self) -> np.ndarray:
+        """This step's logits z in float64, specials at −∞ (they are never chosen)."""
+        logits = self.current.logits.astype(np.float64)
+        logits[: len(SPECIALS)] = -np.inf
+        return logits
 
     def choice_distribution(self) -> np.ndarray:
         """The distribution the next token is sampled from, (V,) in float64:
-        softmax(z/T) over the top k logits, specials excluded (they are never chosen)."""
-        logits = self.current.logits.astype(np.float64)
-        logits[: len(SPECIALS)] = -np.inf
-        return sampling_distribution(logits, self.temperature, self.top_k)
+        softmax(z/T) over the top k logits, specials excluded."""
+        return sampling_distribution(self._choosable_logits(), self.temperature, self.top_k)
 
     def next_tokens(self, k: int) -> NextTokens:
         """The k likeliest next tokens and a caption naming their distribution.
@@ -154,9 +147,7 @@ class LanguageModelSession:
         """The next token by the current mode, from `choice_distribution` (what the panel
         shows); specials are never chosen."""
         if self.mode == "argmax":
-            logits = self.current.logits.copy()
-            logits[: len(SPECIALS)] = -np.inf
-            return int(np.argmax(logits))
+            return int(np.argmax(self._choosable_logits()))
         return draw(self.choice_distribution(), self.rng)
 
     def advance(self) -> StepTrace:

@@ -362,7 +362,11 @@ class Trainer:
             self.task.restore_position(tensors)
             restore_optimizer(self.optimizer, saved.tensors, saved.meta["param_groups"])
             counters = saved.meta["counters"]
-            int(counters["step"]), float(counters["elapsed_s"]), list(counters["evaluations"])
+            self.step = int(counters["step"])
+            self.elapsed_before = float(counters["elapsed_s"])
+            best = counters["best_loss"]
+            self.best_loss = math.inf if best is None else float(best)
+            self.evaluations = list(counters["evaluations"])
         except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as error:
             reason = str(error).strip().splitlines()
             detail = reason[-1].strip() if reason else type(error).__name__
@@ -370,10 +374,6 @@ class Trainer:
                 f"{path}: does not belong to this run's last.safetensors ({detail[:160]}); "
                 "it may have been copied from another run"
             ) from None
-        self.step = int(counters["step"])
-        self.elapsed_before = float(counters["elapsed_s"])
-        self.best_loss = math.inf if counters["best_loss"] is None else float(counters["best_loss"])
-        self.evaluations = list(counters["evaluations"])
         self.metrics.keep_through(self.step)
         self.precision.restore(counters.get("grad_scaler", {}))
         restore_rng(saved.tensors, self.world.rank, self.device)
