@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> None:
     import sys
 
     from rnn_tui.cli import click_compat
-    from rnn_tui.text_safety import visible
 
     words = sys.argv[1:] if argv is None else argv
     try:
@@ -67,18 +66,17 @@ def main(argv: list[str] | None = None) -> None:
         if click_compat.NoArgsIsHelpError and isinstance(error, click_compat.NoArgsIsHelpError):
             print(context.get_help() if context else "", file=sys.stderr)
         else:
-            print(f"error: {visible(common.usage_line(error), keep='')}", file=sys.stderr)
+            common.print_error(common.usage_line(error))
         sys.exit(2)
     except click_compat.ClickException as error:
-        message = error.format_message()  # type: ignore[attr-defined]
-        print(f"error: {visible(message, keep='')}", file=sys.stderr)
+        common.print_error(error.format_message())  # type: ignore[attr-defined]
         sys.exit(getattr(error, "exit_code", 1))
     except click_compat.Abort:
         sys.exit(130)
     except common.UserError as error:
         if common.DEBUG:
             raise
-        print(f"error: {visible(str(error), keep='')}", file=sys.stderr)
+        common.print_error(str(error))
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -33,9 +33,14 @@ FIELD_FLAGS = {
     "num_layers": "--layers",
     "batch_size": "--batch",
     "warmup_steps": "--warmup",
-    "lowercase": "--lower",
-    "source": "--data",
 }
+
+
+def print_error(message: str) -> None:
+    """One `error:` line on stderr, control characters made visible (a path or a value
+    from a file may hold escape sequences); under torchrun only rank 0 prints."""
+    if not process_rank():
+        print(f"error: {visible(message, keep='')}", file=sys.stderr)
 
 
 def flag_of(field: str) -> str:
@@ -72,7 +77,7 @@ def refuse_repeated_options(app: Any, words: list[str]) -> None:
             continue
         if parameter.multiple or getattr(parameter, "count", False):
             continue
-        names = [o for o in parameter.opts + parameter.secondary_opts]
+        names = parameter.opts + parameter.secondary_opts
         given = [w for w in rest if w in names or any(w.startswith(n + "=") for n in names)]
         if len(given) > 1:
             raise UserError(f"{parameter.opts[0]}: given {len(given)} times; give it once")
@@ -115,8 +120,7 @@ def reports_user_errors(function: F) -> F:
         except UserError as error:
             if DEBUG:
                 raise
-            if not process_rank():
-                print(f"error: {visible(str(error), keep='')}", file=sys.stderr)
+            print_error(str(error))
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
