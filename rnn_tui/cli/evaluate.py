@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -61,7 +62,8 @@ def evaluate_command(
     model = load_language_model(checkpoint)
     own = DataConfig.from_dict(model.meta.get("data_config", {}))
     asked = data is not None and own.source != "shakespeare"
-    if asked and Path(data).expanduser().resolve() == Path(own.source).expanduser().resolve():
+    same = os.path.realpath(os.path.expanduser(data or "")) == os.path.realpath(own.source)
+    if asked and same:
         data = own.source  # the model's own file, named: its validation split
     if data is None or data == own.source:
         checked_source(own, checkpoint, asked=asked)

@@ -8,6 +8,7 @@ from `<bos>` alone.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def recorded_source(config: DataConfig) -> DataConfig:
     `--resume` and `eval` find it from any folder and notice when it changed."""
     if config.source == SHAKESPEARE:
         return config
-    path = Path(config.source).expanduser().resolve()
+    path = Path(os.path.realpath(os.path.expanduser(config.source)))  # a loop stays a path
     return replace(config, source=str(path), content_sha256=text_digest(path))
 
 

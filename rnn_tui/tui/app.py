@@ -135,7 +135,7 @@ class ExplorerApp(App[None]):
         """A model chosen in the picker: shown if already open, else opened and added to
         the open models (`n` steps through them); nothing open is ever dropped."""
         for index, (open_path, _) in enumerate(self.models):
-            if open_path.resolve() == path.resolve():
+            if os.path.realpath(open_path) == os.path.realpath(path):  # never raises
                 self.show_model(index, self.prompt)
                 return
         self.open_and_add(path)
