@@ -31,8 +31,9 @@ class NextTokenBars(Static):
             text.append(label.rjust(label_width), style=style)
             text.append(" " + bar.ljust(BAR_WIDTH), style="green")
             text.append(f" {prediction.probability:.3f}")
-            if prediction.raw is not None and prediction.raw != prediction.probability:
-                text.append(f" {prediction.raw:.3f}", style="dim")
+            raw = "" if prediction.raw is None else f"{prediction.raw:.3f}"
+            if raw and raw != f"{prediction.probability:.3f}":  # only where it reads differently
+                text.append(f" {raw}", style="dim")
             text.append("\n")
         text.append(shown.summary, style="dim")
         self.update(text, layout=False)
