@@ -85,8 +85,8 @@ def test_printed_equations_hold_to_their_last_digit(cell: str) -> None:
         else:
             now = rnn_step(weights, gx, h)
         previous = type(now)(h=h, c=previous_c if cell == "lstm" else None)
-        for unit in range(6):
-            lines = unit_equations(cell, unit, now, previous)
+        for unit, short in zip(range(6), [False, True] * 3, strict=True):
+            lines = unit_equations(cell, unit, now, previous, short)
             if cell == "lstm":
                 values = [*(now.gates[k][unit] for k in "ifgo"), now.c[unit], now.h[unit]]
             elif cell == "gru":

@@ -1,8 +1,9 @@
-"""Snapshot tests of the explorer's views on the bundled models, at 80×24 and 120×36.
+"""Snapshot tests of every explorer view on the bundled models, at 80×24 and 120×36.
 
 Each snapshot is taken after the keys are pressed and every worker they started
 (model loading, beam search, the neuron view's top contexts) has finished, so a
-golden never shows one step's heading over another step's numbers.
+golden never shows one step's heading over another step's numbers. Every golden
+was looked at as a picture (SVG rendered to PNG) before it was committed.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ import pytest
 from rnn_tui.bundled import bundled_models
 from rnn_tui.tui.app import make_app
 
-pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled model")
+pytestmark = pytest.mark.skipif(len(bundled_models()) < 5, reason="needs the bundled models")
+SIZES = [(80, 24), (120, 36)]
 
 
 async def settled(pilot) -> None:
-    """Until no worker runs and no message waits (a worker's result may start another)."""
+    """Until a view is shown, no worker runs and no message waits (a worker's result may
+    start another)."""
+    for _ in range(200):
+        if pilot.app.models and len(pilot.app.screen_stack) > 1:
+            break
+        await pilot.pause(0.05)
     for _ in range(20):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -39,33 +46,76 @@ def pressing(*keys: str) -> Callable:
     return run_before
 
 
-def bundled(stem: str | None = None) -> Sequence:
+def bundled(*stems: str) -> Sequence:
     models = bundled_models()
-    return [p for p in models if p.stem == stem] if stem else models[:1]
+    return [p for stem in stems for p in models if p.stem == stem]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+@pytest.mark.parametrize("size", SIZES)
 def test_lm_view_after_argmax_steps(snap_compare, size: tuple[int, int]) -> None:
-    app = make_app(bundled(), prompt="ROMEO:\n")
+    app = make_app(bundled("shakespeare-lstm"), prompt="ROMEO:\n")
     keys = ["m", *["right"] * 12, "full_stop", "full_stop"]
     assert snap_compare(app, terminal_size=size, run_before=pressing(*keys))
 
 
-def test_help_screen(snap_compare) -> None:
-    app = make_app(bundled())
-    assert snap_compare(app, terminal_size=(80, 24), run_before=pressing("question_mark"))
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+def test_lm_view_of_a_gru_busiest_units_first(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-gru"), prompt="JULIET:\nO Romeo, Romeo")
+    keys = ["m", *["right"] * 6, "s"]
+    assert snap_compare(app, terminal_size=size, run_before=pressing(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-lstm"))
+    assert snap_compare(app, terminal_size=size, run_before=pressing("question_mark"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
-def test_translator_view_after_decoder_steps(snap_compare, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_date_translator_after_decoder_steps(snap_compare, size: tuple[int, int]) -> None:
     app = make_app(bundled("dates-bigru-additive"), prompt="le samedi 9 mai 2018")
     assert snap_compare(app, terminal_size=size, run_before=pressing(*["right"] * 7))
 
 
 @pytest.mark.slow
-def test_neuron_view(snap_compare) -> None:
-    app = make_app(bundled(), prompt="ROMEO:\nBut, soft! what light")
+@pytest.mark.parametrize("size", SIZES)
+def test_word_translator_after_decoder_steps(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("en-fr-gru-additive"), prompt="she is taller than her brother.")
+    assert snap_compare(app, terminal_size=size, run_before=pressing(*["right"] * 5))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+def test_neuron_view(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-lstm"), prompt="ROMEO:\nBut, soft! what light")
     keys = ["u", *["right"] * 12, "full_stop"]
-    assert snap_compare(app, terminal_size=(120, 36), run_before=pressing(*keys))
+    assert snap_compare(app, terminal_size=size, run_before=pressing(*keys))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+def test_gradient_lab(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-lstm", "shakespeare-rnn"), prompt="ROMEO:\nBut, soft!")
+    assert snap_compare(app, terminal_size=size, run_before=pressing("g"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+def test_compare_view(snap_compare, size: tuple[int, int]) -> None:
+    stems = ("shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn")
+    app = make_app(bundled(*stems), prompt="ROMEO:\n")
+    assert snap_compare(app, terminal_size=size, run_before=pressing("C", *["right"] * 8))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_model_picker(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-lstm"))
+    assert snap_compare(app, terminal_size=size, run_before=pressing("o"))
+
+
+@pytest.mark.parametrize("size", [(50, 15), (30, 10)])
+def test_too_small_notice(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(bundled("shakespeare-lstm"))
+    assert snap_compare(app, terminal_size=size, run_before=pressing())

@@ -146,7 +146,13 @@ def test_translate_cli_reads_stdin_and_draws_attention(
     assert (rank, text) == ("1", "d c b a") and float(log_prob) <= 0
     assert len(result.output.splitlines()) == 2
     drawn = cli("translate", str(tiny_translator_checkpoint), "a b c d", "--attention-map").output
-    assert "<eos>" in drawn and any(shade in drawn for shade in "▓█")
+    header, *rows, legend = drawn.splitlines()[1:]
+    assert header.split() == ["a", "␣", "b", "␣", "c", "␣", "d", "<eos>"]
+    assert [row.split()[0] for row in rows] == ["d", "␣", "c", "␣", "b", "␣", "a", "<eos>"]
+    for row in rows:  # α in % where at least 5: each row is a distribution over the source
+        percents = [int(cell) for cell in row.split()[1:]]
+        assert all(5 <= p <= 100 for p in percents) and sum(percents) <= 100 + len(percents)
+    assert legend.startswith("α  0") and legend.endswith("numbers: α in %")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ The next-token distribution is computed from the clamped states.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +34,8 @@ from rnn_tui.engine.cells import CellTrace, cell_step, input_projection
 from rnn_tui.engine.functions import softmax
 from rnn_tui.engine.lm import LanguageModel, State, StepTrace
 from rnn_tui.errors import UserError
+
+PROGRESS_EVERY = 250  # tokens between progress reports
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,11 @@ def token_offsets(
     return [tokenizer.vocab.id_of(p) for p in pieces], pieces, offsets
 
 
-def read_activations(model: LanguageModel, text: str) -> Activations:
+def read_activations(
+    model: LanguageModel, text: str, progress: Callable[[int, int], None] | None = None
+) -> Activations:
+    """Every layer's h_t (and c_t) after each token of `text`; `progress(tokens read,
+    tokens)` is called every `PROGRESS_EVERY` tokens."""
     if not model.is_recurrent:
         raise UserError("unit probing needs a recurrent model (rnn, gru or lstm), not ffnn")
     tokens, pieces, offsets = token_offsets(model, text)
@@ -76,7 +83,9 @@ def read_activations(model: LanguageModel, text: str) -> Activations:
         raise UserError("the text is empty: nothing to read")
     state = model.step(BOS_ID, model.initial_state()).state
     hs, cs = [], []
-    for token in tokens:
+    for count, token in enumerate(tokens, start=1):
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count, len(tokens))
         trace = model.step(token, state)
         state = trace.state
         hs.append([layer.h for layer in trace.layers])

@@ -74,7 +74,7 @@ def activation_line(head: str, name: str, pre: float, after: float) -> str:
     return holding(left, after, signed=name != "σ")
 
 
-def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray) -> list[str]:
+def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray, short: bool) -> list[str]:
     j = unit
     g, pre = now.gates, now.pre
     assert now.c is not None
@@ -83,13 +83,15 @@ def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray) -> list[str]:
     def cell_state(p: Printed) -> tuple[str, float]:
         (f, fv), (c, cv) = p.plain(g["f"][j]), p.signed(c_prev)
         (i, iv), (gg, gv) = p.plain(g["i"][j]), p.signed(g["g"][j])
-        return f"c_t[{j}] = f ⊙ c_t-1 + i ⊙ g = {f}×{c} + {i}×{gg}", fv * cv + iv * gv
+        head = f"c_t[{j}] =" if short else f"c_t[{j}] = f ⊙ c_t-1 + i ⊙ g ="
+        return f"{head} {f}×{c} + {i}×{gg}", fv * cv + iv * gv
 
     def hidden(p: Printed) -> tuple[str, float]:
         (o, ov), (c, cv) = p.plain(g["o"][j]), p.signed(now.c[j])
-        return f"h_t[{j}] = o ⊙ tanh(c_t) = {o}×tanh({c})", ov * math.tanh(cv)
+        head = f"h_t[{j}] =" if short else f"h_t[{j}] = o ⊙ tanh(c_t) ="
+        return f"{head} {o}×tanh({c})", ov * math.tanh(cv)
 
-    gate = "{k}_t[{j}] = {f}(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
+    gate = "{k}_t[{j}]" if short else "{k}_t[{j}] = {f}(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
     return [
         activation_line(gate.format(k="i", j=j, f="σ"), "σ", pre["i"][j], g["i"][j]),
         activation_line(gate.format(k="f", j=j, f="σ"), "σ", pre["f"][j], g["f"][j]),
@@ -100,7 +102,7 @@ def lstm_lines(unit: int, now: CellTrace, c_previous: np.ndarray) -> list[str]:
     ]
 
 
-def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray) -> list[str]:
+def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray, short: bool) -> list[str]:
     j = unit
     g, pre = now.gates, now.pre
     h_prev = float(h_previous[j])
@@ -108,18 +110,18 @@ def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray) -> list[str]:
 
     def candidate(p: Printed) -> tuple[str, float]:
         (u, uv), (r, rv), (w, wv) = p.signed(input_part), p.plain(g["r"][j]), p.signed(pre["hn"][j])
-        head = f"n_t[{j}] = tanh(U_n x_t + b_n + r ⊙ (W_n h_t-1 + b_hn))[{j}]"
+        head = f"n_t[{j}]"
+        if not short:
+            head += f" = tanh(U_n x_t + b_n + r ⊙ (W_n h_t-1 + b_hn))[{j}]"
         return f"{head} = tanh({u} + {r}×{w})", math.tanh(uv + rv * wv)
 
     def hidden(p: Printed) -> tuple[str, float]:
         (keep, kv), (n, nv) = p.plain(1 - g["z"][j]), p.signed(g["n"][j])
         (z, zv), (h, hv) = p.plain(g["z"][j]), p.signed(h_prev)
-        return (
-            f"h_t[{j}] = (1 − z) ⊙ n + z ⊙ h_t-1 = {keep}×{n} + {z}×{h}",
-            kv * nv + zv * hv,
-        )
+        head = f"h_t[{j}] =" if short else f"h_t[{j}] = (1 − z) ⊙ n + z ⊙ h_t-1 ="
+        return f"{head} {keep}×{n} + {z}×{h}", kv * nv + zv * hv
 
-    gate = "{k}_t[{j}] = σ(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
+    gate = "{k}_t[{j}]" if short else "{k}_t[{j}] = σ(W_{k} h_t-1 + U_{k} x_t + b_{k})[{j}]"
     return [
         activation_line(gate.format(k="r", j=j), "σ", pre["r"][j], g["r"][j]),
         activation_line(gate.format(k="z", j=j), "σ", pre["z"][j], g["z"][j]),
@@ -136,23 +138,27 @@ def rnn_lines(unit: int, now: CellTrace) -> list[str]:
     ]
 
 
-def window_lines(unit: int, now: CellTrace) -> list[str]:
+def window_lines(unit: int, now: CellTrace, short: bool) -> list[str]:
     j = unit
     return [
-        "a = tanh(U [E w_t-K+1; …; E w_t] + b)   (sees only the last K tokens)",
+        "a = tanh(U [E w_t-K+1; …; E w_t] + b)" + ("" if short else "  (only the last K tokens)"),
         activation_line(f"a[{j}]", "tanh", now.pre["a"][j], now.h[j]),
     ]
 
 
-def unit_equations(cell: str, unit: int, now: CellTrace, previous: CellTrace | None) -> list[str]:
-    """Lines for `unit` of one layer at this step; `previous` is the same layer one step earlier."""
+def unit_equations(
+    cell: str, unit: int, now: CellTrace, previous: CellTrace | None, short: bool = False
+) -> list[str]:
+    """Lines for `unit` of one layer at this step; `previous` is the same layer one step earlier.
+    `short` leaves out each line's symbolic middle (`i_t[3] = σ(+0.5) = 0.622`), for narrow
+    panels."""
     size = now.h.shape[-1]
     if cell == "lstm":
         c_prev = previous.c if previous is not None and previous.c is not None else np.zeros(size)
-        return lstm_lines(unit, now, c_prev)
+        return lstm_lines(unit, now, c_prev, short)
     if cell == "gru":
         h_prev = previous.h if previous is not None else np.zeros(size)
-        return gru_lines(unit, now, h_prev)
+        return gru_lines(unit, now, h_prev, short)
     if cell == "rnn":
         return rnn_lines(unit, now)
-    return window_lines(unit, now)
+    return window_lines(unit, now, short)

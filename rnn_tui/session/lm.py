@@ -11,6 +11,7 @@ bounded during long autoplay; stepping back past them replays the tokens.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,10 @@ from rnn_tui.data.vocab import BOS_ID, SPECIALS
 from rnn_tui.engine.functions import entropy_nats
 from rnn_tui.engine.lm import LanguageModel, StepTrace
 from rnn_tui.engine.sampling import check_sampling, draw, sampling_distribution
+from rnn_tui.session.trajectory import Trajectory, pca_trajectory
+
+Progress = Callable[[int, int], bool]  # (done, total) → go on?
+PROGRESS_EVERY = 500  # tokens between progress reports while reading a prompt
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,12 @@ class NextTokens:
     entropy: float  # nats, of the distribution the predictions come from
     caption: str  # which distribution that is (temperature, top-k, specials)
     summary: str  # entropy and the running perplexity, named
+
+
+def units_by_activity(states: np.ndarray) -> np.ndarray:
+    """Unit indices of a (units, steps) matrix, busiest first: by mean |value| over the
+    steps, ties in index order."""
+    return np.argsort(-np.abs(states).mean(axis=1), kind="stable")
 
 
 def format_perplexity(value: float) -> str:
@@ -124,11 +135,18 @@ class LanguageModelSession:
         values = self.surprisals[1:]
         return math.exp(sum(values) / len(values)) if values else float("nan")
 
+    def trajectory(self, layer: int) -> Trajectory:
+        """The kept steps' h_t of `layer` projected on their first two principal components."""
+        traces = self.recent_traces(self.keep_traces)
+        states = np.stack([t.layers[layer].h for t in traces])
+        return pca_trajectory(states, self.position - len(traces) + 1)
+
     # --- changing --------------------------------------------------------------
 
-    def reset(self, prompt: str | None = None) -> None:
+    def reset(self, prompt: str | None = None, progress: Progress | None = None) -> bool:
         """Start again from `<bos>` and read `prompt` (None: the last prompt given), keeping
-        the sampling settings."""
+        the sampling settings. `progress(characters read, characters)` is called every
+        `PROGRESS_EVERY` tokens; when it returns False reading stops and this returns False."""
         if prompt is None:
             prompt = self.prompt
         self.prompt = prompt
@@ -136,8 +154,13 @@ class LanguageModelSession:
         self._traces.clear()
         self.rng = np.random.default_rng(self.seed)
         self._feed(BOS_ID, "start")
-        for token in self.model.tokenizer.encode(prompt):
+        ids = self.model.tokenizer.encode(prompt)
+        for count, token in enumerate(ids, start=1):
             self._feed(token, "prompt")
+            report = progress is not None and count % PROGRESS_EVERY == 0
+            if report and not progress(round(len(prompt) * count / len(ids)), len(prompt)):
+                return False
+        return True
 
     def set_sampling(self, temperature: float, top_k: int) -> None:
         check_sampling(temperature, top_k)

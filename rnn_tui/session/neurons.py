@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,11 @@ class NeuronSession:
         return rank_units(self.activations, inside, self.kinds, top)
 
     def top_contexts(
-        self, corpus_text: str, selection: Selection | None = None, count: int = 5
+        self,
+        corpus_text: str,
+        selection: Selection | None = None,
+        count: int = 5,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Context]:
         """The `count` places in `corpus_text` where the selected unit is largest.
 
@@ -110,7 +115,7 @@ class NeuronSession:
         chosen = selection or self.selection
         corpus = self._corpus
         if corpus is None or corpus[0] != corpus_text:
-            corpus = (corpus_text, read_activations(self.model, corpus_text))
+            corpus = (corpus_text, read_activations(self.model, corpus_text, progress))
             self._corpus = corpus
         found = top_contexts(corpus[1], corpus_text, chosen.layer, chosen.unit, chosen.kind, count)
         return [Context(value, text, offset) for value, text, offset in found]

@@ -72,14 +72,28 @@ class ExplorerApp(App[None]):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui"
     BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("o", "pick_model", "Models"),
-        Binding("n", "next_model", "Next model", show=False),
-        Binding("g", "gradient_lab", "Gradients"),
-        Binding("C", "compare", "Compare", show=False),
-        Binding("ctrl+s", "save_svg", "Screenshot", show=False),
-        Binding("q", "quit", "Quit"),
-    ]
+        Binding("question_mark", "help", "Help", tooltip="this list of keys"),
+        Binding("o", "pick_model", "Models", tooltip="open another model: bundled or recent"),
+        Binding(
+            "n", "next_model", "Next model", show=False,
+            tooltip="show the next open model, reading the same text",
+        ),
+        Binding(
+            "g", "gradient_lab", "Gradients",
+            tooltip="the gradient lab: how far back the loss reaches (BPTT)",
+        ),
+        Binding(
+            "C", "compare", "Compare", show=False,
+            tooltip="the open language models side by side on one text",
+        ),
+        Binding(
+            "ctrl+s", "save_svg", "Screenshot", show=False,
+            tooltip="save this screen as an SVG picture",
+        ),
+        Binding("ctrl+p", "command_palette", "Commands", show=False,
+                tooltip="search every action by name"),
+        Binding("q", "quit", "Quit", tooltip="leave rnn-tui"),
+    ]  # fmt: skip
 
     def __init__(
         self, paths: list[Path], prompt: str = "", screenshot_dir: Path | None = None

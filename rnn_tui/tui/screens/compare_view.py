@@ -9,70 +9,101 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.compare import CompareSession
-from rnn_tui.tui.plain import plain
+from rnn_tui.tui.plain import model_title
+from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
+from rnn_tui.tui.widgets.title import Title
 
 STRIP_TOKENS = 400
 TOP_K_SHOWN = 5
 
 
 class CompareScreen(Screen):
-    # Nothing takes focus on mount: the hidden prompt box would (as the first focusable
-    # widget) and swallow every key but Esc.
-    AUTO_FOCUS = ""
+    AUTO_FOCUS = ""  # no widget here takes keys; they all go to the bindings
     AUTOPLAY_PER_SECOND = 10
     BINDINGS = [
-        Binding("right,space", "step", "Step"),
-        Binding("left", "back", "Back"),
-        Binding("a", "autoplay", "Play"),
-        Binding("l", "leader", "Leader"),
-        Binding("p", "prompt", "Prompt"),
-        Binding("escape", "close", "Back to model"),
+        Binding(
+            "right,space",
+            "step",
+            "Step",
+            key_display="→",
+            tooltip="every model reads one more token (the leader's argmax)",
+        ),
+        Binding(
+            "left",
+            "back",
+            "Back",
+            show=False,
+            tooltip="undo the last token in every model",
+        ),
+        Binding(
+            "a",
+            "autoplay",
+            "Play",
+            tooltip="step on their own, ten tokens a second",
+        ),
+        Binding(
+            "l",
+            "leader",
+            "Leader",
+            tooltip="which model chooses the next token",
+        ),
+        Binding(
+            "p",
+            "prompt",
+            "Prompt",
+            tooltip="every model starts again and reads a text of your own",
+        ),
+        Binding(
+            "escape",
+            "close",
+            "Close",
+            tooltip="back to the model",
+        ),
     ]
 
     def __init__(self, models: list[tuple[Path, LanguageModel]], prompt: str) -> None:
         super().__init__()
         self.session = CompareSession(models[:3], prompt)
+        self.titles = [model_title(path) for path, _ in models[:3]]
         self.playing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-status")
         with Horizontal(id="compare-body"):
-            for index, name in enumerate(self.session.names):
+            for index, title in enumerate(self.titles):
                 with Vertical(classes="compare-column"):
-                    yield Static(name, id=f"compare-name-{index}", classes="title")
+                    yield Title(title, id=f"compare-name-{index}")
                     yield NextTokenBars(id=f"compare-next-{index}")
                     yield TokenStrip(id=f"compare-strip-{index}")
-        yield Input(id="compare-input")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#compare-input", Input).display = False
         self.refresh_view()
 
     def refresh_view(self) -> None:
         if not self.is_attached:  # a key or tick that reached a view being replaced
             return
         s = self.session
-        leader = plain(s.names[s.leader])
+        leader = self.titles[s.leader]
         self.query_one("#compare-status", Static).update(
             f"t={s.sessions[0].position}"
-            + (f" · ▶ {self.AUTOPLAY_PER_SECOND}/s" if self.playing else "")
-            + f" · {len(s.sessions)} models, same text · next token: argmax of {leader} "
-            "(l changes)",
+            + (f" · playing {self.AUTOPLAY_PER_SECOND}/s" if self.playing else " · paused")
+            + f" · next token: argmax of {leader} (l: another leader) · "
+            f"{len(s.sessions)} models read the same text",
             layout=False,
         )
         for index, session in enumerate(s.sessions):
             tokenizer = session.model.tokenizer
             mean = sum(session.surprisals[1:]) / max(1, len(session.surprisals) - 1)
             marker = " (leader)" if index == s.leader else ""
-            self.query_one(f"#compare-name-{index}", Static).update(
-                f"{plain(s.names[index])}{marker} · mean surprisal {mean:.3f} nats"
+            self.query_one(f"#compare-name-{index}", Title).set(
+                f"{self.titles[index]}{marker} · mean surprisal {mean:.3f} nats"
             )
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
                 session.next_tokens(TOP_K_SHOWN), None
@@ -106,23 +137,20 @@ class CompareScreen(Screen):
         self.refresh_view()
 
     def action_prompt(self) -> None:
-        box = self.query_one("#compare-input", Input)
-        box.placeholder = "prompt: every model restarts and reads this text (Enter)"
-        box.value = ""
-        box.display = True
-        box.focus()
+        self.app.push_screen(
+            AskScreen(
+                "Prompt: every model starts again from <bos> and reads this text",
+                r"\n types a new line.",
+            ),
+            self.read_prompt,
+        )
+
+    def read_prompt(self, text: str | None) -> None:
+        if text is not None:
+            self.session.reset(text.replace(r"\n", "\n"))
+            self.refresh_view()
 
     def action_close(self) -> None:
-        box = self.query_one("#compare-input", Input)
-        if box.display:
-            box.display = False
-            self.set_focus(None)
-        else:
-            if self.playing is not None:
-                self.playing.stop()
-            self.dismiss()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.session.reset(event.value.replace("\\n", "\n"))
-        self.action_close()
-        self.refresh_view()
+        if self.playing is not None:
+            self.playing.stop()
+        self.dismiss()

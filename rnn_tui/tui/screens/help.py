@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -23,17 +24,22 @@ _KEY_NAMES = {
 }
 
 
-def key_label(keys: str) -> str:
-    return " / ".join(_KEY_NAMES.get(k, k) for k in keys.split(","))
+def key_label(keys: str, display: str | None = None) -> str:
+    names = " / ".join(_KEY_NAMES.get(k, k) for k in keys.split(","))
+    return f"{display} ({names})" if display and display != names else names
 
 
 def bindings_table(bindings: list[BindingType]) -> Table:
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    table.add_column("key")
-    table.add_column("does")
+    """Each key, its short name (as in the footer) and what it does, in a student's words."""
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column("key", no_wrap=True, style="bold")
+    table.add_column("what it does")
     for binding in bindings:
         if isinstance(binding, Binding):
-            table.add_row(key_label(binding.key), binding.description)
+            does = Text.assemble((binding.description, "bold"))
+            if binding.tooltip:
+                does.append(f": {binding.tooltip}")
+            table.add_row(key_label(binding.key), does)
     return table
 
 
@@ -47,11 +53,16 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static("Keys of this view", classes="title")
-            yield Static(bindings_table(self.view_bindings))
+            if self.view_bindings:
+                yield Static("Keys of this view", classes="title")
+                yield Static(bindings_table(self.view_bindings))
             yield Static("Everywhere", classes="title")
             yield Static(bindings_table(self.app_bindings))
-            yield Static("Esc closes this help.", classes="dim")
+            yield Static(
+                "Text boxes (prompt, source, what-if) take \\n for a new line; Enter accepts, "
+                "Esc cancels. Esc or ? closes this help; ↑/↓ scroll it.",
+                classes="dim",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

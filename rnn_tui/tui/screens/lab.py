@@ -23,7 +23,7 @@ from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.two_step import TwoStepInputs, two_step_lines, two_step_terms
 from rnn_tui.session.display import token_label
 from rnn_tui.session.gradients import GradientFlow, gradient_flow
-from rnn_tui.tui.plain import plain
+from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
 
 LAB_TOKENS = 64
@@ -32,10 +32,34 @@ CLIP_CHOICES = (None, 0.25, 1.0, 5.0)
 
 class GradientLabScreen(Screen):
     BINDINGS = [
-        Binding("left", "position(-1)", "Earlier loss"),
-        Binding("right", "position(1)", "Later loss"),
-        Binding("c", "cycle_clip", "Clip threshold"),
-        Binding("escape,g", "close", "Back"),
+        Binding(
+            "left",
+            "position(-1)",
+            "Earlier loss",
+            key_display="←",
+            priority=True,  # over the scrolling body, which would take ←/→ for itself
+            tooltip="the gradient of an earlier step's loss",
+        ),
+        Binding(
+            "right",
+            "position(1)",
+            "Later loss",
+            key_display="→",
+            priority=True,  # over the scrolling body, which would take ←/→ for itself
+            tooltip="the gradient of a later step's loss",
+        ),
+        Binding(
+            "c",
+            "cycle_clip",
+            "Clip threshold",
+            tooltip="try another gradient-norm clipping threshold",
+        ),
+        Binding(
+            "escape,g",
+            "close",
+            "Back",
+            tooltip="back to the model",
+        ),
     ]
 
     def __init__(self, models: list[tuple[Path, LanguageModel]], text: str) -> None:
@@ -55,7 +79,7 @@ class GradientLabScreen(Screen):
             yield Static("Two-step example: ∂E/∂u as the sum of its paths", classes="title")
             inputs = TwoStepInputs()
             yield Static("\n".join(two_step_lines(inputs, two_step_terms(inputs))), id="two-step")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.models:
@@ -99,13 +123,13 @@ class GradientLabScreen(Screen):
         clip_lines = []
         for index, ((path, model), flow) in enumerate(zip(self.models, flows, strict=True)):
             title = (
-                f"{model.config.cell.upper()} {plain(path.stem)}, layer {flow.layer + 1}/"
+                f"{model.config.cell.upper()} {model_title(path)}, layer {flow.layer + 1}/"
                 f"{model.config.num_layers}: farthest/nearest = {flow.ratio:.2e}"
             )
             self.query_one(f"#flow-{index}", GradientFlowBars).show(
                 title, [float(v) for v in flow.norms], flow.pieces, low, high
             )
-            name = plain(path.stem)
+            name = model_title(path)
             if clip is None:
                 clip_lines.append(f"{name}: global norm {flow.global_norm:.4f} (no clipping)")
             else:

@@ -6,67 +6,209 @@ import time
 from pathlib import Path
 
 import numpy as np
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
-from rnn_tui.session.lm import LanguageModelSession
+from rnn_tui.session.lm import LanguageModelSession, units_by_activity
 from rnn_tui.tui.pace import STEP_BUDGET, Pace, tick_interval
-from rnn_tui.tui.plain import plain
+from rnn_tui.tui.plain import model_title
+from rnn_tui.tui.redraw import Redraw
+from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.lm.equation import EquationPanel
 from rnn_tui.tui.widgets.lm.gates import GatePanel
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
+from rnn_tui.tui.widgets.lm.trajectory import TrajectoryPlot
 from rnn_tui.tui.widgets.lm.unrolled import UnrolledView
+from rnn_tui.tui.widgets.title import Title
 
-HEATMAP_STEPS = 120
+HEATMAP_STEPS = 256  # as many as the session keeps; the heatmap draws the latest that fit
 STRIP_TOKENS = 1500
 TOP_K_SHOWN = 8
 UNROLLED_STEPS = 4
 TOP_K_CHOICES = (1, 3, 5, 10, 20, 40, 0)  # fewest first; 0 (all tokens) is the most
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
-
-
-def set_title(widget: Static, text: str) -> None:
-    """Update a one-line title; lay out again only if its length (so its wrapping) changed."""
-    previous = getattr(widget, "_title_text", None)
-    widget._title_text = text  # type: ignore[attr-defined]
-    widget.update(text, layout=previous is None or len(previous) != len(text))
+READ_AT_ONCE = 2000  # characters of prompt read on the UI thread; longer ones in a worker
 
 
 class LanguageModelScreen(Screen):
-    """Keys act on the session; after each change every panel is redrawn from it."""
+    """Keys change the session and post a `Redraw`; every panel is drawn from the session."""
 
     BINDINGS = [
-        Binding("right,space", "step", "Step"),
-        Binding("left", "back", "Back"),
-        Binding("a", "autoplay", "Play"),
-        Binding("m", "toggle_mode", "Mode"),
-        Binding("p", "prompt", "Prompt"),
-        Binding("f", "force", "Type"),
-        Binding("r", "reset", "Reset", show=False),
-        Binding("plus,equals_sign", "faster", "Faster", show=False),
-        Binding("minus", "slower", "Slower", show=False),
-        Binding("t", "temperature(0.8)", "Colder", show=False),
-        Binding("T", "temperature(1.25)", "Hotter", show=False),
-        Binding("k", "top_k(-1)", "Fewer top-k", show=False),
-        Binding("K", "top_k(1)", "More top-k", show=False),
-        Binding("left_square_bracket", "layer(-1)", "Layer down", show=False),
-        Binding("right_square_bracket", "layer(1)", "Layer up", show=False),
-        Binding("comma", "unit(-1)", "Unit −1", show=False),
-        Binding("full_stop", "unit(1)", "Unit +1", show=False),
-        Binding("less_than_sign", "unit(-10)", "Unit −10", show=False),
-        Binding("greater_than_sign", "unit(10)", "Unit +10", show=False),
-        Binding("c", "toggle_cell_state", "Hidden/cell", show=False),
-        Binding("u", "neurons", "Neurons"),
-        Binding("escape", "close_input", "Close input", show=False),
+        Binding(
+            "right,space",
+            "step",
+            "Step",
+            key_display="→",
+            tooltip="read one more token: the model chooses it (Mode) and every panel updates",
+        ),
+        Binding(
+            "left",
+            "back",
+            "Back",
+            show=False,
+            tooltip="undo the last token",
+        ),
+        Binding(
+            "a",
+            "autoplay",
+            "Play",
+            tooltip="keep stepping on its own; + and - change the speed",
+        ),
+        Binding(
+            "m",
+            "toggle_mode",
+            "Mode",
+            tooltip="switch between sampling from p and always taking the likeliest token (argmax)",
+        ),
+        Binding(
+            "p",
+            "prompt",
+            "Prompt",
+            tooltip="start again from <bos> and read a text of your own",
+        ),
+        Binding(
+            "f",
+            "force",
+            "Type",
+            show=False,
+            tooltip="feed tokens you type, as if the model had chosen them (teacher forcing)",
+        ),
+        Binding(
+            "r",
+            "reset",
+            "Reset",
+            show=False,
+            tooltip="start again from <bos> and read the prompt again",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            show=False,
+            tooltip="autoplay faster (up to 1,000 tokens a second)",
+        ),
+        Binding(
+            "minus",
+            "slower",
+            "Slower",
+            show=False,
+            tooltip="autoplay slower",
+        ),
+        Binding(
+            "t",
+            "temperature(0.8)",
+            "Colder",
+            show=False,
+            tooltip="lower the temperature T: sharper, safer choices",
+        ),
+        Binding(
+            "T",
+            "temperature(1.25)",
+            "Hotter",
+            show=False,
+            tooltip="raise the temperature T: flatter, more surprising choices",
+        ),
+        Binding(
+            "k",
+            "top_k(-1)",
+            "Fewer top-k",
+            show=False,
+            tooltip="sample among fewer of the likeliest tokens (top-k: 40, 20 … 1)",
+        ),
+        Binding(
+            "K",
+            "top_k(1)",
+            "More top-k",
+            show=False,
+            tooltip="sample among more of the likeliest tokens (… 40, then all)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "layer(-1)",
+            "Layer down",
+            show=False,
+            tooltip="look at the layer below (nearer the input)",
+        ),
+        Binding(
+            "right_square_bracket",
+            "layer(1)",
+            "Layer up",
+            show=False,
+            tooltip="look at the layer above (nearer the output)",
+        ),
+        Binding(
+            "comma",
+            "unit(-1)",
+            "Unit −1",
+            show=False,
+            tooltip="choose the previous unit (the equations and boxes follow it)",
+        ),
+        Binding(
+            "full_stop",
+            "unit(1)",
+            "Unit +1",
+            show=False,
+            tooltip="choose the next unit",
+        ),
+        Binding(
+            "less_than_sign",
+            "unit(-10)",
+            "Unit −10",
+            show=False,
+            tooltip="choose the unit 10 before",
+        ),
+        Binding(
+            "greater_than_sign",
+            "unit(10)",
+            "Unit +10",
+            show=False,
+            tooltip="choose the unit 10 after",
+        ),
+        Binding(
+            "pageup",
+            "unit_page(-1)",
+            "Units page up",
+            show=False,
+            tooltip="the heatmap's previous page of units",
+        ),
+        Binding(
+            "pagedown",
+            "unit_page(1)",
+            "Units page down",
+            show=False,
+            tooltip="the heatmap's next page of units",
+        ),
+        Binding(
+            "s",
+            "toggle_order",
+            "Busiest units first",
+            show=False,
+            tooltip="heatmap rows: busiest units first (mean |value|), or in index order",
+        ),
+        Binding(
+            "c",
+            "toggle_cell_state",
+            "Hidden/cell",
+            show=False,
+            tooltip="LSTM: show the cell state c_t instead of the hidden state h_t",
+        ),
+        Binding(
+            "u",
+            "neurons",
+            "Neurons",
+            tooltip="open the chosen unit in the neuron view: what it fires on",
+        ),
     ]
 
     def __init__(
@@ -81,13 +223,16 @@ class LanguageModelScreen(Screen):
         self.path = path
         if session is None:
             session = LanguageModelSession(model)
-            session.reset(prompt)
+            session.reset(prompt if len(prompt) <= READ_AT_ONCE else "")
+        self.long_prompt = prompt if len(prompt) > READ_AT_ONCE else ""
         self.session = session  # kept by the app when another model is shown
         self.chosen_layer = model.config.num_layers - 1
         self.chosen_unit = 0
         self.show_cell_state = False
+        self.busiest_first = False
+        self.unit_order = np.arange(model.config.hidden_size)
         self.speed_index = 4
-        self.input_purpose = ""
+        self.reading: tuple[int, int] | None = None  # a long prompt being read: (done, total)
         self._playing = False
         self._timer: Timer | None = None
         self._pace: Pace | None = None
@@ -98,32 +243,41 @@ class LanguageModelScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         with Horizontal(id="lm-body"):
-            with VerticalScroll(id="lm-left"):
-                yield Static("Text · surprisal −log p: green low … red high", classes="title")
+            with Vertical(id="lm-left"):
+                yield Title("Text read · surprisal −log p: green low … red high")
                 yield TokenStrip(id="strip")
-                yield Static(id="heatmap-title", classes="title")
+                yield Title(id="heatmap-title")
                 yield StateHeatmap(id="heatmap")
-                yield Static(id="equation-title", classes="title")
+                yield Title(id="equation-title")
                 yield EquationPanel(id="equation")
-                yield Static(id="unrolled-title", classes="title unrolled")
+                yield Title(id="unrolled-title", classes="unrolled")
                 yield UnrolledView(id="unrolled", classes="unrolled")
             with Vertical(id="lm-right"):
-                yield Static("Next token", classes="title")
+                yield Title("Next token")
                 yield NextTokenBars(id="next")
-                yield Static(id="gates-title", classes="title")
+                yield Title(id="gates-title")
                 yield GatePanel(id="gates")
-        yield Input(id="lm-input")
-        yield Footer()
+                yield Title(id="trajectory-title", classes="trajectory")
+                yield TrajectoryPlot(id="trajectory", classes="trajectory")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#lm-input", Input).display = False
         self._timer = self.set_interval(
             tick_interval(SPEEDS[self.speed_index]), self._autoplay_tick, pause=True
         )
         self.refresh_view()
+        if self.long_prompt:
+            self.start_reading(self.long_prompt)
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 32 or self.size.width < 100, "compact")
+        self.redraw()  # panels that size their content to the space (gates, equations)
+
+    def redraw(self) -> None:
+        self.post_message(Redraw())
+
+    def on_redraw(self, _: Redraw) -> None:
+        self.refresh_view()
 
     # --- drawing ---------------------------------------------------------------------
 
@@ -133,12 +287,17 @@ class LanguageModelScreen(Screen):
         mode = (
             "argmax" if s.mode == "argmax" else f"sample T={s.temperature:.2f} k={s.top_k or 'all'}"
         )
-        play = f"▶ {SPEEDS[self.speed_index]}/s" if self._playing else "⏸"
+        if self.reading is not None:
+            done, total = self.reading
+            return (
+                f"reading the prompt: {done:,} of {total:,} characters… · {model_title(self.path)}"
+            )
+        play = f"playing {SPEEDS[self.speed_index]}/s" if self._playing else "paused"
         return (  # what changes most comes first, so an 80-column terminal still shows it
-            f"{plain(self.path.stem)} · {config.cell.upper()} "
-            f"{config.num_layers}×{config.hidden_size} · "
             f"t={s.position} · {play} · {mode} · "
-            f"layer {self.chosen_layer + 1}/{config.num_layers} · unit {self.chosen_unit}"
+            f"layer {self.chosen_layer + 1}/{config.num_layers} · unit {self.chosen_unit} · "
+            f"{model_title(self.path)} · {config.cell.upper()} "
+            f"{config.num_layers}×{config.hidden_size}"
         )
 
     def refresh_view(self) -> None:
@@ -160,9 +319,9 @@ class LanguageModelScreen(Screen):
         previous = s.trace_at(s.position - 1).layers[self.chosen_layer] if s.position > 0 else None
         use_c = self.show_cell_state and layer_now.c is not None
         name = (
-            "cell state c"
+            "cell state c_t"
             if use_c
-            else ("hidden state h" if config.cell != "ffnn" else "MLP activation a")
+            else ("hidden state h_t" if config.cell != "ffnn" else "MLP activation a")
         )
         columns = [
             (t.layers[self.chosen_layer].c if use_c else t.layers[self.chosen_layer].h)
@@ -170,16 +329,24 @@ class LanguageModelScreen(Screen):
         ]
         matrix = np.stack(columns, axis=1)  # (units, steps)
         scale = float(max(1.0, np.abs(matrix).max())) if use_c else 1.0
-        set_title(
-            self.query_one("#heatmap-title", Static),
-            f"{name}, layer {self.chosen_layer + 1}: units × last {matrix.shape[1]} steps, "
-            f"blue −{scale:.3g} … red +{scale:.3g}",
+        heatmap = self.query_one("#heatmap", StateHeatmap)
+        self.unit_order = (
+            units_by_activity(matrix[:, -heatmap.steps_shown()[1] or None :])
+            if self.busiest_first
+            else np.arange(config.hidden_size)
         )
-        self.query_one("#heatmap", StateHeatmap).show(matrix, self.chosen_unit, scale)
+        order = (
+            "busiest first (mean |value| over the steps shown)"
+            if self.busiest_first
+            else "s: busiest first"
+        )
+        self.query_one("#heatmap-title", Title).set(
+            f"{name[0].upper()}{name[1:]}, layer {self.chosen_layer + 1} · {order}"
+        )
+        heatmap.show(matrix, self.chosen_unit, scale, self.unit_order, s.position - len(traces) + 1)
 
-        set_title(
-            self.query_one("#equation-title", Static),
-            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
+        self.query_one("#equation-title", Title).set(
+            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step"
         )
         token = token_label(tokenizer.token_text(s.tokens[-1]))
         source = (
@@ -190,18 +357,22 @@ class LanguageModelScreen(Screen):
         self.query_one("#equation", EquationPanel).show(
             source,
             unit_equations(config.cell, self.chosen_unit, layer_now, previous),
+            unit_equations(config.cell, self.chosen_unit, layer_now, previous, short=True),
         )
-        set_title(self.query_one("#gates-title", Static), f"Gates, layer {self.chosen_layer + 1}")
-        gates = self.query_one("#gates", GatePanel)
-        spark_width = gates.size.width - 24 if gates.size.width else 12
-        gates.show(layer_now, self.chosen_unit, spark_width=max(4, spark_width))
+        self.query_one("#gates-title", Title).set(f"Gates this step, layer {self.chosen_layer + 1}")
+        self.query_one("#gates", GatePanel).show(layer_now, self.chosen_unit)
+
+        trajectory_layer = self.chosen_layer
+        self.query_one("#trajectory-title", Title).set(
+            f"Path of h_t, PCA to 2-D (layer {trajectory_layer + 1})"
+        )
+        self.query_one("#trajectory", TrajectoryPlot).show(s.trajectory(trajectory_layer))
 
         recent = traces[-UNROLLED_STEPS:]
         steps = range(s.position - len(recent) + 1, s.position + 1)
-        set_title(
-            self.query_one("#unrolled-title", Static),
+        self.query_one("#unrolled-title", Title).set(
             f"Unrolled: the same U, W, V at every step; each box is h_t[{self.chosen_unit}] "
-            f"of layer {self.chosen_layer + 1}",
+            f"of layer {self.chosen_layer + 1}"
         )
         self.query_one("#unrolled", UnrolledView).show(
             inputs=[tokenizer.token_text(s.tokens[k]) for k in steps],
@@ -213,66 +384,78 @@ class LanguageModelScreen(Screen):
 
     def action_step(self) -> None:
         self.session.advance()
-        self.refresh_view()
+        self.redraw()
 
     def action_back(self) -> None:
         if self.session.back():
-            self.refresh_view()
+            self.redraw()
 
     def action_reset(self) -> None:
         self.session.reset()
-        self.refresh_view()
+        self.redraw()
 
     def action_toggle_mode(self) -> None:
         self.session.mode = "argmax" if self.session.mode == "sample" else "sample"
-        self.refresh_view()
+        self.redraw()
 
     def action_temperature(self, factor: float) -> None:
         s = self.session
         s.set_sampling(min(5.0, max(0.05, s.temperature * factor)), s.top_k)
-        self.refresh_view()
+        self.redraw()
 
     def action_top_k(self, direction: int) -> None:
         s = self.session
         index = TOP_K_CHOICES.index(s.top_k) if s.top_k in TOP_K_CHOICES else len(TOP_K_CHOICES) - 1
         index = min(len(TOP_K_CHOICES) - 1, max(0, index + direction))
         s.set_sampling(s.temperature, TOP_K_CHOICES[index])
-        self.refresh_view()
+        self.redraw()
 
     def action_layer(self, direction: int) -> None:
         self.chosen_layer = (self.chosen_layer + direction) % self.model.config.num_layers
-        self.refresh_view()
+        self.redraw()
 
     def action_unit(self, delta: int) -> None:
-        self.chosen_unit = (self.chosen_unit + delta) % self.model.config.hidden_size
-        self.refresh_view()
+        """Move through the units in the order the heatmap draws them."""
+        order = self.unit_order
+        position = int(np.flatnonzero(order == self.chosen_unit)[0])
+        self.chosen_unit = int(order[(position + delta) % len(order)])
+        self.redraw()
+
+    def action_unit_page(self, direction: int) -> None:
+        self.action_unit(direction * self.query_one("#heatmap", StateHeatmap).units_per_page())
+
+    def action_toggle_order(self) -> None:
+        self.busiest_first = not self.busiest_first
+        self.redraw()
 
     def action_toggle_cell_state(self) -> None:
         if self.model.config.cell == "lstm":
             self.show_cell_state = not self.show_cell_state
-            self.refresh_view()
+            self.redraw()
         else:
             self.notify("only an LSTM has a cell state c", severity="warning")
 
     def action_autoplay(self) -> None:
+        if self._timer is None:  # a key that reached this view before it was mounted
+            return
         self._playing = not self._playing
-        assert self._timer is not None
         if self._playing:
             self._pace = Pace(SPEEDS[self.speed_index], self.clock())
             self._timer.resume()
         else:
             self._timer.pause()
-        self.refresh_view()
+        self.redraw()
 
     def _set_speed(self, index: int) -> None:
+        if self._timer is None:
+            return
         self.speed_index = min(len(SPEEDS) - 1, max(0, index))
-        assert self._timer is not None
         self._timer.stop()
         self._pace = Pace(SPEEDS[self.speed_index], self.clock())
         self._timer = self.set_interval(
             tick_interval(SPEEDS[self.speed_index]), self._autoplay_tick, pause=not self._playing
         )
-        self.refresh_view()
+        self.redraw()
 
     def action_faster(self) -> None:
         self._set_speed(self.speed_index + 1)
@@ -291,37 +474,69 @@ class LanguageModelScreen(Screen):
             if self.clock() - now > STEP_BUDGET:
                 break  # the tokens left are dropped: too slow for this speed
         if due:
-            self.refresh_view()
-
-    def _open_input(self, purpose: str, placeholder: str) -> None:
-        self.input_purpose = purpose
-        box = self.query_one("#lm-input", Input)
-        box.placeholder = placeholder
-        box.value = ""
-        box.display = True
-        box.focus()
+            self.redraw()
 
     def action_prompt(self) -> None:
-        self._open_input(
-            "prompt", "prompt: the model restarts and reads this text (Enter; Esc cancels)"
+        self.app.push_screen(
+            AskScreen(
+                "Prompt: the model starts again from <bos> and reads this text",
+                r"\n types a new line.",
+                self.session.prompt.replace("\n", r"\n"),
+            ),
+            self.read_prompt,
         )
 
+    def read_prompt(self, text: str | None) -> None:
+        if text is not None:
+            self.start_reading(text.replace(r"\n", "\n"))
+
+    def start_reading(self, prompt: str) -> None:
+        """Read `prompt` at once if short, else in a worker that shows its progress."""
+        if len(prompt) <= READ_AT_ONCE:
+            self.session.reset(prompt)
+            self.redraw()
+        else:
+            self.reading = (0, len(prompt))
+            self.read_in_background(prompt)
+
+    @work(thread=True, exclusive=True, group="prompt")
+    def read_in_background(self, prompt: str) -> None:
+        """A copy of the session reads the prompt; it replaces the shown one when done."""
+        worker = get_current_worker()
+        old = self.session
+        fresh = LanguageModelSession(self.model, seed=old.seed)
+        fresh.mode = old.mode
+        fresh.set_sampling(old.temperature, old.top_k)
+
+        def progress(done: int, total: int) -> bool:
+            self.app.call_from_thread(self._show_reading, done, total)
+            return not worker.is_cancelled
+
+        if fresh.reset(prompt, progress=progress):
+            self.app.call_from_thread(self._reading_done, fresh)
+
+    def _show_reading(self, done: int, total: int) -> None:
+        self.reading = (done, total)
+        if self.is_attached:
+            self.query_one("#status", Static).update(self.status_line(), layout=False)
+
+    def _reading_done(self, session: LanguageModelSession) -> None:
+        self.session, self.reading = session, None
+        self.redraw()
+
     def action_force(self) -> None:
-        self._open_input("force", "type the next token(s): fed as if chosen (Enter; Esc cancels)")
+        self.app.push_screen(
+            AskScreen(
+                "Type the next token(s): each is fed as if the model had chosen it",
+                r"\n types a new line; the model's p of each is kept as its surprisal.",
+            ),
+            self.force_tokens,
+        )
 
-    def action_close_input(self) -> None:
-        box = self.query_one("#lm-input", Input)
-        box.display = False
-        self.set_focus(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.replace("\\n", "\n")
-        if self.input_purpose == "prompt":
-            self.session.reset(text)
-        elif text:
-            self.session.type_text(text)
-        self.action_close_input()
-        self.refresh_view()
+    def force_tokens(self, text: str | None) -> None:
+        if text:
+            self.session.type_text(text.replace(r"\n", "\n"))
+            self.redraw()
 
     def action_neurons(self) -> None:
         """Open the neuron view on the text read so far, at the chosen layer and unit."""

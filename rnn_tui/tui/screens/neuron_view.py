@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -19,29 +19,110 @@ from rnn_tui.engine.probing import UnitScore, WhatIf
 from rnn_tui.errors import UserError
 from rnn_tui.session.display import token_label
 from rnn_tui.session.neurons import Context, NeuronSession, Selection, corpus_slice
-from rnn_tui.tui.plain import plain
-from rnn_tui.tui.screens.lm_view import set_title
+from rnn_tui.text_safety import visible
+from rnn_tui.tui.plain import model_title
+from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.neurons import ActivationText
+from rnn_tui.tui.widgets.title import Title
 
 TOP_SHOWN = 5
 
 
 class NeuronScreen(Screen):
+    AUTO_FOCUS = ""  # the found-units list takes focus only once it has units (its keys)
     BINDINGS = [
-        Binding("right", "cursor(1)", "Cursor →"),
-        Binding("left", "cursor(-1)", "Cursor ←", show=False),
-        Binding("comma", "unit(-1)", "Unit −1"),
-        Binding("full_stop", "unit(1)", "Unit +1"),
-        Binding("less_than_sign", "unit(-10)", "Unit −10", show=False),
-        Binding("greater_than_sign", "unit(10)", "Unit +10", show=False),
-        Binding("left_square_bracket", "layer(-1)", "Layer down", show=False),
-        Binding("right_square_bracket", "layer(1)", "Layer up", show=False),
-        Binding("c", "toggle_kind", "h/c", show=False),
-        Binding("slash", "find", "Find units"),
-        Binding("z", "what_if", "What-if"),
-        Binding("p", "text", "Text", show=False),
-        Binding("F", "file", "Text file", show=False),
-        Binding("escape", "close", "Back"),
+        Binding(
+            "right",
+            "cursor(1)",
+            "Cursor",
+            key_display="→",
+            tooltip="move the cursor one token right",
+        ),
+        Binding(
+            "left",
+            "cursor(-1)",
+            "Cursor back",
+            key_display="←",
+            show=False,
+            tooltip="move the cursor one token left",
+        ),
+        Binding(
+            "comma",
+            "unit(-1)",
+            "Unit−",
+            tooltip="the previous unit",
+        ),
+        Binding(
+            "full_stop",
+            "unit(1)",
+            "Unit+",
+            tooltip="the next unit",
+        ),
+        Binding(
+            "less_than_sign",
+            "unit(-10)",
+            "Unit −10",
+            show=False,
+            tooltip="the unit 10 before",
+        ),
+        Binding(
+            "greater_than_sign",
+            "unit(10)",
+            "Unit +10",
+            show=False,
+            tooltip="the unit 10 after",
+        ),
+        Binding(
+            "left_square_bracket",
+            "layer(-1)",
+            "Layer down",
+            show=False,
+            tooltip="the layer below",
+        ),
+        Binding(
+            "right_square_bracket",
+            "layer(1)",
+            "Layer up",
+            show=False,
+            tooltip="the layer above",
+        ),
+        Binding(
+            "c",
+            "toggle_kind",
+            "h/c",
+            show=False,
+            tooltip="LSTM: colour by the cell state c instead of h",
+        ),
+        Binding(
+            "slash",
+            "find",
+            "Find",
+            tooltip="find the units that tell apart text inside a pattern from text outside it",
+        ),
+        Binding(
+            "z",
+            "what_if",
+            "What-if",
+            tooltip="clamp the unit to a value from the cursor on; compare the next tokens",
+        ),
+        Binding(
+            "p",
+            "text",
+            "Text",
+            tooltip="read a text you type",
+        ),
+        Binding(
+            "F",
+            "file",
+            "File",
+            tooltip="read a text file (its first 5,000 characters)",
+        ),
+        Binding(
+            "escape",
+            "close",
+            "Back",
+            tooltip="back to the model",
+        ),
     ]
 
     def __init__(self, model: LanguageModel, path: Path, text: str) -> None:
@@ -49,7 +130,6 @@ class NeuronScreen(Screen):
         self.model = model
         self.path = path
         self.session = NeuronSession(model, text)
-        self.input_purpose = ""
         self.found: list[UnitScore] = []
         self.contexts: list[Context] = []
         self.last_what_if: WhatIf | None = None
@@ -59,20 +139,21 @@ class NeuronScreen(Screen):
         yield Static(id="neuron-status")
         with Horizontal(id="neuron-body"):
             with VerticalScroll(id="neuron-left"):
-                yield Static(id="neuron-title", classes="title")
+                yield Title(id="neuron-title")
                 yield ActivationText(id="neuron-text")
                 yield Static(id="whatif-title", classes="title")
                 yield Static(id="whatif")
             with VerticalScroll(id="neuron-right"):
-                yield Static("Top contexts (model's validation text)", classes="title")
+                yield Title("Top contexts: where this unit is largest")
                 yield Static(id="contexts")
-                yield Static("Units found (/ pattern; Enter opens)", classes="title")
+                yield Title("Units found (/ pattern; Enter opens one)")
                 yield OptionList(id="found")
-        yield Input(id="neuron-input")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "compact")
 
     def on_mount(self) -> None:
-        self.query_one("#neuron-input", Input).display = False
         self.query_one("#whatif-title").display = False
         self.refresh_view()
         self.load_contexts()
@@ -86,12 +167,11 @@ class NeuronScreen(Screen):
         assert s.activations is not None
         piece = token_label(s.activations.pieces[s.cursor])
         self.query_one("#neuron-status", Static).update(
-            f"{plain(self.path.stem)} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
+            f"{model_title(self.path)} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
             f"unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
         )
         scale = s.scale()
-        set_title(
-            self.query_one("#neuron-title", Static),
+        self.query_one("#neuron-title", Title).set(
             f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}) after each token: "
             f"blue −{scale:.3g} … red +{scale:.3g}",
         )
@@ -121,13 +201,27 @@ class NeuronScreen(Screen):
         )
         self._find_contexts(chosen)
 
+    def _show_progress(self, chosen: Selection, done: int, total: int) -> None:
+        if chosen == self.session.selection and self.is_attached:
+            self.query_one("#contexts", Static).update(
+                Text(
+                    f"finding where unit {chosen.unit} ({chosen.kind}) is largest: "
+                    f"read {done:,} of {total:,} tokens…",
+                    style="dim",
+                )
+            )
+
     @work(thread=True, exclusive=True, group="contexts")
     def _find_contexts(self, chosen: Selection) -> None:
         if self._corpus_text is None:
             self._corpus_text = corpus_slice(self.model) or ""
         corpus = self._corpus_text
         source = "validation slice" if corpus else "this text (the model's corpus is not here)"
-        contexts = self.session.top_contexts(corpus or self.session.text, chosen)
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._show_progress, chosen, done, total)
+
+        contexts = self.session.top_contexts(corpus or self.session.text, chosen, progress=progress)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_contexts, contexts, source, chosen)
 
@@ -201,33 +295,39 @@ class NeuronScreen(Screen):
         self.refresh_view()
         self.load_contexts()
 
-    def _open_input(self, purpose: str, placeholder: str) -> None:
-        self.input_purpose = purpose
-        box = self.query_one("#neuron-input", Input)
-        box.placeholder = placeholder
-        box.value = ""
-        box.display = True
-        box.focus()
-
     def action_find(self) -> None:
-        self._open_input("find", r"regex marking the spans, e.g. (?m)^.  or  \([^)]*\)  (Enter)")
+        self.app.push_screen(
+            AskScreen(
+                "Find units: a regular expression marking spans of the text",
+                r"Units whose value separates tokens inside from outside (AUC). "
+                r"e.g. (?m)^.  or  \([^)]*\)",
+            ),
+            lambda value: self.answer("find", value),
+        )
 
     def action_what_if(self) -> None:
-        self._open_input("what-if", "clamp the unit to this value from the cursor on (e.g. 0)")
+        self.app.push_screen(
+            AskScreen(
+                f"What-if: clamp unit {self.session.unit} to this value from the cursor on",
+                "A number, e.g. 0 or 1.5; the next tokens are compared with and without.",
+            ),
+            lambda value: self.answer("what-if", value),
+        )
 
     def action_text(self) -> None:
-        self._open_input("text", r"text to read (\n for a new line)")
+        self.app.push_screen(
+            AskScreen("Text for the unit to read", r"\n types a new line."),
+            lambda value: self.answer("text", value),
+        )
 
     def action_file(self) -> None:
-        self._open_input("file", "path of a UTF-8 text file to read (first 5,000 characters)")
+        self.app.push_screen(
+            AskScreen("Path of a UTF-8 text file to read", "Its first 5,000 characters are read."),
+            lambda value: self.answer("file", value),
+        )
 
     def action_close(self) -> None:
-        box = self.query_one("#neuron-input", Input)
-        if box.display:
-            box.display = False
-            self.set_focus(None)
-        else:
-            self.dismiss()
+        self.dismiss()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.session.choose(self.found[event.option_index])
@@ -235,24 +335,23 @@ class NeuronScreen(Screen):
         self.refresh_view()
         self.load_contexts()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        box = self.query_one("#neuron-input", Input)
-        box.display = False
-        self.set_focus(None)
-        value = event.value
+    def answer(self, question: str, value: str | None) -> None:
+        """What the user typed for `question` (None: cancelled)."""
+        if value is None:
+            return
         try:
-            if self.input_purpose == "find" and value:
+            if question == "find" and value:
                 self.find_units(value)
-            elif self.input_purpose == "what-if":
+            elif question == "what-if":
                 self.run_what_if(float(value or 0.0))
-            elif self.input_purpose == "text" and value:
+            elif question == "text" and value:
                 self.session.set_text(value.replace("\\n", "\n"))
-            elif self.input_purpose == "file" and value:
+            elif question == "file" and value:
                 from rnn_tui.data.corpus import read_text_file
 
                 self.session.set_text(read_text_file(Path(value), "file")[:5000])
         except ValueError:
-            self.notify(f"expected a number, got {value!r}", severity="error")
+            self.notify(f"expected a number, got {visible(value)!r}", severity="error")
         except UserError as error:
             self.notify(str(error), severity="error")
         self.refresh_view()

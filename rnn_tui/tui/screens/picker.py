@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from rnn_tui.text_safety import visible
+from rnn_tui.tui.plain import model_name
 
 
 class ModelPicker(ModalScreen[Path | None]):
@@ -25,7 +29,13 @@ class ModelPicker(ModalScreen[Path | None]):
                     continue
                 self.choices.append(path)
                 self.options.append(
-                    Option(f"{path.name}  ({label}: {path.parent})", id=str(len(self.choices) - 1))
+                    Option(
+                        Text.assemble(
+                            (model_name(path), "bold"),
+                            (f"  {label} · {visible(str(path.parent), keep='')}", "dim"),
+                        ),
+                        id=str(len(self.choices) - 1),
+                    )
                 )
 
     def compose(self) -> ComposeResult:

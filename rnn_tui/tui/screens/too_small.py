@@ -14,9 +14,11 @@ def too_small(width: int, height: int) -> bool:
 
 
 class TooSmallScreen(ModalScreen[None]):
+    """Covers the whole screen (an opaque background): nothing of the view shows through."""
+
     DEFAULT_CSS = """
-    TooSmallScreen { align: center middle; }
-    TooSmallScreen > Static { width: auto; height: auto; padding: 0 1; }
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen > Static { width: 100%; height: auto; padding: 0 1; text-align: center; }
     """
 
     def compose(self) -> ComposeResult:
@@ -27,6 +29,6 @@ class TooSmallScreen(ModalScreen[None]):
 
     def show_size(self, width: int, height: int) -> None:
         self.query_one("#too-small", Static).update(
-            f"rnn-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-            f"this one is {width}×{height}. Make it larger (or press q to quit)."
+            f"rnn-tui needs {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {width}×{height}.\n"
+            "Make it larger, or press q to quit."
         )

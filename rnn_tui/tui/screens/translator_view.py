@@ -10,16 +10,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from rnn_tui.config import describe_translator
 from rnn_tui.engine.translator import BeamResult, Translator
 from rnn_tui.session.translator import TranslatorSession
 from rnn_tui.text_safety import visible
-from rnn_tui.tui.plain import plain
-from rnn_tui.tui.screens.lm_view import set_title
+from rnn_tui.tui.plain import model_title
+from rnn_tui.tui.redraw import Redraw
+from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
+from rnn_tui.tui.widgets.title import Title
 from rnn_tui.tui.widgets.translator.attention import AttentionMap
 from rnn_tui.tui.widgets.translator.beam import BeamTable
 from rnn_tui.tui.widgets.translator.scores import ScoreTable
@@ -41,16 +43,65 @@ def default_source(translator: Translator) -> str:
 
 class TranslatorScreen(Screen):
     BINDINGS = [
-        Binding("right,space", "step", "Step"),
-        Binding("left", "back", "Back"),
-        Binding("e", "to_end", "To end"),
-        Binding("s", "source", "Source"),
-        Binding("b", "beam_width", "Beam width"),
-        Binding("f", "force_prefix", "Force prefix"),
-        Binding("x", "attend_one", "Attend to…", show=False),
-        Binding("u", "undo_what_if", "Undo what-if", show=False),
-        Binding("r", "reset", "Reset", show=False),
-        Binding("escape", "close_input", "Close input", show=False),
+        Binding(
+            "right,space",
+            "step",
+            "Step",
+            key_display="→",
+            tooltip="emit one more output token (greedy), with its attention row",
+        ),
+        Binding(
+            "left",
+            "back",
+            "Back",
+            show=False,
+            tooltip="undo the last output token",
+        ),
+        Binding(
+            "e",
+            "to_end",
+            "To end",
+            tooltip="run the decoder until <eos>",
+        ),
+        Binding(
+            "s",
+            "source",
+            "Source",
+            tooltip="translate a sentence of your own",
+        ),
+        Binding(
+            "b",
+            "beam_width",
+            "Beam width",
+            tooltip="search with a wider or narrower beam (2, 3, 5, 8)",
+        ),
+        Binding(
+            "f",
+            "force_prefix",
+            "Force prefix",
+            show=False,
+            tooltip="what-if: make the output start with words you type",
+        ),
+        Binding(
+            "x",
+            "attend_one",
+            "Attend to…",
+            show=False,
+            tooltip="what-if: put all of this step's attention on one source token",
+        ),
+        Binding(
+            "u",
+            "undo_what_if",
+            "Undo what-if",
+            show=False,
+            tooltip="undo the what-if",
+        ),
+        Binding(
+            "r",
+            "reset",
+            "Reset",
+            tooltip="start the decoder again on the same source",
+        ),
     ]
 
     def __init__(
@@ -68,7 +119,6 @@ class TranslatorScreen(Screen):
             session.set_source(source or default_source(translator))
         self.session = session  # kept by the app when another model is shown
         self.beam_index = 1
-        self.input_purpose = "source"
 
     @property
     def beam_width(self) -> int:
@@ -78,30 +128,28 @@ class TranslatorScreen(Screen):
         yield Static(id="status")
         with Horizontal(id="mt-body"):
             with VerticalScroll(id="mt-left"):
-                yield Static(id="source-title", classes="title")
+                yield Title(id="source-title")
                 yield Static(id="source-line")
-                yield Static(id="forward-title", classes="title")
-                yield StateHeatmap(id="forward", classes="encoder")
-                yield Static(id="backward-title", classes="title")
-                yield StateHeatmap(id="backward", classes="encoder")
-                yield Static(id="context-title", classes="title")
-                yield VectorStrip(id="context")
-                yield Static(id="attention-title", classes="title")
+                yield Title(id="attention-title")
                 yield AttentionMap(id="attention")
-                yield Static(id="self-title", classes="title")
+                yield Title(id="self-title")
                 yield AttentionMap(id="self-attention")
+                yield Title(id="forward-title")
+                yield StateHeatmap(stretch=True, id="forward", classes="encoder")
+                yield Title(id="backward-title")
+                yield StateHeatmap(stretch=True, id="backward", classes="encoder")
+                yield Title(id="context-title")
+                yield VectorStrip(id="context")
             with VerticalScroll(id="mt-right"):
-                yield Static("Next token", classes="title")
+                yield Title("Next token")
                 yield NextTokenBars(id="mt-next")
-                yield Static(id="beam-title", classes="title")
+                yield Title(id="beam-title")
                 yield BeamTable(id="beam")
-                yield Static(id="scores-title", classes="title")
+                yield Title(id="scores-title")
                 yield ScoreTable(id="scores")
-        yield Input(id="mt-input")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#mt-input", Input).display = False
         bidirectional = self.translator.config.bidirectional
         for name in ("#backward-title", "#backward"):
             self.query_one(name).display = bidirectional
@@ -110,6 +158,12 @@ class TranslatorScreen(Screen):
             self.query_one(name).display = has_self
         self.refresh_view()
         self.search_beam()
+
+    def redraw(self) -> None:
+        self.post_message(Redraw())
+
+    def on_redraw(self, _: Redraw) -> None:
+        self.refresh_view()
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 32 or self.size.width < 100, "compact")
@@ -126,17 +180,17 @@ class TranslatorScreen(Screen):
     def _beam_ready(self, encoded: object, result: BeamResult) -> None:
         if encoded is self.session.encoded:  # the source did not change meanwhile
             self.session.beam = result
-            self.refresh_view()
+            self.redraw()
 
     # --- drawing ---------------------------------------------------------------------
     def status_line(self) -> str:
         s = self.session
         done = " · done" if s.position and s.position == len(s.tokens) and s.finished else ""
         note = s.what_if_note()
-        return (
-            f"{plain(self.path.stem)} · {describe_translator(self.translator.config)} · "
+        return (  # what changes comes first, so an 80-column terminal still shows it
             f"t={s.position}{done} · beam {self.beam_width}"
             + (f" · what-if: {note}" if note else "")
+            + f" · {model_title(self.path)} · {describe_translator(self.translator.config)}"
         )
 
     def refresh_view(self) -> None:
@@ -148,39 +202,35 @@ class TranslatorScreen(Screen):
         self.query_one("#status", Static).update(self.status_line(), layout=False)
         source_tokens = s.source_tokens()
         order = "reversed, " if config.reverse_source else ""
-        set_title(
-            self.query_one("#source-title", Static),
+        self.query_one("#source-title", Title).set(
             f"Source ({order}{len(source_tokens)} tokens) → output",
         )
         cursor = "" if s.finished and s.position == len(s.tokens) else "▌"
         shown = Text(visible(f"{s.source}\n→ {s.output_text()}{cursor}"))  # never markup
         self.query_one("#source-line", Static).update(shown)
         units = config.hidden_size
-        set_title(
-            self.query_one("#forward-title", Static),
-            f"Encoder →h (top layer): {units} units × {len(source_tokens)} source tokens",
+        self.query_one("#forward-title", Title).set(
+            f"Encoder →h_j (top layer, read left to right): {units} units × source tokens"
         )
-        self.query_one("#forward", StateHeatmap).show(encoded.forward.T, 0)
+        self.query_one("#forward", StateHeatmap).show(encoded.forward.T, -1, step_name="j")
         if encoded.backward is not None:
-            set_title(
-                self.query_one("#backward-title", Static),
-                f"Encoder ←h (top layer, read right to left): {units} units × source tokens",
+            self.query_one("#backward-title", Title).set(
+                f"Encoder ←h_j (top layer, read right to left): {units} units × source tokens"
             )
-            self.query_one("#backward", StateHeatmap).show(encoded.backward.T, 0)
+            self.query_one("#backward", StateHeatmap).show(encoded.backward.T, -1, step_name="j")
         context_note = (
             "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees"
             if config.attention == "none"
             else "Context vector c = final encoder state (starts the decoder via the bridge)"
         )
-        set_title(self.query_one("#context-title", Static), context_note)
-        width = self.query_one("#context").size.width or 60
-        self.query_one("#context", VectorStrip).show(encoded.context, width)
+        self.query_one("#context-title", Title).set(context_note)
+        self.query_one("#context", VectorStrip).show(encoded.context)
         attention_title = (
-            "Attention α (target rows × source columns)"
+            "Attention α_tj: a row per output token, a column per source token"
             if config.attention != "none"
             else "Attention: none — ctx_t = c at every step (the bottleneck)"
         )
-        set_title(self.query_one("#attention-title", Static), attention_title)
+        self.query_one("#attention-title", Title).set(attention_title)
         self.query_one("#attention", AttentionMap).show(
             s.attention_rows(),
             source_tokens,
@@ -190,9 +240,8 @@ class TranslatorScreen(Screen):
             else "this model has no attention",
         )
         if encoded.self_attention is not None:
-            set_title(
-                self.query_one("#self-title", Static),
-                "Self-attention softmax(QKᵀ/√E) over encoder states (rows: queries)",
+            self.query_one("#self-title", Title).set(
+                "Self-attention softmax(QKᵀ/√E) over encoder states (rows: queries)"
             )
             self.query_one("#self-attention", AttentionMap).show(
                 encoded.self_attention, source_tokens, source_tokens, ""
@@ -204,17 +253,15 @@ class TranslatorScreen(Screen):
         rows = s.score_rows()
         shown = sorted(sorted(rows, key=lambda r: -r.weight)[:SCORE_ROWS], key=lambda r: r.position)
         extent = f", top {len(shown)} of {len(rows)} by α" if len(shown) < len(rows) else ""
-        set_title(
-            self.query_one("#scores-title", Static),
-            f"This step: scores e_tj ({config.attention}) and α_tj{extent}",
+        self.query_one("#scores-title", Title).set(
+            f"Scores e_tj ({config.attention}) → α_tj this step{extent}"
         )
         self.query_one("#scores", ScoreTable).show(
             shown,
             "no attention: no scores" if config.attention == "none" else "no step yet",
         )
-        set_title(
-            self.query_one("#beam-title", Static),
-            f"Beam search, width {self.beam_width}, step {s.position} (■ = ended)",
+        self.query_one("#beam-title", Title).set(
+            f"Beam search, width {self.beam_width}, step {s.position}"
         )
         self.query_one("#beam", BeamTable).show(
             s.beam_step(),
@@ -225,67 +272,72 @@ class TranslatorScreen(Screen):
     # --- actions ---------------------------------------------------------------------
     def action_step(self) -> None:
         if self.session.step():
-            self.refresh_view()
+            self.redraw()
 
     def action_back(self) -> None:
         if self.session.back():
-            self.refresh_view()
+            self.redraw()
 
     def action_to_end(self) -> None:
         self.session.run_to_end()
-        self.refresh_view()
+        self.redraw()
 
     def action_reset(self) -> None:
         self.session.set_source(self.session.source)
-        self.refresh_view()
+        self.redraw()
         self.search_beam()
 
     def action_beam_width(self) -> None:
         self.beam_index = (self.beam_index + 1) % len(BEAM_WIDTHS)
         self.session.beam = None
-        self.refresh_view()
+        self.redraw()
         self.search_beam()
 
-    def _open_input(self, purpose: str, placeholder: str, value: str = "") -> None:
-        self.input_purpose = purpose
-        box = self.query_one("#mt-input", Input)
-        box.placeholder = placeholder
-        box.value = value
-        box.display = True
-        box.focus()
-
     def action_source(self) -> None:
-        self._open_input(
-            "source", "source sentence to translate (Enter; Esc cancels)", self.session.source
+        self.app.push_screen(
+            AskScreen(
+                "Source sentence to translate",
+                "The encoder reads it at once; → then steps the decoder.",
+                self.session.source,
+            ),
+            lambda value: self.answer("source", value),
         )
 
     def action_force_prefix(self) -> None:
-        self._open_input("prefix", "what-if: the output must start with… (Enter; Esc cancels)")
+        self.app.push_screen(
+            AskScreen(
+                "What-if: the output must start with…",
+                "These tokens are fed to the decoder as if chosen; u undoes.",
+            ),
+            lambda value: self.answer("prefix", value),
+        )
 
     def action_attend_one(self) -> None:
         if self.translator.config.attention == "none" or self.session.position == 0:
             self.notify("step the decoder of an attention model first", severity="warning")
             return
         last = len(self.session.source_tokens()) - 1
-        self._open_input(
-            "attend",
-            f"what-if: at step {self.session.position}, all attention on source position 0–{last}",
+        self.app.push_screen(
+            AskScreen(
+                f"What-if: at step {self.session.position}, put all attention on source "
+                f"position (0–{last})",
+                "α becomes one-hot on that token; the rest of the output follows; u undoes.",
+            ),
+            lambda value: self.answer("attend", value),
         )
 
     def action_undo_what_if(self) -> None:
         self.session.clear_what_if()
-        self.refresh_view()
+        self.redraw()
 
-    def action_close_input(self) -> None:
-        self.query_one("#mt-input", Input).display = False
-        self.set_focus(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_close_input()
-        value = event.value.strip()
-        if self.input_purpose == "prefix":
+    def answer(self, question: str, value: str | None) -> None:
+        """What the user typed for `question` (None: cancelled)."""
+        if value is None:
+            return
+        value = value.strip()
+        if question == "prefix":
             self.session.force_prefix(value)
-        elif self.input_purpose == "attend":
+        elif question == "attend":
             last = len(self.session.source_tokens()) - 1
             if not value.isdigit() or int(value) > last:
                 self.notify(f"expected a source position 0–{last}", severity="error")
@@ -294,4 +346,4 @@ class TranslatorScreen(Screen):
         elif value:
             self.session.set_source(value)
             self.search_beam()
-        self.refresh_view()
+        self.redraw()

@@ -1,4 +1,9 @@
-"""This step's gate values for the chosen layer: the chosen unit, the mean, all units."""
+"""This step's gate values for the chosen layer: the chosen unit, the mean over units, and
+how the units are spread (a histogram, with the shares of saturated units).
+
+σ gates live in (0, 1): "shut" counts units below 0.1, "open" above 0.9. tanh
+candidates live in (−1, 1): the two counts are below −0.9 and above +0.9.
+"""
 
 from __future__ import annotations
 
@@ -10,47 +15,67 @@ from rnn_tui.engine.cells import CellTrace
 
 GATE_NAMES = {
     "i": "i in",
-    "f": "f fgt",
+    "f": "f forget",
     "g": "g cand",
     "o": "o out",
-    "r": "r rst",
-    "z": "z upd",
+    "r": "r reset",
+    "z": "z update",
     "n": "n cand",
 }
+SIGNED_GATES = ("g", "n")  # tanh candidates; the others are σ gates
 _LEVELS = " ▁▂▃▄▅▆▇█"
+HISTOGRAM_BINS = 10
+SATURATION = 0.9
 
 
-def spark(values: np.ndarray, width: int, low: float, high: float) -> str:
-    """Units binned to `width` columns (mean per bin), drawn as block heights."""
+def histogram(values: np.ndarray, low: float, high: float, bins: int = HISTOGRAM_BINS) -> str:
+    """Counts of `values` in `bins` equal bins over [low, high], as block heights
+    (the tallest bin is a full block; an empty bin is blank)."""
     if values.size == 0:
-        return ""
-    bins = np.array_split(values, min(width, values.size))
-    means = np.array([b.mean() for b in bins])
-    scaled = np.clip((means - low) / (high - low), 0, 1)
-    return "".join(_LEVELS[round(v * (len(_LEVELS) - 1))] for v in scaled)
+        return " " * bins
+    counts, _ = np.histogram(np.clip(values, low, high), bins=bins, range=(low, high))
+    top = counts.max()
+    steps = len(_LEVELS) - 1
+    return "".join(_LEVELS[0 if c == 0 else max(1, round(c / top * steps))] for c in counts)
+
+
+def saturated_shares(values: np.ndarray, signed: bool) -> tuple[float, float]:
+    """Shares of units (low end, high end): σ below 0.1 / above 0.9; tanh below −0.9 / above 0.9."""
+    if values.size == 0:
+        return 0.0, 0.0
+    low = -SATURATION if signed else 1 - SATURATION
+    return float(np.mean(values < low)), float(np.mean(values > SATURATION))
 
 
 class GatePanel(Static):
-    DEFAULT_CSS = "GatePanel { height: 4; }"  # at most four gates (LSTM)
+    DEFAULT_CSS = "GatePanel { height: auto; text-wrap: nowrap; }"  # heading + up to 4 gates
 
     unit_values: dict[str, float] = {}
 
-    def show(self, trace: CellTrace, unit: int, spark_width: int = 12) -> None:
+    def show(self, trace: CellTrace, unit: int) -> None:
         self.unit_values = {name: float(values[unit]) for name, values in trace.gates.items()}
         if not trace.gates:
             pre = trace.pre.get("a")
             text = Text("no gates: s_t = tanh(a_t)\n", style="dim")
             if pre is not None:
                 text.append(f"a_t[{unit}] = {pre[unit]:+.3f}   mean |a| = {np.abs(pre).mean():.3f}")
-            self.update(text, layout=False)
+            self.update(text)
             return
+        wide = self.size.width >= 43  # full gate names and the mean column
+        name_width = 8 if wide else 2
         text = Text(no_wrap=True, overflow="crop")
+        heading = f"{'gate' if wide else '':<{name_width}} {'unit ' + str(unit):>7} "
+        heading += f"{'mean':>5} " if wide else ""
+        text.append(heading + f"{'low→high':^{HISTOGRAM_BINS}} shut open\n", style="dim")
         for name, values in trace.gates.items():
-            signed = name in ("g", "n")
+            signed = name in SIGNED_GATES
             low, high = (-1.0, 1.0) if signed else (0.0, 1.0)
-            unit_value = f"{values[unit]:+.3f}" if signed else f" {values[unit]:.3f}"
-            mean = f"{values.mean():+.2f}" if signed else f" {values.mean():.2f}"
-            text.append(f"{GATE_NAMES.get(name, name):<6} {unit_value} {mean} ")
-            text.append(spark(values, spark_width, low, high) + "\n", style="cyan")
+            unit_value = f"{values[unit]:+.3f}" if signed else f"{values[unit]:.3f}"
+            mean = f"{values.mean():+.2f}" if signed else f"{values.mean():.2f}"
+            shut, open_ = saturated_shares(values, signed)
+            text.append(f"{GATE_NAMES.get(name, name)[:name_width]:<{name_width}} ", style="bold")
+            text.append(f"{unit_value:>7} " + (f"{mean:>5} " if wide else ""))
+            text.append(histogram(values, low, high), style="cyan on grey11")
+            text.append(f" {shut:>4.0%} {open_:>4.0%}\n")
         text.rstrip()
-        self.update(text, layout=False)
+        self.update(text)

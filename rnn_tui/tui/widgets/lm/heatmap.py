@@ -1,7 +1,12 @@
-"""Hidden (or cell) state as a heatmap: units down, recent steps across.
+"""A state matrix as a heatmap: units down (two per row), steps across, with its own caption.
 
-Line API: each terminal row draws two units with "▀" (foreground = upper unit,
-background = lower unit); strips are cached until the data changes.
+Line API. Row 0 is the caption: which units and steps are drawn, and the colour
+scale. Every other row draws two units with "▀" (foreground = upper unit,
+background = lower unit) and names both in its label; the chosen unit's number
+is drawn reversed. Units are drawn in `order` (index order, or busiest first),
+and the window of rows follows the chosen unit, so every unit can be reached.
+Steps wider than the panel keep the most recent; columns narrower than the panel
+are widened to fill it (`stretch`). Strips are cached until the data changes.
 """
 
 from __future__ import annotations
@@ -14,20 +19,26 @@ from textual.widget import Widget
 
 from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
 
-LABEL_WIDTH = 5
 _HALF = "▀"
 _LABEL = Style(dim=True)
 _SELECTED = Style(bold=True, reverse=True)
+_CAPTION = Style(dim=True)
 
 
 class StateHeatmap(Widget):
-    """`matrix` is (units, steps); the window of units follows the selected unit."""
+    """`matrix` is (units, steps); `first_step` is the time index of its first column;
+    `selected_unit` −1 marks no unit."""
 
     DEFAULT_CSS = "StateHeatmap { height: 1fr; min-height: 3; }"
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, stretch: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.stretch = stretch  # widen few columns to fill the panel (encoder states)
         self.matrix = np.zeros((0, 0))
+        self.order = np.zeros(0, dtype=int)
+        self.first_step = 0
+        self.scale = 1.0
+        self.step_name = "t"
         self._bins = np.zeros((0, 0), dtype=int)
         self._selected = 0
         self._cache: dict[int, Strip] = {}
@@ -37,21 +48,79 @@ class StateHeatmap(Widget):
             for lower in range(len(DIVERGING_COLORS))
         }
 
-    def show(self, matrix: np.ndarray, selected_unit: int, scale: float = 1.0) -> None:
+    def show(
+        self,
+        matrix: np.ndarray,
+        selected_unit: int,
+        scale: float = 1.0,
+        order: np.ndarray | None = None,
+        first_step: int = 0,
+        step_name: str = "t",
+    ) -> None:
         self.matrix = matrix
+        self.scale = scale
+        self.order = np.arange(matrix.shape[0]) if order is None else np.asarray(order)
+        self.first_step = first_step
+        self.step_name = step_name
         self._bins = diverging_bins(matrix, scale)
         self._selected = selected_unit
         self._cache.clear()
         self.refresh()
 
-    def first_unit(self) -> int:
-        """The top unit shown: the selected one stays inside the window."""
-        units = self._bins.shape[0]
-        per_screen = max(2, 2 * self.size.height)
-        if units <= per_screen:
+    # --- what is shown -----------------------------------------------------------------
+
+    @property
+    def label_width(self) -> int:
+        digits = len(str(max(0, self.matrix.shape[0] - 1)))
+        return 2 * digits + 2  # "upper/lower" and the marker column
+
+    def rows_shown(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def units_per_page(self) -> int:
+        return 2 * self.rows_shown()
+
+    def first_row(self) -> int:
+        """The top pair row drawn: the chosen unit's row stays inside the window."""
+        pairs = (len(self.order) + 1) // 2
+        rows = self.rows_shown()
+        if pairs <= rows:
             return 0
-        start = self._selected - self._selected % 2 - per_screen // 2
-        return int(min(max(0, start), units - per_screen + units % 2))
+        chosen = np.flatnonzero(self.order == self._selected)
+        position = int(chosen[0]) if len(chosen) else 0  # none chosen (-1): from the top
+        start = position // 2 - rows // 2
+        return int(min(max(0, start), pairs - rows))
+
+    def steps_shown(self) -> tuple[int, int]:
+        """(first column, number of columns) drawn: the most recent that fit."""
+        steps = self.matrix.shape[1]
+        fit = max(0, self.size.width - self.label_width)
+        count = min(steps, fit)
+        return steps - count, count
+
+    def column_width(self) -> int:
+        _, count = self.steps_shown()
+        if not self.stretch or count == 0:
+            return 1
+        return max(1, (self.size.width - self.label_width) // count)
+
+    def caption(self) -> str:
+        units = len(self.order)
+        first, count = self.steps_shown()
+        if units == 0 or count == 0:
+            return "nothing to draw yet"
+        top = 2 * self.first_row()
+        bottom = min(units, top + self.units_per_page())
+        drawn = self.order[top:bottom]
+        if np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn))):
+            which = f"units {drawn[0]}–{drawn[-1]} of {units}"
+        else:
+            which = f"{len(drawn)} busiest-first of {units} units"
+        start = self.first_step + first
+        steps = f"{self.step_name} {start}–{start + count - 1}"
+        return f"{which} · {steps} · blue −{self.scale:.3g} … red +{self.scale:.3g}"
+
+    # --- drawing ----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
         self._cache.clear()
@@ -59,24 +128,37 @@ class StateHeatmap(Widget):
     def render_line(self, y: int) -> Strip:
         if y in self._cache:
             return self._cache[y]
-        units, steps = self._bins.shape
-        upper = self.first_unit() + 2 * y
         width = self.size.width
-        if upper >= units:
-            strip = Strip.blank(width)
+        if y == 0:
+            strip = Strip([Segment(self.caption(), _CAPTION)]).crop_extend(0, width, None)
         else:
-            lower = upper + 1
-            marker = self._selected in (upper, lower)
-            label = f"{upper:>4} " if not marker else f"{self._selected:>4}▸"
-            segments = [Segment(label, _SELECTED if marker else _LABEL)]
-            visible_steps = min(steps, max(0, width - LABEL_WIDTH))
-            for step in range(steps - visible_steps, steps):
-                top = int(self._bins[upper, step])
-                bottom = int(self._bins[lower, step]) if lower < units else None
-                if bottom is None:
-                    segments.append(Segment(_HALF, Style(color=DIVERGING_COLORS[top])))
-                else:
-                    segments.append(Segment(_HALF, self._styles[(top, bottom)]))
-            strip = Strip(segments).adjust_cell_length(width)
+            strip = self._pair_line(2 * (self.first_row() + y - 1), width)
         self._cache[y] = strip
         return strip
+
+    def _pair_line(self, position: int, width: int) -> Strip:
+        units = len(self.order)
+        if position >= units:
+            return Strip.blank(width)
+        upper = int(self.order[position])
+        lower = int(self.order[position + 1]) if position + 1 < units else None
+        digits = (self.label_width - 2) // 2
+        segments = [
+            Segment(f"{upper:>{digits}}", _SELECTED if upper == self._selected else _LABEL),
+            Segment("/", _LABEL),
+            Segment(
+                f"{'' if lower is None else lower:<{digits}}",
+                _SELECTED if lower == self._selected else _LABEL,
+            ),
+            Segment("▸", _SELECTED) if self._selected in (upper, lower) else Segment(" "),
+        ]
+        first, count = self.steps_shown()
+        repeat = self.column_width()
+        for step in range(first, first + count):
+            top = int(self._bins[upper, step])
+            if lower is None:
+                segments.append(Segment(_HALF * repeat, Style(color=DIVERGING_COLORS[top])))
+            else:
+                bottom = int(self._bins[lower, step])
+                segments.append(Segment(_HALF * repeat, self._styles[(top, bottom)]))
+        return Strip(segments).adjust_cell_length(width)

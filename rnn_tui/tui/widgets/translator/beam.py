@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from rnn_tui.engine.translator import BeamStep
+from rnn_tui.text_safety import visible
+
+
+def beam_text(step: BeamStep, text_of: Callable[[tuple[int, ...]], str]) -> Text:
+    """A heading, then one line per hypothesis, best first: rank, parent beam, log p, words."""
+    text = Text(" # from    log p  hypothesis (■ ended)\n", style="dim")
+    entries = [(h, "live") for h in step.live] + [(h, "done") for h in step.finished]
+    entries.sort(key=lambda e: -e[0].log_prob)
+    for rank, (hypothesis, status) in enumerate(entries, start=1):
+        words = visible(text_of(hypothesis.tokens), keep="")
+        text.append(f"{rank:>2} {hypothesis.parent:>4} ", style="dim")
+        text.append(f"{hypothesis.log_prob:>8.3f}  {words}{' ■' if status == 'done' else ''}\n")
+    text.rstrip()
+    return text
 
 
 class BeamTable(Static):
-    DEFAULT_CSS = "BeamTable { height: auto; }"
+    """Fixed columns (rank, parent beam, log p) then the hypothesis, cut at the panel's edge:
+    the numbers never give way to a long hypothesis."""
+
+    DEFAULT_CSS = "BeamTable { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     step: BeamStep | None = None
 
@@ -20,17 +36,4 @@ class BeamTable(Static):
         self, step: BeamStep | None, text_of: Callable[[tuple[int, ...]], str], empty: str
     ) -> None:
         self.step = step
-        if step is None:
-            self.update(Text(empty, style="dim"))
-            return
-        table = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 1))
-        table.add_column("#", justify="right", style="dim")
-        table.add_column("from", justify="right", style="dim")
-        table.add_column("log p", justify="right")
-        table.add_column("hypothesis", overflow="ellipsis", no_wrap=True)
-        entries = [(h, "live") for h in step.live] + [(h, "done") for h in step.finished]
-        entries.sort(key=lambda e: -e[0].log_prob)
-        for rank, (hypothesis, status) in enumerate(entries, start=1):
-            words = text_of(hypothesis.tokens) + (" ■" if status == "done" else "")
-            table.add_row(str(rank), str(hypothesis.parent), f"{hypothesis.log_prob:.3f}", words)
-        self.update(table)
+        self.update(Text(empty, style="dim") if step is None else beam_text(step, text_of))

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
 
 
-class VectorStrip(Static):
-    DEFAULT_CSS = "VectorStrip { height: auto; }"
+class VectorStrip(Widget):
+    """As many units as the panel is wide now (never wraps), then a caption line."""
+
+    DEFAULT_CSS = "VectorStrip { height: 2; }"
 
     vector: np.ndarray = np.zeros(0)
 
-    def show(self, vector: np.ndarray, width: int) -> None:
+    def show(self, vector: np.ndarray) -> None:
         self.vector = vector
-        shown = vector[: max(1, width)]
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        vector = self.vector
+        shown = vector[: max(1, self.size.width)]
         text = Text(no_wrap=True, overflow="crop")
         for value in diverging_bins(shown):
             text.append("█", style=str(DIVERGING_COLORS[int(value)].name))
         text.append(
-            f"\n{len(vector)} units, first {len(shown)} drawn · ‖c‖ = {np.linalg.norm(vector):.3f}",
+            f"\nunits 0–{len(shown) - 1} of {len(vector)} · blue −1 … red +1 · "
+            f"‖c‖ = {np.linalg.norm(vector):.3f}",
             style="dim",
         )
-        self.update(text)
+        return text

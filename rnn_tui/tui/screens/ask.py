@@ -1,0 +1,34 @@
+"""One modal question with a labelled text box: Enter returns the text, Esc returns None."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class AskScreen(ModalScreen[str | None]):
+    """`question` is the box's label (what the text is for), `hint` one line of help."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, hint: str = "", value: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.hint = hint
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Static(self.question, classes="title")
+            yield Input(value=self.value, id="ask-input")
+            yield Static(f"{self.hint}  Enter: done · Esc: cancel".strip(), classes="dim")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

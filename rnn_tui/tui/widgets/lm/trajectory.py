@@ -1,0 +1,96 @@
+"""The hidden-state trajectory in its first two principal components, drawn in braille.
+
+Each terminal cell holds 2×4 braille dots; consecutive steps are joined by a
+line, older steps fade to grey, and the current step is a bright ●.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from rnn_tui.session.trajectory import Trajectory
+
+# Dot bits of a braille cell, indexed [dot row][dot column] (Unicode U+2800 block).
+_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+# Old → recent: the 256-colour grey ramp into cyan.
+_AGE_STYLES = [Style(color=Color.from_ansi(code)) for code in (239, 242, 245, 248, 73, 80, 87)]
+_NOW = Style(color="bright_red", bold=True)
+
+
+def dot_grid(points: np.ndarray, columns: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Braille bits per cell (rows, columns) and the latest step drawn in each cell (−1: none).
+    Points are scaled to fill the grid; PC2 grows upwards."""
+    bits = np.zeros((rows, columns), dtype=np.int32)
+    latest = np.full((rows, columns), -1)
+    if len(points) == 0 or columns < 1 or rows < 1:
+        return bits, latest
+    dots_x, dots_y = 2 * columns, 4 * rows
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    scaled = (points - low) / span  # 0…1 on each axis
+    x = scaled[:, 0] * (dots_x - 1)
+    y = (1 - scaled[:, 1]) * (dots_y - 1)
+    for step in range(len(points)):
+        if step == 0:
+            xs, ys = x[:1], y[:1]
+        else:  # the segment from the previous step, one dot per dot of length
+            length = int(max(abs(x[step] - x[step - 1]), abs(y[step] - y[step - 1]))) + 1
+            xs = np.linspace(x[step - 1], x[step], length + 1)
+            ys = np.linspace(y[step - 1], y[step], length + 1)
+        for dx, dy in zip(np.rint(xs).astype(int), np.rint(ys).astype(int), strict=True):
+            row, column = dy // 4, dx // 2
+            bits[row, column] |= _BITS[dy % 4][dx % 2]
+            latest[row, column] = step
+    return bits, latest
+
+
+class TrajectoryPlot(Static):
+    DEFAULT_CSS = "TrajectoryPlot { height: 1fr; min-height: 3; text-wrap: nowrap; }"
+
+    trajectory: Trajectory | None = None
+
+    def show(self, trajectory: Trajectory) -> None:
+        self.trajectory = trajectory
+        self.refresh_plot()
+
+    def on_resize(self) -> None:
+        self.refresh_plot()
+
+    def refresh_plot(self) -> None:
+        trajectory = self.trajectory
+        if trajectory is None:
+            return
+        steps = len(trajectory.points)
+        first, last = trajectory.first_step, trajectory.first_step + steps - 1
+        pc1, pc2 = trajectory.explained
+        text = Text(no_wrap=True, overflow="crop")
+        if steps < 2:
+            text.append("one state so far: step on (→)\nand the path appears", style="dim")
+            self.update(text, layout=False)
+            return
+        text.append(f"t {first}–{last} · PC1 → {pc1:.0%} · PC2 ↑ {pc2:.0%} · ", style="dim")
+        text.append("●", style=_NOW)
+        text.append(" now\n", style="dim")
+        columns, rows = self.size.width, max(0, self.size.height - 1)
+        if rows < 1 or columns < 1:
+            self.update(text, layout=False)
+            return
+        bits, latest = dot_grid(trajectory.points, columns, rows)
+        now_row, now_column = np.argwhere(latest == steps - 1)[-1]  # the last point's cell
+        for row in range(rows):
+            for column in range(columns):
+                if row == now_row and column == now_column:
+                    text.append("●", style=_NOW)
+                elif bits[row, column]:
+                    age = latest[row, column] / (steps - 1)
+                    style = _AGE_STYLES[min(len(_AGE_STYLES) - 1, int(age * len(_AGE_STYLES)))]
+                    text.append(chr(0x2800 + int(bits[row, column])), style=style)
+                else:
+                    text.append(" ")
+            if row < rows - 1:
+                text.append("\n")
+        self.update(text, layout=False)

@@ -1,0 +1,270 @@
+"""The explorer's panels say what they draw: the numbers behind each picture are checked
+against the formula written out (PCA by eigendecomposition, histograms by counting)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.render.attention_map import attention_lines, column_widths
+from rnn_tui.session.lm import units_by_activity
+from rnn_tui.session.trajectory import pca_trajectory
+from rnn_tui.tui.app import make_app
+from rnn_tui.tui.plain import model_name, model_title
+from rnn_tui.tui.widgets.lm.gates import histogram, saturated_shares
+from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
+from rnn_tui.tui.widgets.lm.trajectory import TrajectoryPlot, dot_grid
+from tests.test_explorer import engine_trace, open_app
+
+
+def test_trajectory_is_the_projection_on_the_top_two_eigenvectors() -> None:
+    rng = np.random.default_rng(3)
+    states = rng.normal(size=(40, 12)) @ rng.normal(size=(12, 12))
+    trajectory = pca_trajectory(states, first_step=7)
+    centered = states - states.mean(axis=0)
+    values, vectors = np.linalg.eigh(np.cov(centered, rowvar=False))
+    top = vectors[:, ::-1][:, :2]
+    for k in range(2):  # equal up to the sign each direction is given
+        expected = centered @ top[:, k]
+        sign = np.sign(expected @ trajectory.points[:, k])
+        np.testing.assert_allclose(trajectory.points[:, k], sign * expected, atol=1e-9)
+    np.testing.assert_allclose(trajectory.explained, values[::-1][:2] / values.sum(), rtol=1e-9)
+    assert trajectory.first_step == 7
+
+
+def test_trajectory_signs_do_not_flip_when_a_state_is_added() -> None:
+    rng = np.random.default_rng(4)
+    states = rng.normal(size=(30, 8)) * np.arange(8, 0, -1)  # clear principal axes
+    before = pca_trajectory(states[:-1]).points
+    after = pca_trajectory(states).points
+    assert np.corrcoef(before[:, 0], after[:-1, 0])[0, 1] > 0.9
+
+
+def test_one_state_or_identical_states_give_no_directions() -> None:
+    assert pca_trajectory(np.ones((1, 5))).explained == (0.0, 0.0)
+    flat = pca_trajectory(np.ones((6, 5)))
+    assert flat.explained == (0.0, 0.0) and not flat.points.any()
+
+
+def test_dot_grid_marks_every_point_and_the_last_points_cell() -> None:
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]])
+    bits, latest = dot_grid(points, columns=4, rows=2)
+    # (0, 0) is the bottom-left dot, (1, 1) the top-right, (1, 0) the bottom-right.
+    assert bits[1, 0] & 0x40 and bits[0, 3] & 0x08 and bits[1, 3] & 0x80
+    assert latest[1, 3] == 2 and latest.max() == 2
+
+
+def test_gate_histogram_counts_the_units_in_each_bin() -> None:
+    values = np.array([0.05, 0.05, 0.05, 0.95, 0.5, 0.51])
+    drawn = histogram(values, 0.0, 1.0, bins=10)
+    assert len(drawn) == 10
+    assert drawn[0] == "█" and drawn[9] != " " and drawn[5] != " "  # 3 units, 1, 2
+    assert drawn[9] < drawn[5] < drawn[0] and drawn[1:5] == "    "
+    assert saturated_shares(values, signed=False) == (0.5, 1 / 6)
+    assert saturated_shares(np.array([-0.95, 0.0, 0.92, 0.99]), signed=True) == (0.25, 0.5)
+
+
+def test_busiest_units_come_first() -> None:
+    states = np.array([[0.1, -0.1], [0.9, -0.8], [0.0, 0.0], [-0.5, 0.5]])
+    assert units_by_activity(states).tolist() == [1, 3, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "width"),
+    [
+        (["she", "is", "taller", "than", "her", "brother", ".", "<eos>"], None),
+        ([*"le samedi 9 mai 2018", "<eos>"], 40),
+        ([*"le samedi 9 mai 2018", "<eos>"], None),
+    ],
+)
+def test_attention_columns_sit_under_their_source_tokens(tokens: list[str], width) -> None:
+    """Each source label starts its own column, words never touch, and each cell's number
+    is that column's α in percent."""
+    rng = np.random.default_rng(0)
+    weights = rng.dirichlet(np.ones(len(tokens)) * 0.3, size=3)
+    header, *rows, _ = attention_lines(weights, tokens, ["x", "yy", "z"], width)
+    widths = column_widths(
+        [t.replace(" ", "␣") for t in tokens], None if width is None else width - 3
+    )
+    starts = np.cumsum([0, *widths[:-1]]) + 3  # after the row labels ("yy" and a gap)
+    for token, start, each in zip(tokens, starts, widths, strict=True):
+        label = header.plain[start : start + each]
+        assert label.rstrip() == token.replace(" ", "␣")[: len(label.rstrip())]
+        if each > 1 and len(token) > 1:
+            assert label.endswith(" ")  # the gap before the next word
+    for row, line in zip(weights, rows, strict=True):
+        for weight, start, each in zip(row, starts, widths, strict=True):
+            cell = line.plain[start : start + each].strip()
+            assert (
+                cell
+                == (str(round(weight * 100)) if each >= 3 and weight >= 0.045 else "")[: len(cell)]
+            )
+    if width is not None:
+        assert header.cell_len <= width + 3
+
+
+def test_run_checkpoints_are_titled_by_their_run_folder() -> None:
+    assert model_name(Path("runs/lstm-small/best.safetensors")) == "lstm-small (best)"
+    assert model_name(Path("/x/shakespeare-gru.safetensors")) == "shakespeare-gru"
+    assert model_title(Path("runs/[red]x/last.safetensors")) == r"\[red]x (last)"
+
+
+def test_heatmap_reaches_every_unit_and_says_which_it_draws(tiny_lstm_checkpoint: Path) -> None:
+    """Paging down walks the chosen unit through all units; the heatmap's window always
+    holds it, and its caption names the units drawn."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_app(app, pilot)
+            heatmap = screen.query_one(StateHeatmap)
+            units = screen.model.config.hidden_size
+            seen = set()
+            for _ in range(units):
+                await pilot.press("pagedown")
+                first = 2 * heatmap.first_row()
+                shown = heatmap.order[first : first + heatmap.units_per_page()]
+                assert screen.chosen_unit in shown
+                assert f"units {shown[0]}–{shown[-1]} of {units}" in heatmap.caption()
+                seen.update(shown.tolist())
+            assert seen == set(range(units))
+
+    asyncio.run(scenario())
+
+
+def test_busiest_first_orders_the_rows_and_the_unit_keys(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick brown")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("s")
+            heatmap = screen.query_one(StateHeatmap)
+            _, count = heatmap.steps_shown()
+            shown = heatmap.matrix[:, -count:]
+            busy = np.abs(shown).mean(axis=1)
+            assert np.all(np.diff(busy[heatmap.order]) <= 1e-12)
+            assert "busiest" in heatmap.caption()
+            first = int(heatmap.order[0])
+            screen.chosen_unit = first
+            await pilot.press("full_stop")  # the next unit is the next row, not index + 1
+            assert screen.chosen_unit == int(heatmap.order[1])
+
+    asyncio.run(scenario())
+
+
+def test_the_trajectory_panel_shows_this_sessions_states(tiny_lstm_checkpoint: Path) -> None:
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick brown")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            plot = screen.query_one(TrajectoryPlot)
+            tokens = screen.session.tokens
+            engine_states = np.stack(  # the engine run afresh on each prefix
+                [
+                    engine_trace(tiny_lstm_checkpoint, tokens[: k + 1])[1].layers[-1].h
+                    for k in range(len(tokens))
+                ]
+            )
+            expected = pca_trajectory(engine_states)
+            assert plot.trajectory is not None
+            np.testing.assert_allclose(plot.trajectory.points, expected.points, atol=1e-5)
+            np.testing.assert_allclose(plot.trajectory.explained, expected.explained, atol=1e-6)
+            assert "PC1" in str(plot.render())
+
+    asyncio.run(scenario())
+
+
+def test_a_long_prompt_is_read_in_a_worker_with_progress(tiny_lstm_checkpoint: Path) -> None:
+    """A prompt past READ_AT_ONCE characters is read off the UI thread; the status line says
+    how far it got, and the session it ends with equals reading the prompt directly."""
+    from rnn_tui.session.lm import LanguageModelSession
+    from rnn_tui.tui.screens import lm_view
+
+    prompt = "the quick brown fox jumps over the lazy dog. " * 100  # 4,500 characters
+    assert len(prompt) > lm_view.READ_AT_ONCE
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=prompt)
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(400):
+                await pilot.pause(0.01)
+                if isinstance(app.screen, lm_view.LanguageModelScreen):
+                    seen.append(str(app.screen.query_one("#status").render()))
+                    if app.screen.session.prompt == prompt:
+                        break
+            screen = await open_app(app, pilot)
+            direct = LanguageModelSession(screen.model)
+            direct.reset(prompt)
+            assert screen.session.tokens == direct.tokens
+            np.testing.assert_allclose(screen.session.surprisals, direct.surprisals, atol=1e-6)
+            assert screen.reading is None and "t=" in str(screen.query_one("#status").render())
+
+    asyncio.run(scenario())
+    assert any(line.startswith("reading the prompt: ") for line in seen)
+
+
+def test_beam_columns_stay_for_word_models() -> None:
+    """Rank, parent and log p come first at fixed widths; the words (cut by the panel,
+    never wrapped) come last, so a long hypothesis cannot push the numbers out."""
+    from rnn_tui.engine.translator import BeamStep, Hypothesis
+    from rnn_tui.tui.widgets.translator.beam import beam_text
+
+    long_words = "elle est beaucoup plus grande que son frère aîné " * 3
+    step = BeamStep(
+        live=[Hypothesis((1, 2), -0.615, False, 0), Hypothesis((1, 3), -12.5, False, 1)],
+        finished=[Hypothesis((4,), -3.897, True, 0)],
+    )
+    lines = beam_text(step, lambda tokens: long_words if len(tokens) > 1 else "fin").plain
+    lines = lines.splitlines()
+    assert lines[0].split()[:3] == ["#", "from", "log"]
+    ranks = [line.split()[:3] for line in lines[1:]]
+    assert ranks == [["1", "0", "-0.615"], ["2", "0", "-3.897"], ["3", "1", "-12.500"]]
+    assert lines[2].endswith("fin ■")
+
+
+def test_the_too_small_notice_covers_the_screen_and_fits(tiny_lstm_checkpoint: Path) -> None:
+    from rnn_tui.tui.screens.too_small import TooSmallScreen
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_app(app, pilot)
+            await pilot.resize_terminal(40, 12)
+            await pilot.pause()
+            assert isinstance(app.screen, TooSmallScreen)
+            notice = app.screen.query_one("#too-small")
+            assert notice.region.width <= 40 and notice.region.bottom <= 12
+            assert "40×12" in str(notice.render()) and "q to quit" in str(notice.render())
+            assert app.screen.styles.background.a == 1  # opaque: the view does not show through
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            assert not isinstance(app.screen, TooSmallScreen)
+
+    asyncio.run(scenario())
+
+
+def test_help_explains_every_key_of_every_view() -> None:
+    from textual.binding import Binding
+
+    from rnn_tui.tui.app import ExplorerApp
+    from rnn_tui.tui.screens.compare_view import CompareScreen
+    from rnn_tui.tui.screens.help import bindings_table
+    from rnn_tui.tui.screens.lab import GradientLabScreen
+    from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+    from rnn_tui.tui.screens.neuron_view import NeuronScreen
+    from rnn_tui.tui.screens.translator_view import TranslatorScreen
+
+    views = [
+        ExplorerApp, LanguageModelScreen, TranslatorScreen, NeuronScreen, CompareScreen,
+        GradientLabScreen,
+    ]  # fmt: skip
+    for view in views:
+        bindings = [b for b in view.BINDINGS if isinstance(b, Binding)]
+        assert all(b.tooltip for b in bindings), view.__name__
+        table = bindings_table(bindings)
+        assert table.row_count == len(bindings)
+    assert any(b.key == "ctrl+p" for b in ExplorerApp.BINDINGS)
