@@ -240,3 +240,44 @@ def test_convert_stores_float16_and_the_engine_reads_it_back(
                 "--dtype", "int8")  # fmt: skip
     assert wrong.exit_code == 2 and "--dtype: expected float16 or float32" in wrong.output
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_eval_shows_progress_on_a_terminal_and_nothing_in_a_pipe(
+    tiny_lstm_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """On a terminal, stderr carries one rewritten line that counts up to every token scored
+    and is erased at the end; piped, stderr stays empty and stdout is the same."""
+    import io
+
+    text = tmp_path / "long.txt"
+    text.write_text("the lazy dog jumps over the quick brown fox.\n" * 40)  # 1,800 tokens
+    piped = cli("eval", str(tiny_lstm_checkpoint), "--data", str(text), "--json")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    from rnn_tui.engine.loading import load_language_model
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    seen: list[tuple[int, int]] = []
+    with_progress = model.evaluate_text(
+        model.tokenizer.encode(text.read_text()), progress=lambda d, t: seen.append((d, t))
+    )
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (1800, 1800)
+    assert len(seen) == 8  # 256-token windows
+    from rnn_tui.cli.common import progress_line
+
+    report = progress_line("scoring tokens")
+    assert report is not None
+    report(256, 1800)
+    assert terminal.getvalue() == "\rscoring tokens: 256 of 1,800 (14%)"
+    report(1800, 1800)
+    assert terminal.getvalue().endswith("\r\033[K")
+    assert json.loads(piped.output)["val_loss"] == pytest.approx(with_progress.loss, rel=1e-9)
+    monkeypatch.undo()
+    from rnn_tui.cli.common import progress_line as again
+
+    assert again("x") is None  # pytest's captured stderr is not a terminal

@@ -143,3 +143,20 @@ def reproducible_command(context: typer.Context) -> str:
         else:
             words.append(str(value))
     return shlex.join(words)
+
+
+def progress_line(what: str) -> Callable[[int, int], None] | None:
+    """A `progress(done, total)` that rewrites one line on stderr — `what: 1,024 of 8,192
+    (12%)` — while stderr is a terminal; None otherwise (scripts and logs get only the
+    result). The line is erased when `done` reaches `total`."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        if done >= total:
+            sys.stderr.write("\r\033[K")
+        else:
+            sys.stderr.write(f"\r{what}: {done:,} of {total:,} ({done / max(1, total):.0%})")
+        sys.stderr.flush()
+
+    return report

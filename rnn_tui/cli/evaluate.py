@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import progress_line, reports_user_errors
 from rnn_tui.errors import UserError
 
 
@@ -73,11 +73,11 @@ def evaluate_command(
             f"{own.source} (validation split: {own.split}, {own.val_fraction:.0%}; "
             f"{rows} rows from zero states, as training validated)"
         )
-        result = model.evaluate(ids)
+        result = model.evaluate(ids, progress=progress_line("scoring tokens"))
     else:
         ids = encode_documents(model.tokenizer, load_documents(data))
         portion = f"{data} (whole text: one stream from <bos>)"
-        result = model.evaluate_text(ids)
+        result = model.evaluate_text(ids, progress=progress_line("scoring tokens"))
     figures = {"tokens": result.tokens, **lm_figures(result.loss, model.tokenizer.kind)}
     if as_json:
         typer.echo(json.dumps({"checkpoint": str(checkpoint), "data": portion, **figures}))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from rnn_tui.cli.common import progress_line
 from rnn_tui.errors import UserError
 
 
@@ -48,9 +49,11 @@ def evaluate_translator(
         pairs = select_pairs(raw, config)
         portion = f"{pairs_source} (whole file)"
     max_len = max(len(p.target) for p in pairs) + 20
-    results = [score_decoding(translator, pairs, 1, alpha, max_len)]
+    greedy = progress_line("greedy: translating pairs")
+    results = [score_decoding(translator, pairs, 1, alpha, max_len, greedy)]
     if beam > 1:
-        results.append(score_decoding(translator, pairs, beam, alpha, max_len))
+        searched = progress_line(f"beam {beam}: translating pairs")
+        results.append(score_decoding(translator, pairs, beam, alpha, max_len, searched))
     alignment = []
     has_spans = any(p.spans for p in pairs) and translator.source_tokenizer.kind == "char"
     if translator.config.attention != "none" and has_spans:

@@ -19,7 +19,7 @@ It sees exactly K tokens and nothing before them — that is the point of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,9 @@ LayerState = tuple[np.ndarray, np.ndarray | None]
 State = Any  # tuple[LayerState, ...] for recurrent cells; (…, K) int array for ffnn
 
 _LOOKUP_TABLE_LIMIT = 1 << 22  # floats in a precomputed (vocab, G·H) first-layer table
+
+
+Progress = Callable[[int, int], None]  # (done, total), for the CLI's progress line
 
 
 @dataclass(frozen=True)
@@ -193,15 +196,19 @@ class LanguageModel:
         hidden = np.stack(tops, axis=1)  # (B, T, H)
         return self.output_logits(hidden), state
 
-    def evaluate(self, ids: np.ndarray, window: int = 256) -> Evaluation:
+    def evaluate(
+        self, ids: np.ndarray, window: int = 256, progress: Progress | None = None
+    ) -> Evaluation:
         """Mean −log p(w_{t+1} | w_≤t) over a stream, read as `evaluation_rows` rows.
 
         The same rows and carried state as the trainer's validation, so the figure
         matches the one recorded in the checkpoint.
         """
-        return self._score_rows(evaluation_rows(ids), window)
+        return self._score_rows(evaluation_rows(ids), window, progress)
 
-    def evaluate_text(self, ids: np.ndarray, window: int = 256) -> Evaluation:
+    def evaluate_text(
+        self, ids: np.ndarray, window: int = 256, progress: Progress | None = None
+    ) -> Evaluation:
         """Mean −log p(w_t | <bos> w_<t) over every token of one text, read as one stream
         from `<bos>` and the start state (what scoring a text means; nothing is dropped).
 
@@ -213,18 +220,24 @@ class LanguageModel:
             stream = np.concatenate([[BOS_ID], stream])
         if len(stream) < 2:
             raise UserError("the text to score has no tokens")
-        return self._score_rows(stream[None, :], window)  # one row, (1, N+1)
+        return self._score_rows(stream[None, :], window, progress)  # one row, (1, N+1)
 
-    def _score_rows(self, rows: np.ndarray, window: int) -> Evaluation:
+    def _score_rows(
+        self, rows: np.ndarray, window: int, progress: Progress | None = None
+    ) -> Evaluation:
         """Mean −log p of each row's next token, rows read side by side from the start state
-        in windows of `window` steps, the state carried from one window to the next."""
+        in windows of `window` steps, the state carried from one window to the next;
+        `progress(tokens scored, tokens)` after each window."""
         state = self.initial_state((rows.shape[0],))
         total, count = 0.0, 0
+        every = rows.shape[0] * (rows.shape[1] - 1)
         for _, inputs, targets in windows(rows, window):
             logits, state = self.forward(inputs, state)
             logp = log_softmax(logits.astype(np.float64))
             total -= float(np.take_along_axis(logp, targets[..., None], axis=-1).sum())
             count += targets.size
+            if progress is not None:
+                progress(count, every)
         return Evaluation(loss=total / count, tokens=count)
 
     def surprisals(self, tokens: Sequence[int]) -> np.ndarray:

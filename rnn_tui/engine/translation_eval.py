@@ -9,6 +9,7 @@ and otherwise the number of characters to the nearest end of the span.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,13 +34,19 @@ class DecodingScores:
 
 
 def score_decoding(
-    translator: Translator, pairs: list[Pair], beam: int, alpha: float, max_len: int
+    translator: Translator,
+    pairs: list[Pair],
+    beam: int,
+    alpha: float,
+    max_len: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DecodingScores:
-    """Translate every source (greedy when `beam` is 1) and score against the targets."""
+    """Translate every source (greedy when `beam` is 1) and score against the targets;
+    `progress(pairs translated, pairs)` after each."""
     tokenizer = translator.target_tokenizer
     pieces: list[list[str]] = []
     decoded: list[Hypothesis] = []
-    for pair in pairs:
+    for done, pair in enumerate(pairs, start=1):
         encoded = translator.encode(translator.source_ids(pair.source))
         if beam <= 1:
             hypothesis = translator.greedy_from(encoded, max_len)[0]
@@ -47,6 +54,8 @@ def score_decoding(
             hypothesis = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses[0]
         decoded.append(hypothesis)
         pieces.append(hypothesis_pieces(tokenizer, hypothesis.tokens))
+        if progress is not None:
+            progress(done, len(pairs))
     references = [p.target for p in pairs]
     texts = [pieces_text(p, tokenizer.kind) for p in pieces]
     scores = corpus_scores(texts, references)

@@ -87,7 +87,7 @@ class CompareScreen(Screen):
         self.refresh_view()
 
     def refresh_view(self) -> None:
-        if not self.is_attached:  # a key or tick that reached a view being replaced
+        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
             return
         s = self.session
         leader = self.titles[s.leader]

@@ -301,7 +301,7 @@ class LanguageModelScreen(Screen):
         )
 
     def refresh_view(self) -> None:
-        if not self.is_attached:  # a key or tick that reached a view being replaced
+        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
             return
         s = self.session
         tokenizer = self.model.tokenizer

@@ -160,7 +160,7 @@ class NeuronScreen(Screen):
 
     # --- drawing ---------------------------------------------------------------------
     def refresh_view(self) -> None:
-        if not self.is_attached:  # a key or tick that reached a view being replaced
+        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
             return
         s = self.session
         config = self.model.config

@@ -194,7 +194,7 @@ class TranslatorScreen(Screen):
         )
 
     def refresh_view(self) -> None:
-        if not self.is_attached:  # a key or tick that reached a view being replaced
+        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
             return
         s, config = self.session, self.translator.config
         encoded = s.encoded
