@@ -302,6 +302,22 @@ class ExplorerApp(App[None]):
             return
         self.push_screen(GradientLabScreen(language_models, text))
 
+    def action_neurons(self, layer: int, unit: int) -> None:
+        """The neuron view of the shown language model on the text it has read."""
+        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+        from rnn_tui.tui.screens.neuron_view import NeuronScreen
+
+        view = self.screen
+        if not isinstance(view, LanguageModelScreen):
+            return
+        try:
+            screen = NeuronScreen(view.model, view.path, view.session.text())
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        screen.session.layer, screen.session.unit = layer, unit
+        self.push_screen(screen)
+
     def action_compare(self) -> None:
         """The open language models (up to three) reading the current text in lock-step."""
         from rnn_tui.engine.lm import LanguageModel

@@ -538,19 +538,11 @@ class LanguageModelScreen(Screen):
             self.session.type_text(text.replace(r"\n", "\n"))
             self.redraw()
 
-    def action_neurons(self) -> None:
-        """Open the neuron view on the text read so far, at the chosen layer and unit."""
-        from rnn_tui.errors import UserError
-        from rnn_tui.tui.screens.neuron_view import NeuronScreen
-
+    async def action_neurons(self) -> None:
+        """Open the neuron view on the text read so far, at the chosen layer and unit
+        (the app builds it: views do not import one another)."""
         text = self.session.text()
         if not text:
             self.notify("read some text first (p types a prompt)", severity="warning")
             return
-        try:
-            screen = NeuronScreen(self.model, self.path, text)
-        except UserError as error:
-            self.notify(str(error), severity="error")
-            return
-        screen.session.layer, screen.session.unit = self.chosen_layer, self.chosen_unit
-        self.app.push_screen(screen)
+        await self.app.run_action(f"neurons({self.chosen_layer}, {self.chosen_unit})")
