@@ -268,3 +268,17 @@ def test_help_explains_every_key_of_every_view() -> None:
         table = bindings_table(bindings)
         assert table.row_count == len(bindings)
     assert any(b.key == "ctrl+p" for b in ExplorerApp.BINDINGS)
+
+
+def test_a_view_is_drawn_on_opening_without_a_key(tiny_lstm_checkpoint: Path) -> None:
+    """The first frame of a view already shows its numbers (a guard against drawing before
+    the widgets exist once kept the first draw from happening at all)."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            assert str(screen.query_one("#status").render()).startswith("t=3 · paused")
+            assert screen.query_one("#next").predictions
+
+    asyncio.run(scenario())

@@ -24,6 +24,7 @@ TOP_K_SHOWN = 5
 
 
 class CompareScreen(Screen):
+    composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     AUTO_FOCUS = ""  # no widget here takes keys; they all go to the bindings
     AUTOPLAY_PER_SECOND = 10
     BINDINGS = [
@@ -84,10 +85,11 @@ class CompareScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.composed = True  # its widgets exist: drawing can start
         self.refresh_view()
 
     def refresh_view(self) -> None:
-        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
+        if not (self.is_attached and self.composed):  # a view being built or replaced
             return
         s = self.session
         leader = self.titles[s.leader]

@@ -42,6 +42,7 @@ READ_AT_ONCE = 2000  # characters of prompt read on the UI thread; longer ones i
 
 
 class LanguageModelScreen(Screen):
+    composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     """Keys change the session and post a `Redraw`; every panel is drawn from the session."""
 
     BINDINGS = [
@@ -262,6 +263,7 @@ class LanguageModelScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.composed = True  # its widgets exist: drawing can start
         self._timer = self.set_interval(
             tick_interval(SPEEDS[self.speed_index]), self._autoplay_tick, pause=True
         )
@@ -271,7 +273,6 @@ class LanguageModelScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 32 or self.size.width < 100, "compact")
-        self.redraw()  # panels that size their content to the space (gates, equations)
 
     def redraw(self) -> None:
         self.post_message(Redraw())
@@ -301,7 +302,7 @@ class LanguageModelScreen(Screen):
         )
 
     def refresh_view(self) -> None:
-        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
+        if not (self.is_attached and self.composed):  # a view being built or replaced
             return
         s = self.session
         tokenizer = self.model.tokenizer

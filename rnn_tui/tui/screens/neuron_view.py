@@ -29,6 +29,7 @@ TOP_SHOWN = 5
 
 
 class NeuronScreen(Screen):
+    composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     AUTO_FOCUS = ""  # the found-units list takes focus only once it has units (its keys)
     BINDINGS = [
         Binding(
@@ -154,13 +155,14 @@ class NeuronScreen(Screen):
         self.set_class(self.size.width < 100, "compact")
 
     def on_mount(self) -> None:
+        self.composed = True  # its widgets exist: drawing can start
         self.query_one("#whatif-title").display = False
         self.refresh_view()
         self.load_contexts()
 
     # --- drawing ---------------------------------------------------------------------
     def refresh_view(self) -> None:
-        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
+        if not (self.is_attached and self.composed):  # a view being built or replaced
             return
         s = self.session
         config = self.model.config

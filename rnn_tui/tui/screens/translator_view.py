@@ -42,6 +42,7 @@ def default_source(translator: Translator) -> str:
 
 
 class TranslatorScreen(Screen):
+    composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     BINDINGS = [
         Binding(
             "right,space",
@@ -150,6 +151,7 @@ class TranslatorScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.composed = True  # its widgets exist: drawing can start
         bidirectional = self.translator.config.bidirectional
         for name in ("#backward-title", "#backward"):
             self.query_one(name).display = bidirectional
@@ -194,7 +196,7 @@ class TranslatorScreen(Screen):
         )
 
     def refresh_view(self) -> None:
-        if not (self.is_attached and self.is_mounted):  # a view being built or replaced
+        if not (self.is_attached and self.composed):  # a view being built or replaced
             return
         s, config = self.session, self.translator.config
         encoded = s.encoded

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 
-class EquationPanel(Static):
-    DEFAULT_CSS = "EquationPanel { height: 7; }"
+class EquationPanel(Widget):
+    """Drawn at its width as it is when painted: the full lines where each fits on one
+    line, else the short ones (the same equations without their symbolic middle)."""
 
-    lines: list[str] = []
+    DEFAULT_CSS = "EquationPanel { height: auto; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.title = ""
+        self.full_lines: list[str] = []
+        self.short_lines: list[str] = []
 
     def show(self, title: str, lines: list[str], short_lines: list[str]) -> None:
-        """`lines` written out in full where each fits on one line, else `short_lines`
-        (the same equations without their symbolic middle)."""
-        width = max(1, self.size.width)
-        fits = all(cell_len(line) <= width for line in lines)
-        self.lines = lines if fits or not self.size.width else short_lines
-        text = Text(title + "\n", style="bold")
+        self.title, self.full_lines, self.short_lines = title, lines, short_lines
+        self.refresh(layout=True)
+
+    @property
+    def lines(self) -> list[str]:
+        width = self.size.width
+        fits = all(cell_len(line) <= width for line in self.full_lines)
+        return self.full_lines if fits or not width else self.short_lines
+
+    def render(self) -> RenderableType:
+        text = Text(self.title + "\n", style="bold")
         text.append("\n".join(self.lines))
-        rows = sum(max(1, math.ceil(cell_len(line) / width)) for line in [title, *self.lines])
-        if self.styles.height is None or self.styles.height.value != rows:
-            self.styles.height = rows  # lays out again only when the wrapped height changes
-        self.update(text, layout=False)
+        return text

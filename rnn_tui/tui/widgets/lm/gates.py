@@ -8,8 +8,9 @@ candidates live in (−1, 1): the two counts are below −0.9 and above +0.9.
 from __future__ import annotations
 
 import numpy as np
+from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from rnn_tui.engine.cells import CellTrace
 
@@ -47,21 +48,35 @@ def saturated_shares(values: np.ndarray, signed: bool) -> tuple[float, float]:
     return float(np.mean(values < low)), float(np.mean(values > SATURATION))
 
 
-class GatePanel(Static):
+class GatePanel(Widget):
+    """Drawn at its width as it is when painted: full gate names and the mean column from
+    43 cells, initials without the mean below."""
+
     DEFAULT_CSS = "GatePanel { height: auto; text-wrap: nowrap; }"  # heading + up to 4 gates
 
     unit_values: dict[str, float] = {}
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.trace: CellTrace | None = None
+        self.unit = 0
+
     def show(self, trace: CellTrace, unit: int) -> None:
+        self.trace, self.unit = trace, unit
         self.unit_values = {name: float(values[unit]) for name, values in trace.gates.items()}
+        self.refresh(layout=True)
+
+    def render(self) -> RenderableType:
+        trace, unit = self.trace, self.unit
+        if trace is None:
+            return Text()
         if not trace.gates:
             pre = trace.pre.get("a")
             text = Text("no gates: s_t = tanh(a_t)\n", style="dim")
             if pre is not None:
                 text.append(f"a_t[{unit}] = {pre[unit]:+.3f}   mean |a| = {np.abs(pre).mean():.3f}")
-            self.update(text)
-            return
-        wide = self.size.width >= 43  # full gate names and the mean column
+            return text
+        wide = self.size.width >= 43
         name_width = 8 if wide else 2
         text = Text(no_wrap=True, overflow="crop")
         heading = f"{'gate' if wide else '':<{name_width}} {'unit ' + str(unit):>7} "
@@ -78,4 +93,4 @@ class GatePanel(Static):
             text.append(histogram(values, low, high), style="cyan on grey11")
             text.append(f" {shut:>4.0%} {open_:>4.0%}\n")
         text.rstrip()
-        self.update(text)
+        return text

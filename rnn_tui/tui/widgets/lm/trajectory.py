@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 from rich.color import Color
+from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from rnn_tui.session.trajectory import Trajectory
 
@@ -48,37 +49,34 @@ def dot_grid(points: np.ndarray, columns: int, rows: int) -> tuple[np.ndarray, n
     return bits, latest
 
 
-class TrajectoryPlot(Static):
+class TrajectoryPlot(Widget):
+    """Drawn at its size as it is when painted."""
+
     DEFAULT_CSS = "TrajectoryPlot { height: 1fr; min-height: 3; text-wrap: nowrap; }"
 
     trajectory: Trajectory | None = None
 
     def show(self, trajectory: Trajectory) -> None:
         self.trajectory = trajectory
-        self.refresh_plot()
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.refresh_plot()
-
-    def refresh_plot(self) -> None:
+    def render(self) -> RenderableType:
         trajectory = self.trajectory
         if trajectory is None:
-            return
+            return Text()
         steps = len(trajectory.points)
         first, last = trajectory.first_step, trajectory.first_step + steps - 1
         pc1, pc2 = trajectory.explained
         text = Text(no_wrap=True, overflow="crop")
         if steps < 2:
             text.append("one state so far: step on (→)\nand the path appears", style="dim")
-            self.update(text, layout=False)
-            return
+            return text
         text.append(f"t {first}–{last} · PC1 → {pc1:.0%} · PC2 ↑ {pc2:.0%} · ", style="dim")
         text.append("●", style=_NOW)
         text.append(" now\n", style="dim")
         columns, rows = self.size.width, max(0, self.size.height - 1)
         if rows < 1 or columns < 1:
-            self.update(text, layout=False)
-            return
+            return text
         bits, latest = dot_grid(trajectory.points, columns, rows)
         now_row, now_column = np.argwhere(latest == steps - 1)[-1]  # the last point's cell
         for row in range(rows):
@@ -93,4 +91,4 @@ class TrajectoryPlot(Static):
                     text.append(" ")
             if row < rows - 1:
                 text.append("\n")
-        self.update(text, layout=False)
+        return text
