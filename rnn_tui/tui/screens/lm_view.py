@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -38,6 +39,7 @@ TOP_K_SHOWN = 8
 UNROLLED_STEPS = 4
 TOP_K_CHOICES = (1, 3, 5, 10, 20, 40, 0)  # fewest first; 0 (all tokens) is the most
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+TRAJECTORY_EVERY = 0.25  # s between PCA updates while autoplaying (an eigh per update)
 READ_AT_ONCE = 2000  # characters of prompt read on the UI thread; longer ones in a worker
 
 
@@ -238,6 +240,7 @@ class LanguageModelScreen(Screen):
         self._timer: Timer | None = None
         self._pace: Pace | None = None
         self.clock = time.monotonic  # autoplay's clock; tests replace it
+        self._trajectory_drawn = -math.inf
 
     # --- layout ------------------------------------------------------------------
 
@@ -367,7 +370,10 @@ class LanguageModelScreen(Screen):
         self.query_one("#trajectory-title", Title).set(
             f"Path of h_t, PCA to 2-D (layer {trajectory_layer + 1})"
         )
-        self.query_one("#trajectory", TrajectoryPlot).show(s.trajectory(trajectory_layer))
+        now = self.clock()
+        if not self._playing or now - self._trajectory_drawn >= TRAJECTORY_EVERY:
+            self._trajectory_drawn = now  # its caption names the steps it covers
+            self.query_one("#trajectory", TrajectoryPlot).show(s.trajectory(trajectory_layer))
 
         recent = traces[-UNROLLED_STEPS:]
         steps = range(s.position - len(recent) + 1, s.position + 1)

@@ -17,6 +17,7 @@ from rnn_tui.session.trajectory import Trajectory
 
 # Dot bits of a braille cell, indexed [dot row][dot column] (Unicode U+2800 block).
 _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+_BIT_TABLE = np.array(_BITS, dtype=np.int32)
 # Old → recent: the 256-colour grey ramp into cyan.
 _AGE_STYLES = [Style(color=Color.from_ansi(code)) for code in (239, 242, 245, 248, 73, 80, 87)]
 _NOW = Style(color="bright_red", bold=True)
@@ -24,7 +25,8 @@ _NOW = Style(color="bright_red", bold=True)
 
 def dot_grid(points: np.ndarray, columns: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Braille bits per cell (rows, columns) and the latest step drawn in each cell (−1: none).
-    Points are scaled to fill the grid; PC2 grows upwards."""
+    Points are scaled to fill the grid; PC2 grows upwards; each step is joined to the one
+    before by a line of dots, one per dot of its length."""
     bits = np.zeros((rows, columns), dtype=np.int32)
     latest = np.full((rows, columns), -1)
     if len(points) == 0 or columns < 1 or rows < 1:
@@ -35,17 +37,18 @@ def dot_grid(points: np.ndarray, columns: int, rows: int) -> tuple[np.ndarray, n
     scaled = (points - low) / span  # 0…1 on each axis
     x = scaled[:, 0] * (dots_x - 1)
     y = (1 - scaled[:, 1]) * (dots_y - 1)
-    for step in range(len(points)):
-        if step == 0:
-            xs, ys = x[:1], y[:1]
-        else:  # the segment from the previous step, one dot per dot of length
-            length = int(max(abs(x[step] - x[step - 1]), abs(y[step] - y[step - 1]))) + 1
-            xs = np.linspace(x[step - 1], x[step], length + 1)
-            ys = np.linspace(y[step - 1], y[step], length + 1)
-        for dx, dy in zip(np.rint(xs).astype(int), np.rint(ys).astype(int), strict=True):
-            row, column = dy // 4, dx // 2
-            bits[row, column] |= _BITS[dy % 4][dx % 2]
-            latest[row, column] = step
+    # Step 0 is one dot; step k > 0 is the segment from step k−1, `length + 1` dots.
+    lengths = np.zeros(len(points), dtype=np.int64)
+    lengths[1:] = np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y))).astype(np.int64) + 1
+    step = np.repeat(np.arange(len(points)), lengths + 1)
+    first = np.repeat(np.cumsum(lengths + 1) - (lengths + 1), lengths + 1)
+    fraction = (np.arange(len(step)) - first) / np.maximum(1, lengths[step])
+    before = np.maximum(0, step - 1)
+    dx = np.rint(x[before] + fraction * (x[step] - x[before])).astype(np.int64)
+    dy = np.rint(y[before] + fraction * (y[step] - y[before])).astype(np.int64)
+    cell = (dy // 4, dx // 2)
+    np.bitwise_or.at(bits, cell, _BIT_TABLE[dy % 4, dx % 2])
+    np.maximum.at(latest, cell, step)
     return bits, latest
 
 
