@@ -17,6 +17,7 @@ import time
 from rnn_tui.config import PairsConfig
 from rnn_tui.data.pairs import prepare_pairs
 from rnn_tui.engine.loading import load_translator
+from rnn_tui.engine.translation_search import beam_search, greedy
 
 
 def main() -> None:
@@ -41,9 +42,9 @@ def main() -> None:
         for text in sources:
             encoded = translator.encode(translator.source_ids(text))
             if width == 1:
-                tokens = translator.greedy_from(encoded, 60)[0].tokens
+                tokens = greedy(translator, encoded, 60)[0].tokens
             else:
-                tokens = translator.beam_search_from(encoded, width, 0.6, 60).hypotheses[0].tokens
+                tokens = beam_search(translator, encoded, width, 0.6, 60).hypotheses[0].tokens
             emitted += len(tokens)
         elapsed = time.perf_counter() - start
         print(

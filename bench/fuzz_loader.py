@@ -34,6 +34,7 @@ from pathlib import Path
 
 from rnn_tui.bundled import bundled_models
 from rnn_tui.engine.loading import load_language_model, load_translator
+from rnn_tui.engine.translation_search import greedy
 from rnn_tui.errors import UserError
 
 SOURCES = {"lm": "shakespeare-rnn", "translator": "dates-bigru-additive"}
@@ -89,7 +90,7 @@ def outcome(path: Path, kind: str) -> str:
     if kind == "lm":
         model.step(1, model.initial_state())
     else:
-        model.greedy("9 May 2018", max_len=3)
+        greedy(model, model.encode_text("9 May 2018"), max_len=3)
     return "loaded"
 
 

@@ -10,6 +10,7 @@ import pytest
 from rnn_tui.bundled import bundled_models
 from rnn_tui.checkpoint import checkpoint_kind
 from rnn_tui.config import DataConfig, PairsConfig
+from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model, load_translator
 
 BUNDLED = bundled_models()
@@ -72,7 +73,7 @@ def test_bundled_translator_matches_torch(path: Path) -> None:
     module = Seq2Seq(translator.config).eval()
     module.load_state_dict({k: torch.from_numpy(v) for k, v in translator.tensors.items()})
     example = translator.meta["card"].get("example_source", "le samedi 9 mai 2018")
-    hypothesis, steps = translator.greedy(example, max_len=30)
+    hypothesis, steps = search.greedy(translator, translator.encode_text(example), max_len=30)
     source = torch.tensor([translator.source_ids(example)])
     with torch.no_grad():
         greedy = module.greedy(source, torch.tensor([source.shape[1]]), 30)[0].tolist()

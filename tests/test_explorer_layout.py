@@ -210,7 +210,7 @@ def test_a_long_prompt_is_read_in_a_worker_with_progress(tiny_lstm_checkpoint: P
 def test_beam_columns_stay_for_word_models() -> None:
     """Rank, parent and log p come first at fixed widths; the words (cut by the panel,
     never wrapped) come last, so a long hypothesis cannot push the numbers out."""
-    from rnn_tui.engine.translator import BeamStep, Hypothesis
+    from rnn_tui.engine.translation_search import BeamStep, Hypothesis
     from rnn_tui.tui.widgets.translator.beam import beam_text
 
     long_words = "elle est beaucoup plus grande que son frère aîné " * 3

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.probing import Clamp, read_activations, what_if
 from rnn_tui.tui.app import make_app
@@ -176,17 +177,17 @@ def test_translator_what_if(tiny_translator_checkpoint: Path) -> None:
             translator = screen.translator
             encoded = screen.session.encoded
             prefix = translator.target_tokenizer.encode("f")
-            expected, _ = translator.greedy_from(encoded, 60, prefix=prefix)
+            expected, _ = search.greedy(translator, encoded, 60, prefix=prefix)
             assert screen.session.tokens == list(expected.tokens)
             await pilot.press("u")
-            assert screen.session.tokens == list(translator.greedy_from(encoded, 60)[0].tokens)
+            assert screen.session.tokens == list(search.greedy(translator, encoded, 60)[0].tokens)
             await pilot.press("left", "left")
             step = screen.session.position - 1
             await pilot.press("x", "0", "enter")
             weights = screen.session.steps[step].weights[0]
             assert weights[0] == 1.0 and weights[1:].sum() == 0.0
             assert f"step {step + 1}: all attention on source 0" in screen.status_line()
-            expected, _ = translator.greedy_from(encoded, 60, overrides={step: weights})
+            expected, _ = search.greedy(translator, encoded, 60, overrides={step: weights})
             assert screen.session.tokens == list(expected.tokens)
 
     asyncio.run(scenario())

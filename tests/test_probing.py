@@ -11,6 +11,7 @@ import pytest
 from rnn_tui.config import ModelConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID
+from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.loading import load_language_model, load_translator
 from rnn_tui.engine.probing import (
@@ -120,7 +121,7 @@ def test_forced_prefix_and_attention_override(tiny_translator_checkpoint: Path) 
     translator = load_translator(tiny_translator_checkpoint)
     encoded = translator.encode(translator.source_ids("a b c"))
     prefix = translator.target_tokenizer.encode("a b")
-    hypothesis, steps = translator.greedy_from(encoded, 10, prefix=prefix)
+    hypothesis, steps = search.greedy(translator, encoded, 10, prefix=prefix)
     assert list(hypothesis.tokens[: len(prefix)]) == prefix
     model = Seq2Seq(translator.config).eval()
     model.load_state_dict({k: torch.from_numpy(v) for k, v in translator.tensors.items()})
@@ -137,7 +138,7 @@ def test_forced_prefix_and_attention_override(tiny_translator_checkpoint: Path) 
     length = len(encoded.source_ids)
     onehot = np.zeros(length, dtype=np.float32)
     onehot[0] = 1.0
-    _, overridden = translator.greedy_from(encoded, 3, overrides={1: onehot})
+    _, overridden = search.greedy(translator, encoded, 3, overrides={1: onehot})
     step = overridden[1]
     np.testing.assert_allclose(step.weights[0], onehot)
     t = translator.tensors

@@ -15,6 +15,7 @@ from rnn_tui.checkpoint import load_checkpoint
 from rnn_tui.config import TranslatorConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID, EOS_ID, PAD_ID
+from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_translator
 from rnn_tui.engine.translator import Translator
 from rnn_tui.nn.seq2seq import Seq2Seq
@@ -61,7 +62,7 @@ def test_numpy_engine_matches_torch(settings: dict) -> None:
     rng = random.Random(1)
     for _ in range(3):
         text = "".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 9)))
-        hypothesis, steps = translator.greedy(text, max_len=12)
+        hypothesis, steps = search.greedy(translator, translator.encode_text(text), max_len=12)
         source = torch.tensor([translator.source_ids(text)])
         lengths = torch.tensor([source.shape[1]])
         with torch.no_grad():
@@ -97,8 +98,10 @@ def test_beam_search_invariants(cell: str) -> None:
     config = _config(cell=cell, attention="general", bidirectional=True)
     _, translator = _random_model(config, seed=3)
     for text in ("abc", "fedcba", "aaaaab"):
-        greedy, _ = translator.greedy(text, max_len=10)
-        one = translator.beam_search(text, width=1, alpha=0.0, max_len=10)
+        greedy, _ = search.greedy(translator, translator.encode_text(text), max_len=10)
+        one = search.beam_search(
+            translator, translator.encode_text(text), width=1, alpha=0.0, max_len=10
+        )
         assert one.hypotheses[0].tokens == greedy.tokens
         # The beam steps a batch of rows through matrix–matrix products, greedy one row
         # through matrix–vector products; BLAS sums them in different orders (and
@@ -107,7 +110,9 @@ def test_beam_search_invariants(cell: str) -> None:
         float32_sum = 1e-6 * len(greedy.tokens)
         assert one.hypotheses[0].log_prob == pytest.approx(greedy.log_prob, abs=float32_sum)
         for width in (2, 4):
-            result = translator.beam_search(text, width=width, alpha=0.7, max_len=10)
+            result = search.beam_search(
+                translator, translator.encode_text(text), width=width, alpha=0.7, max_len=10
+            )
             scores = [h.score(0.7) for h in result.hypotheses]
             assert scores == sorted(scores, reverse=True)
             previous = 1
@@ -116,7 +121,9 @@ def test_beam_search_invariants(cell: str) -> None:
                 assert all(0 <= h.parent < previous for h in step.live + step.finished)
                 assert all(h.tokens[-1] == EOS_ID for h in step.finished)
                 previous = len(step.live)
-            best0 = translator.beam_search(text, width=width, alpha=0.0, max_len=10)
+            best0 = search.beam_search(
+                translator, translator.encode_text(text), width=width, alpha=0.0, max_len=10
+            )
             assert best0.hypotheses[0].log_prob >= greedy.log_prob - float32_sum
 
 
@@ -124,7 +131,12 @@ def test_a_tiny_model_learns_to_reverse(tiny_translator_checkpoint: Path) -> Non
     card = load_checkpoint(tiny_translator_checkpoint).meta["card"]
     assert card["validation"]["exact_match"] >= 0.9
     translator = load_translator(tiny_translator_checkpoint)
-    assert translator.target_text(translator.greedy("a b c d e")[0].tokens) == "e d c b a"
+    assert (
+        translator.target_text(
+            search.greedy(translator, translator.encode_text("a b c d e"))[0].tokens
+        )
+        == "e d c b a"
+    )
 
 
 def test_translate_cli_reads_stdin_and_draws_attention(
@@ -241,10 +253,10 @@ def test_beam_scores_are_length_normalised_log_probabilities_and_rank_by_them() 
     alpha = 0.7
     for text in ("abc", "fedcba", "aaaaab", "cafe"):
         encoded = translator.encode(translator.source_ids(text))
-        result = translator.beam_search_from(encoded, width=4, alpha=alpha, max_len=8)
+        result = search.beam_search(translator, encoded, width=4, alpha=alpha, max_len=8)
         assert len(result.hypotheses) >= 2
         for hypothesis in result.hypotheses:
-            _, steps = translator.greedy_from(encoded, len(hypothesis.tokens), hypothesis.tokens)
+            _, steps = search.greedy(translator, encoded, len(hypothesis.tokens), hypothesis.tokens)
             forced = sum(
                 float(step.log_probs[0, token])
                 for step, token in zip(steps, hypothesis.tokens, strict=True)
@@ -277,8 +289,10 @@ def test_translation_reads_user_text_as_the_training_pairs_were(cli) -> None:
     shouted = cli("translate", str(found[0]), "I'M TIRED.")
     assert plain.exit_code == shouted.exit_code == 0
     assert plain.stdout == shouted.stdout
-    accented = translator.greedy("Où est la gare ?")[0].tokens
-    assert accented == translator.greedy("ou est la gare ?")[0].tokens
+    accented = search.greedy(translator, translator.encode_text("Où est la gare ?"))[0].tokens
+    assert (
+        accented == search.greedy(translator, translator.encode_text("ou est la gare ?"))[0].tokens
+    )
 
 
 def test_unknown_source_pieces_are_named_once_on_stderr(

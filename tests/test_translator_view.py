@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_translator
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.screens.translator_view import TOP_K_SHOWN, TranslatorScreen
@@ -28,8 +29,10 @@ async def open_translator(app, pilot) -> TranslatorScreen:
 @pytest.mark.slow
 def test_stepping_the_decoder_shows_the_engines_numbers(tiny_translator_checkpoint: Path) -> None:
     translator = load_translator(tiny_translator_checkpoint)
-    _, steps = translator.greedy("a b c d", max_len=20)
-    beam = translator.beam_search("a b c d", width=3, alpha=0.6, max_len=60)
+    _, steps = search.greedy(translator, translator.encode_text("a b c d"), max_len=20)
+    beam = search.beam_search(
+        translator, translator.encode_text("a b c d"), width=3, alpha=0.6, max_len=60
+    )
 
     async def scenario() -> None:
         app = make_app([tiny_translator_checkpoint], prompt="a b c d")

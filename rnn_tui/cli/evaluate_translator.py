@@ -19,7 +19,7 @@ def evaluate_translator(
     from rnn_tui.data.pairs import DATES, prepare_pairs, read_pair_file, select_pairs
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.translation_eval import attention_alignment, score_decoding
-    from rnn_tui.engine.translator import MAX_BEAM
+    from rnn_tui.engine.translation_search import MAX_BEAM
     from rnn_tui.text_safety import visible
 
     if not 1 <= beam <= MAX_BEAM:

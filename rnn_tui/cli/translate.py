@@ -51,7 +51,13 @@ def translate_command(
     """
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.sampling import check_sampling
-    from rnn_tui.engine.translator import MAX_BEAM, MAX_OUTPUT_TOKENS
+    from rnn_tui.engine.translation_search import (
+        MAX_BEAM,
+        MAX_OUTPUT_TOKENS,
+        beam_search,
+        greedy,
+    )
+    from rnn_tui.engine.translation_search import sample as sample_translation
     from rnn_tui.text_safety import visible
 
     if not 1 <= beam <= MAX_BEAM:
@@ -79,11 +85,13 @@ def translate_command(
             typer.echo(f"note: not in the source vocabulary, read as <unk>: {shown}", err=True)
         encoded = translator.encode(translator.source_ids(line))
         if sample:
-            hypotheses = [translator.sample(line, temperature, top_k, seed, max_len)]
+            hypotheses = [
+                sample_translation(translator, encoded, temperature, top_k, seed, max_len)
+            ]
         elif beam == 1:
-            hypotheses = [translator.greedy_from(encoded, max_len)[0]]
+            hypotheses = [greedy(translator, encoded, max_len)[0]]
         else:
-            hypotheses = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses
+            hypotheses = beam_search(translator, encoded, beam, alpha, max_len).hypotheses
         if as_json:
             typer.echo(json.dumps(_as_json(translator, line, hypotheses[:n_best], alpha)))
         elif n_best == 1:

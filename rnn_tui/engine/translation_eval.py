@@ -16,7 +16,8 @@ import numpy as np
 
 from rnn_tui.data.dates import FIELDS, TARGET_SPANS
 from rnn_tui.data.pairs import Pair
-from rnn_tui.engine.translator import Hypothesis, Translator
+from rnn_tui.engine.translation_search import Hypothesis, beam_search, greedy
+from rnn_tui.engine.translator import Translator
 from rnn_tui.translation_metrics import corpus_scores, exact_match, hypothesis_pieces, pieces_text
 
 
@@ -49,9 +50,9 @@ def score_decoding(
     for done, pair in enumerate(pairs, start=1):
         encoded = translator.encode(translator.source_ids(pair.source))
         if beam <= 1:
-            hypothesis = translator.greedy_from(encoded, max_len)[0]
+            hypothesis = greedy(translator, encoded, max_len)[0]
         else:
-            hypothesis = translator.beam_search_from(encoded, beam, alpha, max_len).hypotheses[0]
+            hypothesis = beam_search(translator, encoded, beam, alpha, max_len).hypotheses[0]
         decoded.append(hypothesis)
         pieces.append(hypothesis_pieces(tokenizer, hypothesis.tokens))
         if progress is not None:

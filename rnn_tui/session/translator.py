@@ -14,7 +14,8 @@ import numpy as np
 
 from rnn_tui.data.vocab import EOS_ID
 from rnn_tui.engine.functions import entropy_nats
-from rnn_tui.engine.translator import BeamResult, BeamStep, DecoderStep, EncoderTrace, Translator
+from rnn_tui.engine.translation_search import BeamResult, BeamStep
+from rnn_tui.engine.translator import DecoderStep, EncoderTrace, Translator
 from rnn_tui.session.lm import NextTokens, Prediction, format_perplexity
 
 DEFAULT_MAX_LEN = 60

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from rnn_tui.config import describe_translator
-from rnn_tui.engine.translator import BeamResult, Translator
+from rnn_tui.engine.translation_search import BeamResult, beam_search
+from rnn_tui.engine.translator import Translator
 from rnn_tui.session.translator import TranslatorSession
 from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_title
@@ -176,7 +177,7 @@ class TranslatorScreen(Screen):
         session, width = self.session, self.beam_width
         encoded = session.encoded
         assert encoded is not None
-        result = self.translator.beam_search_from(encoded, width, 0.6, session.max_len)
+        result = beam_search(self.translator, encoded, width, 0.6, session.max_len)
         self.app.call_from_thread(self._beam_ready, encoded, result)
 
     def _beam_ready(self, encoded: object, result: BeamResult) -> None:

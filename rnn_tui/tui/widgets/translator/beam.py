@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import Static
 
-from rnn_tui.engine.translator import BeamStep
+from rnn_tui.engine.translation_search import BeamStep
 from rnn_tui.text_safety import visible
 
 
