@@ -282,3 +282,12 @@ def test_a_view_is_drawn_on_opening_without_a_key(tiny_lstm_checkpoint: Path) ->
             assert screen.query_one("#next").predictions
 
     asyncio.run(scenario())
+
+
+def test_the_picker_names_recent_folders_from_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnn_tui.tui.screens.picker import where
+
+    monkeypatch.setenv("HOME", "/home/ada")
+    assert where(Path("/home/ada/runs/lstm/best.safetensors")) == "~/runs/lstm"
+    assert where(Path("/home/adam/x.safetensors")) == "/home/adam"  # not under ~
+    assert where(Path("/srv/m\x1b[2J/a.safetensors")) == "/srv/m␛[2J"

@@ -16,6 +16,15 @@ from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_name
 
 
+def where(path: Path) -> str:
+    """A recent model's folder, with the home folder written `~`."""
+    folder = str(path.parent)
+    home = str(Path.home())
+    if folder == home or folder.startswith(home + "/"):
+        folder = "~" + folder[len(home) :]
+    return visible(folder, keep="")
+
+
 class ModelPicker(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "dismiss_picker", "Close")]
 
@@ -32,7 +41,7 @@ class ModelPicker(ModalScreen[Path | None]):
                     Option(
                         Text.assemble(
                             (model_name(path), "bold"),
-                            (f"  {label} · {visible(str(path.parent), keep='')}", "dim"),
+                            (f"  {label}" if label == "bundled" else f"  {where(path)}", "dim"),
                         ),
                         id=str(len(self.choices) - 1),
                     )
