@@ -33,10 +33,14 @@ def bundled_models() -> list[Path]:
 
 
 def state_dir() -> Path:
-    root = os.environ.get("RNN_TUI_STATE_DIR") or os.path.join(
-        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "rnn-tui"
-    )
-    return Path(root)
+    """Where the recent-models list and crash logs go: `RNN_TUI_STATE_DIR`, else the
+    platform's user state folder (`$XDG_STATE_HOME/rnn-tui`, `~/.local/state/rnn-tui`)."""
+    override = os.environ.get("RNN_TUI_STATE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("rnn-tui", appauthor=False))
 
 
 def recent_models() -> list[Path]:

@@ -93,3 +93,20 @@ def test_the_explorers_first_frame_needs_neither_numpy_nor_the_model_views() -> 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("kind", ["lm", "translate"])
+def test_train_without_torch_names_the_extra_in_one_line(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """With torch absent (`pip install rnn-tui` alone), `train` says which extra to install,
+    exits 2 and creates nothing; its --help still works."""
+    monkeypatch.setitem(sys.modules, "torch", None)  # find_spec("torch") → None
+    monkeypatch.chdir(tmp_path)
+    data = ["--data", "shakespeare"] if kind == "lm" else ["--pairs", "dates"]
+    result = cli("train", kind, *data, "--steps", "5")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'rnn-tui[train]'" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+    assert cli("train", kind, "--help").exit_code == 0

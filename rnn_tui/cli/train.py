@@ -21,6 +21,20 @@ train_app = typer.Typer(help="Train a model (imports torch).", no_args_is_help=T
 RESUME_MAY_CHANGE = {"resume", "steps", "epochs", "minutes"}
 
 
+TRAIN_EXTRA = (
+    "pip install 'rnn-tui[train]' (CPU only: first pip install torch "
+    "--index-url https://download.pytorch.org/whl/cpu)"
+)
+
+
+def require_torch() -> None:
+    """Training needs PyTorch, which the explorer and every other command do without."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise UserError(f"rnn-tui train needs PyTorch, which is not installed: {TRAIN_EXTRA}")
+
+
 def refuse_changes_on_resume(context: typer.Context) -> None:
     """`--resume` continues the saved run as it was saved: options that would change the
     model, data or optimiser are refused by name rather than silently ignored."""
@@ -90,6 +104,7 @@ def train_lm(
     resume: opt.Resume = None,
 ) -> None:
     """Train a language model with truncated BPTT; write checkpoints and metrics.jsonl."""
+    require_torch()
     if resume is not None:
         from rnn_tui.train.run_lm import resume_language_model_training
 
@@ -244,6 +259,7 @@ def train_translate(
     resume: opt.Resume = None,
 ) -> None:
     """Train an encoder–decoder translator; write checkpoints and metrics.jsonl."""
+    require_torch()
     from rnn_tui.config import PairsConfig, TranslatorConfig
 
     if resume is not None:

