@@ -1,0 +1,68 @@
+"""`rnn-tui serve`: the explorer in a browser tab, through textual-serve (no torch)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.errors import UserError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def explorer_command(checkpoints: list[Path], prompt: str) -> str:
+    """The shell command textual-serve runs once per browser tab: this Python, this
+    package's explorer, the checkpoints given (absolute, quoted)."""
+    words = [sys.executable, "-m", "rnn_tui", "explore"]
+    words += [str(path.resolve()) for path in checkpoints]
+    if prompt:
+        words += ["--prompt", prompt]
+    return shlex.join(words)
+
+
+@reports_user_errors
+def serve_command(
+    checkpoints: list[Path] = typer.Argument(
+        None, help="Checkpoints to open (default: the bundled models)."
+    ),
+    prompt: str = typer.Option("", "--prompt", "-p", help="Text the model reads first."),
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        help="Address to listen on. The default answers this machine only; another "
+        "address (0.0.0.0: every network interface) lets anyone who can reach it open "
+        "the explorer and run it on this machine, with no password.",
+    ),
+    port: int = typer.Option(8000, "--port", help="TCP port (1–65535)."),
+) -> None:
+    """Serve the explorer to a web browser (each tab runs its own explorer process)."""
+    import importlib.util
+
+    if importlib.util.find_spec("textual_serve") is None:
+        raise UserError(
+            "rnn-tui serve needs textual-serve, which is not installed: "
+            "pip install 'rnn-tui[serve]'"
+        )
+    if not 1 <= port <= 65535:
+        raise UserError(f"--port: expected 1 to 65535, got {port}")
+    for path in checkpoints or []:
+        if not path.is_file():
+            raise UserError(f"{path}: no such checkpoint file")
+    from textual_serve.server import Server
+
+    if host not in LOOPBACK:
+        typer.echo(
+            f"warning: serving on {host}: anyone who can reach {host}:{port} can use it",
+            err=True,
+        )
+    server = Server(
+        explorer_command(list(checkpoints or []), prompt),
+        host=host,
+        port=port,
+        title="rnn-tui",
+    )
+    server.serve()
