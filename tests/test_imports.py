@@ -110,3 +110,15 @@ def test_train_without_torch_names_the_extra_in_one_line(
     assert len(lines) == 1 and "pip install 'rnn-tui[train]'" in lines[0]
     assert list(tmp_path.iterdir()) == []
     assert cli("train", kind, "--help").exit_code == 0
+
+
+def test_serve_without_textual_serve_names_the_extra_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    monkeypatch.setitem(sys.modules, "textual_serve", None)
+    result = cli("serve", "--port", "8123")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: rnn-tui serve needs textual-serve, which is not installed: "
+        "pip install 'rnn-tui[serve]'"
+    )
