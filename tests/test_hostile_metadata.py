@@ -109,7 +109,7 @@ FIELDS = ["model_config", "tokenizer", "card", "history", "data_config", "train_
 
 @pytest.mark.slow
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     field=st.sampled_from(FIELDS),

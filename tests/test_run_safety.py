@@ -73,19 +73,6 @@ def test_a_second_run_into_a_busy_folder_is_refused_and_a_killed_one_leaves_no_l
     assert load_checkpoint(out / "last.safetensors").meta["history"]["steps"] == steps + 10
 
 
-def test_sighup_saves_like_sigterm(repetitive_text_file: Path, tmp_path: Path) -> None:
-    """A closed terminal or dropped SSH connection: save, then exit 130."""
-    out = tmp_path / "hangup"
-    process = start_training(tiny_training_args(repetitive_text_file, out, steps=1_000_000))
-    wait_for(lambda: (out / "metrics.jsonl").exists() and (out / "metrics.jsonl").stat().st_size)
-    process.send_signal(signal.SIGHUP)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    history = load_checkpoint(out / "last.safetensors").meta["history"]
-    assert history["interrupted"] and history["steps"] > 0
-    assert (out / "resume.safetensors").exists()
-
-
 KILL_AT_STEP = """
 import os, signal, sys
 from rnn_tui.train.lm_task import LanguageModelTask

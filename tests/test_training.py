@@ -107,7 +107,7 @@ def test_nan_loss_stops_with_the_step_named(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_interrupt_saves_then_exits_130(
+def test_interrupt_saves_then_exits_130(  # SIGHUP: a closed terminal or dropped SSH link
     repetitive_text_file: Path, tmp_path: Path, signum: int
 ) -> None:
     out = tmp_path / "stopped"
@@ -129,6 +129,7 @@ def test_interrupt_saves_then_exits_130(
     assert "interrupted at step" in stderr and "Traceback" not in stderr
     history = load_checkpoint(out / "last.safetensors").meta["history"]
     assert history["interrupted"] and history["steps"] > 0
+    assert (out / "resume.safetensors").exists()  # resumable, whichever signal stopped it
 
 
 def test_recorded_gradient_norm_is_before_clipping(
