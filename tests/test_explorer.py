@@ -534,3 +534,37 @@ def test_a_file_name_with_markup_or_escapes_is_shown_as_written(
             assert app.return_code is None
 
     asyncio.run(scenario())
+
+
+def test_a_burst_of_n_presses_is_one_switch_by_their_sum(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """Four `n` presses queued before the app gets to them become one NextModel carrying
+    4 (NextModel.can_replace): one view is built, for the model four steps on — with two
+    models, the first again (one press, not summed, would show the second)."""
+    from rnn_tui.tui.app import NextModel
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_app(app, pilot)
+            while len(app.models) < 2:
+                await pilot.pause(0.05)
+            switches = []
+            switch = app._switch_to
+
+            async def counted(index: int) -> None:
+                switches.append(index)
+                await switch(index)
+
+            app._switch_to = counted
+            for _ in range(4):
+                app.post_message(NextModel())
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if switches and not app._switching:
+                    break
+            assert switches == [0]  # (0 + 4) mod 2, built once
+            assert app.screen.path == tiny_lstm_checkpoint
+
+    asyncio.run(scenario())

@@ -12,6 +12,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -104,8 +105,7 @@ class ExplorerApp(App[None]):
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RNN_TUI_SCREENSHOTS", "."))
         self.models: list[tuple[Path, Model]] = []
         self.current_index = 0
-        self._switches_pending = 0
-        self._switching = False
+        self._switching = False  # a model switch is being applied (tests wait on it)
         self.crash: tuple[BaseException, Path | None] | None = None  # an unhandled error
         self.kept_sessions: dict[int, Any] = {}  # open model → its session, across `n`
         self.show_tracebacks = False  # --debug: Textual prints the traceback on exit
@@ -253,27 +253,22 @@ class ExplorerApp(App[None]):
         return session
 
     def action_next_model(self) -> None:
-        """Step the next open model on the same text (compare how they read it).
-
-        The switch runs in a worker, so keys keep being read while views are built and
-        torn down. Presses that arrive during a switch are counted and taken as one jump
-        when it ends: a held-down `n` builds a few views, not one per key repeat, and
-        switches never overlap.
-        """
+        """Step the next open model on the same text (compare how they read it)."""
         if len(self.models) < 2:
             self.notify("only one model is open; open more with: rnn-tui explore A B", timeout=6)
             return
-        self._switches_pending += 1
-        if not self._switching:
-            self._switching = True
-            self.run_worker(self._apply_switches(), group="switch")
+        self.post_message(NextModel())
 
-    async def _apply_switches(self) -> None:
+    async def on_next_model(self, message: NextModel) -> None:
+        """One switch for a burst of presses: those that queued while a view was being built
+        arrive as one message carrying their sum (`NextModel.can_replace`), so a held-down
+        `n` builds a few views, not one per key repeat, and switches never overlap."""
+        if len(self.screen_stack) < 2:  # no view shown: starting up, or shutting down
+            return
+        self._switching = True
         try:
-            while self._switches_pending:
-                steps, self._switches_pending = self._switches_pending, 0
-                await self._switch_to((self.current_index + steps) % len(self.models))
-                release_dead_views()
+            await self._switch_to((self.current_index + message.steps) % len(self.models))
+            release_dead_views()
         finally:
             self._switching = False
 
@@ -368,6 +363,21 @@ class ExplorerApp(App[None]):
         yield SystemCommand("Next open model", "key: n", self.action_next_model)
         yield SystemCommand("Compare open models in lock-step", "key: C", self.action_compare)
         yield SystemCommand("Save an SVG screenshot", "key: ctrl+s", self.action_save_svg)
+
+
+class NextModel(Message):
+    """Show the model `steps` further on in the open models."""
+
+    def __init__(self, steps: int = 1) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def can_replace(self, message: Message) -> bool:
+        """A later NextModel waiting in the queue takes this one's steps and replaces it."""
+        if isinstance(message, NextModel):
+            message.steps += self.steps
+            return True
+        return False
 
 
 def write_crash_log(error: BaseException) -> Path | None:
