@@ -26,5 +26,5 @@ def model_name(path: Path) -> str:
 
 
 def model_title(path: Path) -> str:
-    """`model_name`, escaped for a markup-parsed string (as `plain` does)."""
-    return model_name(path).replace("[", r"\[")
+    """`model_name`, escaped for a markup-parsed string."""
+    return plain(model_name(path))

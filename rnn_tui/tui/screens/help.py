@@ -24,9 +24,8 @@ _KEY_NAMES = {
 }
 
 
-def key_label(keys: str, display: str | None = None) -> str:
-    names = " / ".join(_KEY_NAMES.get(k, k) for k in keys.split(","))
-    return f"{display} ({names})" if display and display != names else names
+def key_label(keys: str) -> str:
+    return " / ".join(_KEY_NAMES.get(k, k) for k in keys.split(","))
 
 
 def bindings_table(bindings: list[BindingType]) -> Table:
