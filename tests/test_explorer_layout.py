@@ -291,3 +291,22 @@ def test_the_picker_names_recent_folders_from_home(monkeypatch: pytest.MonkeyPat
     assert where(Path("/home/ada/runs/lstm/best.safetensors")) == "~/runs/lstm"
     assert where(Path("/home/adam/x.safetensors")) == "/home/adam"  # not under ~
     assert where(Path("/srv/m\x1b[2J/a.safetensors")) == "/srv/m␛[2J"
+
+
+def test_text_boxes_take_backslash_n_for_a_new_line(tiny_lstm_checkpoint: Path) -> None:
+    """Typed `\\n` reaches the session as a newline; reopening the prompt box shows it as
+    `\\n` again (one line of input)."""
+    from textual.widgets import Input
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            await pilot.press("p", *"ab\\ncd", "enter")
+            await pilot.pause()
+            assert screen.session.prompt == "ab\ncd"
+            await pilot.press("p")
+            await pilot.pause()
+            assert app.screen.query_one(Input).value == "ab\\ncd"
+
+    asyncio.run(scenario())

@@ -10,15 +10,22 @@ from textual.widgets import Input, Static
 
 
 class AskScreen(ModalScreen[str | None]):
-    """`question` is the box's label (what the text is for), `hint` one line of help."""
+    """`question` is the box's label (what the text is for), `hint` one line of help.
+
+    With `newlines`, the box shows a newline as `\\n` and a typed `\\n` comes back as a
+    newline (one line of input, text of many).
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, hint: str = "", value: str = "") -> None:
+    def __init__(
+        self, question: str, hint: str = "", value: str = "", newlines: bool = False
+    ) -> None:
         super().__init__()
         self.question = question
-        self.hint = hint
-        self.value = value
+        self.newlines = newlines
+        self.hint = (r"\n types a new line. " if newlines else "") + hint
+        self.value = value.replace("\n", r"\n") if newlines else value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
@@ -28,7 +35,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value)
+        self.dismiss(event.value.replace(r"\n", "\n") if self.newlines else event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

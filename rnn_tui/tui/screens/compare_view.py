@@ -142,14 +142,14 @@ class CompareScreen(Screen):
         self.app.push_screen(
             AskScreen(
                 "Prompt: every model starts again from <bos> and reads this text",
-                r"\n types a new line.",
+                newlines=True,
             ),
             self.read_prompt,
         )
 
     def read_prompt(self, text: str | None) -> None:
         if text is not None:
-            self.session.reset(text.replace(r"\n", "\n"))
+            self.session.reset(text)
             self.refresh_view()
 
     def action_close(self) -> None:

@@ -487,15 +487,15 @@ class LanguageModelScreen(Screen):
         self.app.push_screen(
             AskScreen(
                 "Prompt: the model starts again from <bos> and reads this text",
-                r"\n types a new line.",
-                self.session.prompt.replace("\n", r"\n"),
+                value=self.session.prompt,
+                newlines=True,
             ),
             self.read_prompt,
         )
 
     def read_prompt(self, text: str | None) -> None:
         if text is not None:
-            self.start_reading(text.replace(r"\n", "\n"))
+            self.start_reading(text)
 
     def start_reading(self, prompt: str) -> None:
         """Read `prompt` at once if short, else in a worker that shows its progress."""
@@ -535,14 +535,15 @@ class LanguageModelScreen(Screen):
         self.app.push_screen(
             AskScreen(
                 "Type the next token(s): each is fed as if the model had chosen it",
-                r"\n types a new line; the model's p of each is kept as its surprisal.",
+                "The model's p of each is kept as its surprisal.",
+                newlines=True,
             ),
             self.force_tokens,
         )
 
     def force_tokens(self, text: str | None) -> None:
         if text:
-            self.session.type_text(text.replace(r"\n", "\n"))
+            self.session.type_text(text)
             self.redraw()
 
     async def action_neurons(self) -> None:

@@ -318,7 +318,7 @@ class NeuronScreen(Screen):
 
     def action_text(self) -> None:
         self.app.push_screen(
-            AskScreen("Text for the unit to read", r"\n types a new line."),
+            AskScreen("Text for the unit to read", newlines=True),
             lambda value: self.answer("text", value),
         )
 
@@ -347,7 +347,7 @@ class NeuronScreen(Screen):
             elif question == "what-if":
                 self.run_what_if(float(value or 0.0))
             elif question == "text" and value:
-                self.session.set_text(value.replace("\\n", "\n"))
+                self.session.set_text(value)
             elif question == "file" and value:
                 from rnn_tui.data.corpus import read_text_file
 
