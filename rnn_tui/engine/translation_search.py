@@ -7,7 +7,7 @@ all its live hypotheses in one step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +48,33 @@ class BeamResult:
     alpha: float
 
 
+def _decode(
+    translator: Translator,
+    encoded: EncoderTrace,
+    max_len: int,
+    choose: Callable[[int, DecoderStep], int],
+    overrides: dict[int, np.ndarray] | None = None,
+) -> tuple[list[int], float, list[DecoderStep]]:
+    """Step one hypothesis until `<eos>` or `max_len` tokens, taking `choose(t, step)` at
+    each step t (attention replaced at the steps in `overrides`): the tokens, their summed
+    log p, and every step."""
+    tokens, state = translator.start(encoded)
+    emitted: list[int] = []
+    steps: list[DecoderStep] = []
+    log_prob = 0.0
+    overrides = overrides or {}
+    for t in range(max_len):
+        step = translator.step(tokens, state, encoded, overrides.get(t))
+        steps.append(step)
+        token = choose(t, step)
+        log_prob += float(step.log_probs[0, token])
+        emitted.append(token)
+        if token == EOS_ID:
+            break
+        tokens, state = np.asarray([token]), step.state
+    return emitted, log_prob, steps
+
+
 def greedy(
     translator: Translator,
     encoded: EncoderTrace,
@@ -58,20 +85,11 @@ def greedy(
     """The most probable token at each step until `<eos>` or `max_len` tokens; the first
     tokens are `prefix` (forced), and at each step t in `overrides` the attention weights
     are replaced (what-if)."""
-    tokens, state = translator.start(encoded)
-    emitted: list[int] = []
-    steps: list[DecoderStep] = []
-    log_prob = 0.0
-    overrides = overrides or {}
-    for t in range(max_len):
-        step = translator.step(tokens, state, encoded, overrides.get(t))
-        steps.append(step)
-        token = int(prefix[t]) if t < len(prefix) else int(step.log_probs[0].argmax())
-        log_prob += float(step.log_probs[0, token])
-        emitted.append(token)
-        if token == EOS_ID:
-            break
-        tokens, state = np.asarray([token]), step.state
+
+    def choose(t: int, step: DecoderStep) -> int:
+        return int(prefix[t]) if t < len(prefix) else int(step.log_probs[0].argmax())
+
+    emitted, log_prob, steps = _decode(translator, encoded, max_len, choose, overrides)
     attention = tuple(s.weights[0] for s in steps) if steps[0].weights is not None else ()
     finished = emitted[-1] == EOS_ID
     return Hypothesis(tuple(emitted), log_prob, finished, attention=attention), steps
@@ -91,19 +109,14 @@ def sample(
 
     check_sampling(temperature, top_k)
     rng = np.random.default_rng(seed)
-    tokens, state = translator.start(encoded)
-    emitted: list[int] = []
-    log_prob = 0.0
-    for _ in range(max_len):
-        step = translator.step(tokens, state, encoded)
+    excluded = [i for i in range(len(SPECIALS)) if i != EOS_ID]
+
+    def choose(_: int, step: DecoderStep) -> int:
         logits = step.logits[0].astype(np.float64)
-        logits[[i for i in range(len(SPECIALS)) if i != EOS_ID]] = -np.inf
-        token = sample_token(logits, rng, temperature, top_k)
-        log_prob += float(step.log_probs[0, token])
-        emitted.append(token)
-        if token == EOS_ID:
-            break
-        tokens, state = np.asarray([token]), step.state
+        logits[excluded] = -np.inf
+        return sample_token(logits, rng, temperature, top_k)
+
+    emitted, log_prob, _ = _decode(translator, encoded, max_len, choose)
     return Hypothesis(tuple(emitted), log_prob, emitted[-1] == EOS_ID)
 
 

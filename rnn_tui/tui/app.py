@@ -154,16 +154,22 @@ class ExplorerApp(App[None]):
                 return
         self.open_and_add(path)
 
-    @work(thread=True, group="pick")
-    def open_and_add(self, path: Path) -> None:
+    def open_or_report(self, path: Path) -> Model | None:
+        """`open_model_file` from a worker thread; a file that cannot open is reported in a
+        notification (its one line) and gives None."""
         try:
-            model = open_model_file(path)
+            return open_model_file(path)
         except UserError as error:
             self.call_from_thread(
                 self.notify, str(error), title="Cannot open", severity="error", timeout=12
             )
-            return
-        self.call_from_thread(self.add_and_show, path, model)
+            return None
+
+    @work(thread=True, group="pick")
+    def open_and_add(self, path: Path) -> None:
+        model = self.open_or_report(path)
+        if model is not None:
+            self.call_from_thread(self.add_and_show, path, model)
 
     def add_and_show(self, path: Path, model: Model) -> None:
         self.add_model(path, model)
@@ -176,12 +182,8 @@ class ExplorerApp(App[None]):
         the others join the open models (`n`) as they load."""
         shown = False
         for path in paths:
-            try:
-                model = open_model_file(path)
-            except UserError as error:
-                self.call_from_thread(
-                    self.notify, str(error), title="Cannot open", severity="error", timeout=12
-                )
+            model = self.open_or_report(path)
+            if model is None:
                 continue
             if shown:
                 self.call_from_thread(self.add_model, path, model)
