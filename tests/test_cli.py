@@ -166,6 +166,7 @@ def test_word_level_model_end_to_end(repetitive_text_file: Path, tmp_path: Path)
 
     from rnn_tui.tui.app import make_app
     from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+    from tests.pilot_helpers import first_view
 
     out = tmp_path / "words"
     args = tiny_training_args(repetitive_text_file, out, steps=80, tokenizer="word", bptt="8")
@@ -181,9 +182,7 @@ def test_word_level_model_end_to_end(repetitive_text_file: Path, tmp_path: Path)
     async def scenario() -> None:
         app = make_app([checkpoint], prompt="the lazy")
         async with app.run_test(size=(100, 30)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert isinstance(app.screen, LanguageModelScreen)
+            await first_view(pilot, LanguageModelScreen)
             await pilot.press("m", "right")
             assert app.screen.session.text() == "the lazy dog"
 

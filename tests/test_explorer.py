@@ -19,16 +19,11 @@ from rnn_tui.tui.widgets.lm.gates import GatePanel
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
+from tests.pilot_helpers import first_view, until
 
 
 async def open_app(app, pilot) -> LanguageModelScreen:
-    for _ in range(200):  # the first model loads in a worker started after the first frame
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if isinstance(app.screen, LanguageModelScreen):
-            break
-    assert isinstance(app.screen, LanguageModelScreen)
-    return app.screen
+    return await first_view(pilot, LanguageModelScreen)
 
 
 def engine_trace(path: Path, tokens: list[int]):
@@ -163,8 +158,7 @@ def test_a_bad_checkpoint_is_a_message_not_a_crash(tmp_path: Path) -> None:
     async def scenario() -> None:
         app = make_app([bad])
         async with app.run_test(size=(80, 24)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until(pilot, lambda: bool(app._notifications))
             assert not isinstance(app.screen, LanguageModelScreen)
             messages = [n.message for n in app._notifications]
             assert any("broken.safetensors" in m and "not a valid" in m for m in messages)
@@ -197,6 +191,8 @@ from rnn_tui.tui.app import make_app
 async def main():
     app = make_app([{str(tiny_lstm_checkpoint)!r}])
     async with app.run_test() as pilot:
+        while not app.models:
+            await pilot.pause(0.02)
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("right")
@@ -215,8 +211,7 @@ def test_too_small_terminal_asks_for_room_and_recovers(tiny_lstm_checkpoint: Pat
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint])
         async with app.run_test(size=(50, 15)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until(pilot, lambda: bool(app.models))
             assert isinstance(app.screen, TooSmallScreen)
             await pilot.resize_terminal(80, 24)
             await pilot.pause()
@@ -273,6 +268,7 @@ def test_thirty_model_switches_keep_memory_bounded(
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
         async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: len(app.models) == 2)
             await settle(app, pilot)
             counts: dict[int, tuple[int, int]] = {}
             most_views = 0

@@ -18,6 +18,7 @@ from rnn_tui.tui.screens.lab import GradientLabScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars, bar_rows
 from tests.conftest import run_cli
+from tests.pilot_helpers import first_view
 
 TEXT = "the lazy dog jumps"
 
@@ -150,9 +151,7 @@ def test_lab_view_compares_two_models(
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt=TEXT)
         async with app.run_test(size=(120, 36)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert isinstance(app.screen, LanguageModelScreen)
+            await first_view(pilot, LanguageModelScreen)
             await pilot.press("g")
             assert isinstance(app.screen, GradientLabScreen)
             await app.workers.wait_for_complete()

@@ -18,13 +18,13 @@ from rnn_tui.tui.screens.neuron_view import NeuronScreen
 from rnn_tui.tui.screens.translator_view import TranslatorScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.neurons import ActivationText
+from tests.pilot_helpers import until
 
 PROMPT = "the quick brown fox"
 
 
 async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await until(pilot, lambda: bool(app.models))
 
 
 @pytest.mark.slow

@@ -17,13 +17,11 @@ from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.translator.attention import AttentionMap
 from rnn_tui.tui.widgets.translator.beam import BeamTable
 from rnn_tui.tui.widgets.translator.scores import ScoreTable
+from tests.pilot_helpers import first_view
 
 
 async def open_translator(app, pilot) -> TranslatorScreen:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    assert isinstance(app.screen, TranslatorScreen)
-    return app.screen
+    return await first_view(pilot, TranslatorScreen)
 
 
 @pytest.mark.slow
