@@ -95,6 +95,10 @@ class ModelConfig:
     `cell` is one of rnn, gru, lstm (recurrent) or ffnn (the fixed-window baseline,
     which concatenates the last `context` embeddings and feeds them to an MLP of
     `layers` tanh layers of width `hidden`).
+
+    `start`: how a text is read from the zero state — after `<bos>` (rnn-tui's own
+    models, trained so), or from its first token (models trained without `<bos>`, such
+    as PyTorch's `word_language_model`; only `rnn-tui import` writes those).
     """
 
     cell: CellType = "lstm"
@@ -107,6 +111,7 @@ class ModelConfig:
     context: int = 8
     softmax: str = "full"
     cutoffs: tuple[int, ...] = ()
+    start: Literal["bos", "zero"] = "bos"
 
     def adaptive_cutoffs(self) -> list[int]:
         """Adaptive-softmax cluster edges: as given, or 2,000 and 10,000 (those below the vocab)."""
@@ -132,6 +137,8 @@ class ModelConfig:
                     f"the last cutoff {edges[-1]} must be below the vocabulary size "
                     f"{self.vocab_size}",
                 )
+        if self.start not in ("bos", "zero"):
+            raise SettingError("start", f"expected bos or zero, got {self.start!r}")
         if self.cell not in CELL_TYPES:
             raise SettingError(
                 "cell", f"expected one of {', '.join(CELL_TYPES)}, got {self.cell!r}"

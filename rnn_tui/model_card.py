@@ -46,10 +46,36 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
         ("tokenizer", f"{model.tokenizer.kind}, vocabulary {len(model.tokenizer):,}"),
         ("data", card.get("data", data.get("source", "?"))),
         ("licence", card.get("licence", "?")),
+    ]
+    if "imported" in card:
+        return rows + imported_rows(card)
+    rows += [
         ("split", f"{data.get('split', '?')}, validation {data.get('val_fraction', '?')}"),
         ("tokens seen", _count(history.get("tokens", 0))),
     ]
     return rows + training_rows(card, history)
+
+
+def imported_rows(card: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Where an imported model came from and how its tensors were mapped."""
+    imported = _object(card.get("imported"))
+    rows: list[tuple[str, Any]] = [
+        (name, imported[key])
+        for name, key in (
+            ("imported from", "source"),
+            ("SHA-256", "sha256"),
+            ("format", "format"),
+            ("layout", "layout"),
+            ("vocabulary", "vocabulary"),
+        )
+        if key in imported
+    ]
+    if imported.get("placeholders"):
+        rows.append(("placeholders", f"{', '.join(map(str, imported['placeholders']))} (p = 0)"))
+    mapping = _object(imported.get("mapping"))
+    rows += [(f"  {ours}", theirs) for ours, theirs in mapping.items()]
+    rows.append(("command", card.get("command", "?")))
+    return rows
 
 
 def training_rows(card: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -168,7 +168,7 @@ def test_surprisal_and_perplexity_are_minus_log_p_of_each_token_read(
     session.reset("the quick brown")
     tokens = [BOS_ID, *model.tokenizer.encode("the quick brown")]
     assert session.tokens == tokens
-    state, expected = model.initial_state(), [0.0]
+    state, expected = model.initial_state(), [np.nan]  # nothing predicted <bos>
     for previous, token in itertools.pairwise(tokens):
         trace = model.step(previous, state)
         state = trace.state

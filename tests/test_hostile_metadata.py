@@ -64,7 +64,7 @@ def test_a_billion_layers_is_refused_at_once(tmp_path: Path) -> None:
         ("model_config", {"hidden_size": "256"}, "field 'hidden_size' expected an integer"),
         ("model_config", {"cell": "lstm", "num_layers": 2.5}, "'num_layers' expected an integer"),
         ("tokenizer", {"kind": "char", "tokens": [1, 2]}, "'tokens' expected a list of strings"),
-        ("tokenizer", {"kind": "bytes", "tokens": []}, "'kind' expected char or word"),
+        ("tokenizer", {"kind": "bytes", "tokens": []}, "'kind' expected char, word or lines"),
         (  # a range error names the file's field, not a command-line flag
             "model_config",
             {**ORIGINAL.meta["model_config"], "hidden_size": 0},

@@ -15,6 +15,7 @@ from rnn_tui.cli.evaluate import evaluate_command
 from rnn_tui.cli.explore import explore_command, run_explorer
 from rnn_tui.cli.generate import generate_command
 from rnn_tui.cli.gradients import gradients_command, two_step_command
+from rnn_tui.cli.import_model import import_command
 from rnn_tui.cli.info import info_command
 from rnn_tui.cli.serve import serve_command
 from rnn_tui.cli.train import train_app
@@ -30,6 +31,7 @@ app.command("info")(info_command)
 app.command("explore")(explore_command)
 app.command("serve")(serve_command)
 app.command("convert")(convert_command)
+app.command("import")(import_command)
 app.command("gradients")(gradients_command)
 app.command("two-step")(two_step_command)
 

@@ -60,6 +60,11 @@ def evaluate_command(
     from rnn_tui.text_safety import visible
 
     model = load_language_model(checkpoint)
+    if "data_config" not in model.meta and data is None:
+        raise UserError(
+            f"--data: {checkpoint} was imported and has no validation split of its own; "
+            "give a text file to score"
+        )
     own = DataConfig.from_dict(model.meta.get("data_config", {}))
     asked = data is not None and own.source != "shakespeare"
     same = os.path.realpath(os.path.expanduser(data or "")) == os.path.realpath(own.source)
@@ -75,8 +80,9 @@ def evaluate_command(
         )
         result = model.evaluate(ids, progress=progress_line("scoring tokens"))
     else:
-        ids = encode_documents(model.tokenizer, load_documents(data))
-        portion = f"{data} (whole text: one stream from <bos>)"
+        ids = encode_documents(model.tokenizer, load_documents(data), bos=model.reads_bos)
+        start = "<bos>" if model.reads_bos else "its first token (this model has no <bos>)"
+        portion = f"{data} (whole text: one stream from {start})"
         result = model.evaluate_text(ids, progress=progress_line("scoring tokens"))
     figures = {"tokens": result.tokens, **lm_figures(result.loss, model.tokenizer.kind)}
     if as_json:

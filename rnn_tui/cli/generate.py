@@ -44,6 +44,7 @@ def generate_command(
             out.write(visible(tokenizer.decode([token])))  # tokens come from the file
             out.flush()
         produced.append(token)
-    if tokenizer.kind == "word":
-        out.write((" " if prompt else "") + visible(tokenizer.decode(produced)))
+    if tokenizer.kind != "char":
+        separator = " " if prompt and not prompt.endswith("\n") else ""
+        out.write(separator + visible(tokenizer.decode(produced)))
     out.write("\n")

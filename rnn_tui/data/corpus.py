@@ -69,11 +69,13 @@ def load_documents(source: str) -> list[str]:
     return [read_text_file(Path(source))]
 
 
-def encode_documents(tokenizer: Tokenizer, documents: list[str]) -> np.ndarray:
-    """All documents as one id stream, each preceded by `<bos>`."""
+def encode_documents(tokenizer: Tokenizer, documents: list[str], bos: bool = True) -> np.ndarray:
+    """All documents as one id stream, each preceded by `<bos>` (unless `bos` is False:
+    for a model trained without one)."""
     pieces: list[int] = []
     for document in documents:
-        pieces.append(BOS_ID)
+        if bos:
+            pieces.append(BOS_ID)
         pieces.extend(tokenizer.encode(document))
     return np.asarray(pieces, dtype=np.int64)
 

@@ -1,5 +1,8 @@
-"""Character- and word-level tokenizers that share one vocabulary type.
+"""Character-, word- and line-level tokenizers that share one vocabulary type.
 
+`char`: every character. `word`: words, punctuation marks and newlines. `lines`: the
+whitespace-separated words of each line and `<eos>` at each line end, as PyTorch's
+`word_language_model` example reads its corpus (its `data.Corpus`).
 `encode` never fails: a piece that is not in the vocabulary becomes `<unk>`.
 """
 
@@ -9,10 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rnn_tui.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab
+from rnn_tui.data.vocab import BOS_ID, EOS, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 
 # Words (with inner apostrophes: "o'er", "ne'er"), single punctuation marks, newlines.
 WORD_PATTERN = re.compile(r"\n|\w+(?:'\w+)*|[^\w\s]")
+LINE_WORD_PATTERN = re.compile(r"\n|[^\s]+")
+TOKENIZER_KINDS = ("char", "word", "lines")
 _NO_SPACE_BEFORE = set(",.;:!?')]}")
 _NO_SPACE_AFTER = set("([{")
 _SKIPPED_ON_DECODE = frozenset({PAD_ID, BOS_ID, EOS_ID})
@@ -22,15 +27,20 @@ class Tokenizer:
     """Splits text into pieces (characters or words) and maps them to ids."""
 
     def __init__(self, kind: str, vocab: Vocab) -> None:
-        if kind not in ("char", "word"):
-            raise ValueError(f"tokenizer kind must be char or word, not {kind!r}")
+        if kind not in TOKENIZER_KINDS:
+            raise ValueError(f"tokenizer kind must be char, word or lines, not {kind!r}")
         self.kind = kind
         self.vocab = vocab
 
     @staticmethod
     def split(kind: str, text: str) -> list[str]:
-        """The pieces of `text`: every character, or words/punctuation/newlines."""
-        return list(text) if kind == "char" else WORD_PATTERN.findall(text)
+        """The pieces of `text`: every character, words/punctuation/newlines, or each
+        line's whitespace-separated words with `<eos>` for its newline."""
+        if kind == "char":
+            return list(text)
+        if kind == "lines":
+            return [EOS if piece == "\n" else piece for piece in LINE_WORD_PATTERN.findall(text)]
+        return WORD_PATTERN.findall(text)
 
     @classmethod
     def fit(
@@ -50,14 +60,28 @@ class Tokenizer:
         return self.vocab.token_of(index)
 
     def decode(self, ids: Sequence[int]) -> str:
-        """Ids back to text; `<pad>`, `<bos>`, `<eos>` vanish and `<unk>` stays visible."""
+        """Ids back to text; `<pad>`, `<bos>`, `<eos>` vanish and `<unk>` stays visible
+        (`lines`: `<eos>` is the line break it stands for)."""
+        if self.kind == "lines":
+            out: list[str] = []
+            for i in ids:
+                if i in (PAD_ID, BOS_ID):
+                    continue
+                piece = "\n" if i == EOS_ID else self.vocab.token_of(i)
+                if out and piece != "\n" and out[-1] != "\n":
+                    out.append(" ")
+                out.append(piece)
+            return "".join(out)
         pieces = [self.vocab.token_of(i) for i in ids if i not in _SKIPPED_ON_DECODE]
         if self.kind == "char":
             return "".join(pieces)
         return detokenize_words(pieces)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "tokens": list(self.vocab.tokens)}
+        data: dict[str, Any] = {"kind": self.kind, "tokens": list(self.vocab.tokens)}
+        if self.vocab.placeholders:
+            data["placeholders"] = list(self.vocab.placeholders)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tokenizer:
@@ -67,9 +91,14 @@ class Tokenizer:
         tokens = data.get("tokens")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("tokenizer: field 'tokens' expected a list of strings")
-        if data.get("kind") not in ("char", "word"):
-            raise ValueError("tokenizer: field 'kind' expected char or word")
-        return cls(data["kind"], Vocab(tokens))
+        if data.get("kind") not in TOKENIZER_KINDS:
+            raise ValueError("tokenizer: field 'kind' expected char, word or lines")
+        placeholders = data.get("placeholders", [])
+        if not isinstance(placeholders, list) or not all(
+            type(i) is int and 0 <= i < len(SPECIALS) for i in placeholders
+        ):
+            raise ValueError("tokenizer: field 'placeholders' expected a list of ids 0 to 3")
+        return cls(data["kind"], Vocab(tokens, placeholders))
 
 
 def detokenize_words(pieces: Sequence[str]) -> str:

@@ -1,4 +1,9 @@
-"""Vocabulary: a fixed list of token strings, with four specials at the front."""
+"""Vocabulary: a fixed list of token strings, with four specials at the front.
+
+A model imported from elsewhere may lack some specials (a PyTorch language model has no
+`<bos>`); its vocabulary still holds them at ids 0–3, as *placeholders*: ids the model
+never reads and gives probability 0.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,15 @@ PAD_ID, BOS_ID, EOS_ID, UNK_ID = range(4)
 class Vocab:
     """Maps token strings to ids and back; unknown strings map to `<unk>`."""
 
-    def __init__(self, tokens: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[str], placeholders: Iterable[int] = ()) -> None:
         if tuple(tokens[: len(SPECIALS)]) != SPECIALS:
             raise ValueError(f"a vocabulary starts with {SPECIALS}")
         if len(set(tokens)) != len(tokens):
             raise ValueError("a vocabulary cannot hold the same token twice")
         self.tokens: tuple[str, ...] = tuple(tokens)
+        self.placeholders: tuple[int, ...] = tuple(sorted(set(placeholders)))
+        if not set(self.placeholders) <= set(range(len(SPECIALS))):
+            raise ValueError("only the specials (ids 0 to 3) can be placeholders")
         self._ids: dict[str, int] = {token: i for i, token in enumerate(self.tokens)}
 
     @classmethod

@@ -8,6 +8,9 @@ Recurrent LM (cell ∈ rnn, gru, lstm; L layers):
     z_t       = V h_t^{(L)} + b_V                    logits over the vocabulary
     p(w_{t+1} | w_≤t) = softmax(z_t)
 
+A text is read from the zero state after `<bos>` (w_0 = `<bos>`), or, for a model
+trained without one (`config.start == "zero"`, imported), from its first token.
+
 Fixed-window baseline (cell = ffnn, context K):
 
     e_t = [E[w_{t-K+1}]; …; E[w_t]]                  concatenation, (K·D,)
@@ -28,7 +31,7 @@ import numpy as np
 from rnn_tui.config import ModelConfig
 from rnn_tui.data.streams import evaluation_rows, windows
 from rnn_tui.data.tokenizers import Tokenizer
-from rnn_tui.data.vocab import BOS_ID, PAD_ID
+from rnn_tui.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from rnn_tui.engine.cells import CellTrace, CellWeights, cell_step, input_projection
 from rnn_tui.engine.functions import log_softmax, softmax
 from rnn_tui.errors import UserError
@@ -116,6 +119,37 @@ class LanguageModel:
     @property
     def is_recurrent(self) -> bool:
         return self.config.cell != "ffnn"
+
+    @property
+    def reads_bos(self) -> bool:
+        return self.config.start == "bos"
+
+    @property
+    def never_chosen(self) -> tuple[int, ...]:
+        """Ids generation never picks: all four specials for rnn-tui's own models; for an
+        imported model only the placeholders (its own `<eos>` and `<unk>` are words it
+        was trained to predict, as its own sampler would emit them)."""
+        if self.reads_bos:
+            return tuple(range(len(SPECIALS)))
+        return self.tokenizer.vocab.placeholders
+
+    def choosable_logits(self, logits: np.ndarray) -> np.ndarray:
+        """`logits` in float64 with the `never_chosen` ids at −∞."""
+        choosable = logits.astype(np.float64)
+        choosable[..., list(self.never_chosen)] = -np.inf
+        return choosable
+
+    def opening(self, ids: Sequence[int]) -> list[int]:
+        """The tokens a text of `ids` is read as from the zero state: `<bos>` first, or
+        (a model trained without `<bos>`) the text itself; such a model reading an empty
+        text starts from `<eos>`, the end of a previous line, when it knows one."""
+        if self.reads_bos:
+            return [BOS_ID, *ids]
+        if ids:
+            return list(ids)
+        if EOS_ID not in self.tokenizer.vocab.placeholders:
+            return [EOS_ID]
+        raise UserError("this model has no <bos> and no <eos> to start from: give it a prompt")
 
     def parameter_count(self) -> int:
         names = set(self.weights)
@@ -214,9 +248,10 @@ class LanguageModel:
 
         `ids` is the stream as `encode_documents` makes it (each document after its
         `<bos>`); a leading `<bos>` is added when missing and is itself never scored.
+        A model without `<bos>` reads the stream as it is and scores from its second token.
         """
         stream = np.asarray(ids, dtype=np.int64)
-        if len(stream) and stream[0] != BOS_ID:
+        if self.reads_bos and len(stream) and stream[0] != BOS_ID:
             stream = np.concatenate([[BOS_ID], stream])
         if len(stream) < 2:
             raise UserError("the text to score has no tokens")
@@ -241,12 +276,16 @@ class LanguageModel:
         return Evaluation(loss=total / count, tokens=count)
 
     def surprisals(self, tokens: Sequence[int]) -> np.ndarray:
-        """−log p(w_t | <bos> w_<t) in nats for each token of a text, from the start state."""
+        """−log p(w_t | <bos> w_<t) in nats for each token of a text, from the start state
+        (a model without `<bos>` has no prediction for the first token: NaN)."""
         state = self.initial_state()
-        result = np.empty(len(tokens), dtype=np.float64)
-        previous = BOS_ID
-        for t, token in enumerate(tokens):
-            trace = self.step(previous, state)
+        result = np.full(len(tokens), np.nan, dtype=np.float64)
+        if not tokens:
+            return result
+        read = self.opening(tokens)
+        first_predicted = 0 if self.reads_bos else 1
+        for t, token in enumerate(tokens[first_predicted:], start=first_predicted):
+            trace = self.step(read[t - first_predicted], state)
             result[t] = -np.log(max(float(trace.probs[token]), 1e-45))
-            state, previous = trace.state, token
+            state = trace.state
         return result

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rnn_tui.data.vocab import BOS_ID, SPECIALS
+from rnn_tui.data.vocab import BOS_ID, EOS
 from rnn_tui.engine.cells import CellTrace, cell_step, input_projection
 from rnn_tui.engine.functions import softmax
 from rnn_tui.engine.lm import LanguageModel, State, StepTrace
@@ -60,14 +60,16 @@ class Activations:
 def token_offsets(
     model: LanguageModel, text: str
 ) -> tuple[list[int], list[str], list[tuple[int, int]]]:
-    """Tokens of `text` with their character spans (word pieces are searched in order)."""
+    """Tokens of `text` with their character spans (a `lines` model's `<eos>` spans the
+    newline it stands for)."""
     tokenizer = model.tokenizer
     pieces = tokenizer.split(tokenizer.kind, text)
     offsets, cursor = [], 0
     for piece in pieces:
-        start = text.index(piece, cursor)
-        offsets.append((start, start + len(piece)))
-        cursor = start + len(piece)
+        written = "\n" if tokenizer.kind == "lines" and piece == EOS else piece
+        start = text.index(written, cursor)
+        offsets.append((start, start + len(written)))
+        cursor = start + len(written)
     return [tokenizer.vocab.id_of(p) for p in pieces], pieces, offsets
 
 
@@ -81,7 +83,9 @@ def read_activations(
     tokens, pieces, offsets = token_offsets(model, text)
     if not tokens:
         raise UserError("the text is empty: nothing to read")
-    state = model.step(BOS_ID, model.initial_state()).state
+    state = model.initial_state()
+    if model.reads_bos:
+        state = model.step(BOS_ID, state).state
     hs, cs = [], []
     for count, token in enumerate(tokens, start=1):
         if progress is not None and count % PROGRESS_EVERY == 0:
@@ -259,16 +263,14 @@ def what_if(
     for active in (None, clamp):
         state = model.initial_state()
         trace = None
-        for index, token in enumerate([BOS_ID, *prompt_tokens]):
+        for index, token in enumerate(model.opening(prompt_tokens)):
             trace = clamped_step(model, token, state, active if index >= start else None)
             state = trace.state
         assert trace is not None
         probs = trace.probs
         continuation = []
         for _ in range(length):
-            logits = trace.logits.copy()
-            logits[: len(SPECIALS)] = -np.inf
-            token = int(np.argmax(logits))
+            token = int(np.argmax(model.choosable_logits(trace.logits)))
             continuation.append(token)
             trace = clamped_step(model, token, trace.state, active)
         runs.append((probs, continuation))

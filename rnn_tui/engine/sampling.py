@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from rnn_tui.data.vocab import BOS_ID, SPECIALS
 from rnn_tui.engine.lm import LanguageModel, State, StepTrace
 from rnn_tui.errors import UserError
 
@@ -55,13 +54,14 @@ def sample_token(
 
 
 def read_prompt(model: LanguageModel, prompt: str) -> tuple[State, StepTrace, list[int]]:
-    """Feed `<bos>` and the prompt; return the state, the last trace and the prompt ids."""
-    state = model.initial_state()
-    trace = model.step(BOS_ID, state)
+    """Read the prompt from the zero state (after `<bos>`, for models trained with one);
+    return the state, the last trace and the prompt ids."""
     ids = model.tokenizer.encode(prompt)
-    for token in ids:
-        trace = model.step(token, trace.state)
-    return trace.state, trace, ids
+    state = model.initial_state()
+    for token in model.opening(ids):
+        trace = model.step(token, state)
+        state = trace.state
+    return state, trace, ids
 
 
 def generate(
@@ -74,14 +74,12 @@ def generate(
 ) -> Iterator[int]:
     """Yield `length` sampled token ids continuing `prompt` (same seed → same text).
 
-    Specials are never emitted: their logits are masked before sampling.
+    The model's `never_chosen` ids are never emitted: their logits are masked first.
     """
     check_sampling(temperature, top_k)
     rng = np.random.default_rng(seed)
     _, trace, _ = read_prompt(model, prompt)
     for _ in range(length):
-        logits = trace.logits.copy()
-        logits[: len(SPECIALS)] = -np.inf
-        token = sample_token(logits, rng, temperature, top_k)
+        token = sample_token(model.choosable_logits(trace.logits), rng, temperature, top_k)
         yield token
         trace = model.step(token, trace.state)

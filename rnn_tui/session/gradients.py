@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_tui.data.vocab import BOS_ID
 from rnn_tui.engine.bptt import clipped, forward, global_norm, record_flow, record_gradients
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.errors import UserError
@@ -44,7 +43,7 @@ class GradientFlow:
 
 
 def text_tokens(model: LanguageModel, text: str) -> list[int]:
-    return [BOS_ID, *model.tokenizer.encode(text)]
+    return model.opening(model.tokenizer.encode(text))
 
 
 def gradient_flow(

@@ -1,7 +1,8 @@
 """A language-model session: feed tokens one at a time, keep every step's trace.
 
-Step k of the session fed token w_k (step 0 feeds `<bos>`) and produced the
-distribution p(· | w_≤k) over the next token. The surprisal of w_k is
+Step k of the session fed token w_k (step 0 feeds `<bos>`, or the first token for a
+model trained without one) and produced the distribution p(· | w_≤k) over the next
+token. The surprisal of w_k is
 −log p(w_k | w_<k), read from step k−1's distribution.
 
 Full traces are kept for the most recent `keep_traces` steps so memory stays
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_tui.data.vocab import BOS_ID, SPECIALS
+from rnn_tui.data.vocab import EOS_ID
 from rnn_tui.engine.functions import entropy_nats
 from rnn_tui.engine.lm import LanguageModel, StepTrace
 from rnn_tui.engine.sampling import check_sampling, draw, sampling_distribution
@@ -98,10 +99,8 @@ class LanguageModelSession:
         return self.model.tokenizer.decode(self.tokens)
 
     def _choosable_logits(self) -> np.ndarray:
-        """This step's logits z in float64, specials at −∞ (they are never chosen)."""
-        logits = self.current.logits.astype(np.float64)
-        logits[: len(SPECIALS)] = -np.inf
-        return logits
+        """This step's logits z in float64, the model's `never_chosen` ids at −∞."""
+        return self.model.choosable_logits(self.current.logits)
 
     def choice_distribution(self) -> np.ndarray:
         """The distribution the next token is sampled from, (V,) in float64:
@@ -130,6 +129,18 @@ class LanguageModelSession:
         summary = f"H {entropy:.2f} nats · text ppl {format_perplexity(self.perplexity())}"
         return NextTokens(predictions, entropy, caption, summary)
 
+    def text_pieces(self, count: int) -> tuple[list[str], list[float], str]:
+        """The last `count` tokens read, as the text strip shows them (`<bos>` left out, a
+        `lines` model's `<eos>` as the line break it stands for), their surprisals, and
+        what goes between two words."""
+        first = max(1 if self.model.reads_bos else 0, len(self.tokens) - count)
+        tokenizer = self.model.tokenizer
+        pieces = [
+            "\n" if tokenizer.kind == "lines" and t == EOS_ID else tokenizer.token_text(t)
+            for t in self.tokens[first:]
+        ]
+        return pieces, self.surprisals[first:], "" if tokenizer.kind == "char" else " "
+
     def perplexity(self) -> float:
         """exp of the mean surprisal of the tokens read after `<bos>` (nan if none)."""
         values = self.surprisals[1:]
@@ -153,10 +164,13 @@ class LanguageModelSession:
         self.tokens, self.surprisals, self.sources = [], [], []
         self._traces.clear()
         self.rng = np.random.default_rng(self.seed)
-        self._feed(BOS_ID, "start")
         ids = self.model.tokenizer.encode(prompt)
+        opening = self.model.opening(ids)
+        skipped = len(opening) - len(ids)  # `<bos>` (or `<eos>` for an empty prompt)
+        for token in opening[:skipped]:
+            self._feed(token, "start")
         for count, token in enumerate(ids, start=1):
-            self._feed(token, "prompt")
+            self._feed(token, "start" if count == 1 and not skipped else "prompt")
             report = progress is not None and count % PROGRESS_EVERY == 0
             if report and not progress(round(len(prompt) * count / len(ids)), len(prompt)):
                 return False
@@ -198,8 +212,8 @@ class LanguageModelSession:
             previous = self.current
             surprisal = -math.log(max(float(previous.probs[token]), 1e-45))
             state = previous.state
-        else:
-            surprisal, state = 0.0, self.model.initial_state()
+        else:  # nothing predicted the first token: `<bos>`, or a zero-state model's first word
+            surprisal, state = math.nan, self.model.initial_state()
         trace = self.model.step(token, state)
         self.tokens.append(token)
         self.surprisals.append(surprisal)

@@ -25,5 +25,10 @@ def diverging_bins(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
     return np.minimum(len(_DIVERGING) - 1, ((x + 1.0) / 2.0 * len(_DIVERGING)).astype(int))
 
 
+UNPREDICTED_STYLE = Style(color="grey70")  # a first token read with no prediction before it
+
+
 def surprisal_style(nats: float) -> Style:
+    if nats != nats:  # NaN
+        return UNPREDICTED_STYLE
     return SURPRISAL_STYLES[int(np.searchsorted(SURPRISAL_EDGES, nats))]

@@ -101,7 +101,6 @@ class CompareScreen(Screen):
             layout=False,
         )
         for index, session in enumerate(s.sessions):
-            tokenizer = session.model.tokenizer
             mean = sum(session.surprisals[1:]) / max(1, len(session.surprisals) - 1)
             marker = " (leader)" if index == s.leader else ""
             self.query_one(f"#compare-name-{index}", Title).set(
@@ -110,11 +109,8 @@ class CompareScreen(Screen):
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
                 session.next_tokens(TOP_K_SHOWN), None
             )
-            first = max(1, len(session.tokens) - STRIP_TOKENS)
-            pieces = [tokenizer.token_text(t) for t in session.tokens[first:]]
-            separator = " " if tokenizer.kind == "word" else ""
             self.query_one(f"#compare-strip-{index}", TokenStrip).show(
-                pieces, session.surprisals[first:], separator
+                *session.text_pieces(STRIP_TOKENS)
             )
 
     def action_step(self) -> None:

@@ -90,10 +90,8 @@ class GradientLabScreen(Screen):
         self.compute()
 
     def token_window(self, model: LanguageModel) -> list[int]:
-        from rnn_tui.data.vocab import BOS_ID
-
         ids = model.tokenizer.encode(self.text)[-(LAB_TOKENS - 1) :]
-        return [BOS_ID, *ids] if len(ids) >= 1 else [BOS_ID, *model.tokenizer.encode("The ")]
+        return model.opening(ids or model.tokenizer.encode("The "))
 
     @work(thread=True, exclusive=True, group="lab")
     def compute(self) -> None:

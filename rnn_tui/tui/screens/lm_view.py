@@ -311,10 +311,7 @@ class LanguageModelScreen(Screen):
         tokenizer = self.model.tokenizer
         config = self.model.config
         self.query_one("#status", Static).update(self.status_line(), layout=False)
-        first = max(1, len(s.tokens) - STRIP_TOKENS)
-        pieces = [tokenizer.token_text(t) for t in s.tokens[first:]]
-        separator = " " if tokenizer.kind == "word" else ""
-        self.query_one("#strip", TokenStrip).show(pieces, s.surprisals[first:], separator)
+        self.query_one("#strip", TokenStrip).show(*s.text_pieces(STRIP_TOKENS))
 
         self.query_one("#next", NextTokenBars).show(s.next_tokens(TOP_K_SHOWN), None)
 

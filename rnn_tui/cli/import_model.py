@@ -1,0 +1,109 @@
+"""`rnn-tui import`: a model trained elsewhere → an rnn-tui checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.errors import UserError
+
+FORMATS = ("auto", "torch")
+TOKENIZERS = ("auto", "lines", "char", "word")
+
+
+@reports_user_errors
+def import_command(
+    source: Path = typer.Argument(..., help="The model file: a torch.save state dict or module."),
+    target: Path = typer.Argument(..., help="The rnn-tui checkpoint to write (.safetensors)."),
+    vocab: Path | None = typer.Option(
+        None,
+        "--vocab",
+        help="Its vocabulary: one token per line (line n = id n), or a "
+        "JSON list of strings (.json) for tokens a line cannot hold.",
+    ),
+    vocab_from_corpus: Path | None = typer.Option(
+        None,
+        "--vocab-from-corpus",
+        help="Rebuild the vocabulary of PyTorch's "
+        "word_language_model from its corpus folder (train.txt, valid.txt, test.txt).",
+    ),
+    file_format: str = typer.Option("auto", "--format", help="auto or torch."),
+    mapping: list[str] = typer.Option(
+        [],
+        "--map",
+        help="Where the parts are when the names are not a known layout: "
+        "--map embedding=NAME --map rnn=PREFIX --map head=NAME.",
+    ),
+    tokenizer: str = typer.Option(
+        "auto",
+        "--tokenizer",
+        help="How text becomes tokens: lines (words, <eos> at line "
+        "ends, as word_language_model), char, word; auto: char when every token is one "
+        "character, else lines.",
+    ),
+    licence: str = typer.Option("", "--licence", help="The model's licence, for its card."),
+    force: bool = typer.Option(False, "--force", help="Overwrite TARGET if it exists."),
+) -> None:
+    """Write a model trained elsewhere as an rnn-tui checkpoint, its numbers unchanged.
+
+    Reads a torch.save file without torch and without running code from it (a whole
+    pickled module too). The result opens in explore, generate, eval, gradients, units
+    and info.
+    """
+    from rnn_tui.checkpoint import save_checkpoint
+    from rnn_tui.importing import torch_language_model
+    from rnn_tui.importing.language_models import layout_from_map
+    from rnn_tui.importing.vocabularies import corpus_vocab, read_vocab_file
+
+    if file_format not in FORMATS:
+        raise UserError(f"--format: expected {' or '.join(FORMATS)}, got {file_format!r}")
+    if tokenizer not in TOKENIZERS:
+        raise UserError(f"--tokenizer: expected one of {', '.join(TOKENIZERS)}, got {tokenizer!r}")
+    if target.is_dir():
+        raise UserError(f"{target}: is a directory, expected a file name to write")
+    if target.exists() and not force:
+        raise UserError(f"{target}: exists; use --force to overwrite")
+    if not target.parent.is_dir():
+        raise UserError(f"{target}: the folder {target.parent} does not exist (it is not created)")
+    if (vocab is None) == (vocab_from_corpus is None):
+        raise UserError("give the model's vocabulary: --vocab FILE or --vocab-from-corpus DIR")
+    if vocab is not None:
+        tokens, vocab_what = read_vocab_file(vocab), f"--vocab {vocab}"
+    else:
+        assert vocab_from_corpus is not None
+        tokens = corpus_vocab(vocab_from_corpus)
+        vocab_what = f"--vocab-from-corpus {vocab_from_corpus}"
+    if tokenizer == "auto":
+        tokenizer = "char" if all(len(t) == 1 for t in tokens) else "lines"
+    layout = layout_from_map(mapping) if mapping else None
+    card = {
+        "data": f"not trained by rnn-tui: imported from {source.name}",
+        "licence": licence or "not stated (ask whoever trained it)",
+        "command": "rnn-tui import "
+        + " ".join(map(str, _words(source, target, vocab, vocab_from_corpus, mapping, tokenizer))),
+    }
+    checkpoint = torch_language_model(source, tokens, tokenizer, vocab_what, layout, card)
+    save_checkpoint(target, checkpoint)
+    config = checkpoint.meta["model_config"]
+    typer.echo(
+        f"wrote {target}: {config['cell'].upper()} language model, {config['num_layers']} × "
+        f"{config['hidden_size']} units, vocabulary {config['vocab_size']:,} "
+        f"({tokenizer}), from {checkpoint.meta['card']['imported']['format']}"
+    )
+
+
+def _words(
+    source: Path,
+    target: Path,
+    vocab: Path | None,
+    corpus: Path | None,
+    mapping: list[str],
+    tokenizer: str,
+) -> list[str]:
+    words = [str(source), str(target)]
+    words += ["--vocab", str(vocab)] if vocab else ["--vocab-from-corpus", str(corpus)]
+    for pair in mapping:
+        words += ["--map", pair]
+    return [*words, "--tokenizer", tokenizer]
