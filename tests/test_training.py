@@ -106,30 +106,37 @@ def test_nan_loss_stops_with_the_step_named(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_interrupt_saves_then_exits_130(  # SIGHUP: a closed terminal or dropped SSH link
-    repetitive_text_file: Path, tmp_path: Path, signum: int
-) -> None:
-    out = tmp_path / "stopped"
-    args = tiny_training_args(repetitive_text_file, out, steps=1_000_000)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_tui", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    metrics = out / "metrics.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
-        time.sleep(0.1)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert "interrupted at step" in stderr and "Traceback" not in stderr
-    history = load_checkpoint(out / "last.safetensors").meta["history"]
-    assert history["interrupted"] and history["steps"] > 0
-    assert (out / "resume.safetensors").exists()  # resumable, whichever signal stopped it
+def test_interrupt_saves_then_exits_130(repetitive_text_file: Path, tmp_path: Path) -> None:
+    """SIGINT (Ctrl+C), SIGTERM, SIGHUP (a closed terminal or dropped SSH link): each run
+    saves, says so and exits 130. The three runs go side by side (one start-up's wait)."""
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+    runs = {}
+    for signum in signals:
+        out = tmp_path / f"stopped-{signum.name}"
+        args = tiny_training_args(repetitive_text_file, out, steps=1_000_000)
+        runs[signum] = (
+            out,
+            subprocess.Popen(
+                [sys.executable, "-m", "rnn_tui", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            ),
+        )
+    for signum, (out, process) in runs.items():
+        metrics = out / "metrics.jsonl"
+        deadline = time.time() + 90
+        while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
+            time.sleep(0.1)
+        process.send_signal(signum)
+    for signum, (out, process) in runs.items():
+        _, stderr = process.communicate(timeout=90)
+        assert process.returncode == 130, (signum.name, stderr)
+        assert "interrupted at step" in stderr and "Traceback" not in stderr
+        history = load_checkpoint(out / "last.safetensors").meta["history"]
+        assert history["interrupted"] and history["steps"] > 0
+        assert (out / "resume.safetensors").exists()  # resumable, whichever signal stopped it
 
 
 def test_recorded_gradient_norm_is_before_clipping(

@@ -45,6 +45,7 @@ def generate_command(
             out.flush()
         produced.append(token)
     if tokenizer.kind != "char":
-        separator = " " if prompt and not prompt.endswith("\n") else ""
-        out.write(separator + visible(tokenizer.decode(produced)))
+        continuation = tokenizer.decode(produced)
+        joined = not prompt or prompt.endswith("\n") or continuation.startswith("\n")
+        out.write(("" if joined else " ") + visible(continuation))
     out.write("\n")
