@@ -115,10 +115,10 @@ def test_vocabulary_from_corpus_is_the_examples(corpus: Path) -> None:
     ("cell", "layers", "tie", "bias", "saved"),
     [
         ("lstm", 2, True, True, "module"),
-        ("lstm", 1, False, True, "state_dict"),
-        ("gru", 2, False, True, "module"),
+        pytest.param("lstm", 1, False, True, "state_dict", marks=pytest.mark.slow),
+        pytest.param("gru", 2, False, True, "module", marks=pytest.mark.slow),
         ("gru", 1, True, False, "state_dict"),
-        ("rnn", 2, False, True, "state_dict"),
+        pytest.param("rnn", 2, False, True, "state_dict", marks=pytest.mark.slow),
         ("rnn", 1, True, True, "module"),
     ],
 )
@@ -183,6 +183,7 @@ def test_the_python_api_writes_the_same_model(corpus: Path, tmp_path: Path) -> N
         np.testing.assert_allclose(trace.logits[ours], expected[t], atol=1e-5, rtol=0)
 
 
+@pytest.mark.slow
 def test_imported_model_opens_in_every_command(corpus: Path, tmp_path: Path) -> None:
     words = example_vocabulary(corpus)
     model = trained("lstm", len(words), 2, True)
@@ -333,6 +334,7 @@ def test_lines_tokenizer_round_trips_text() -> None:
     assert tokenizer.decode(ids) == "the cat\nsat the\n"
 
 
+@pytest.mark.slow
 def test_the_explorer_steps_an_imported_model_from_the_zero_state(
     corpus: Path, tmp_path: Path
 ) -> None:
