@@ -290,6 +290,11 @@ class TranslatorConfig:
     The encoder has `num_layers` layers of `hidden_size` units per direction; the
     decoder's hidden size is the width of an encoder state, `hidden_size · D`
     (D = 2 when bidirectional), so dot-product scores need no extra projection.
+
+    `plain`: the course's encoder–decoder with nothing between its two networks — the
+    decoder starts from the encoder's final state itself (no bridge layer) and its
+    output layer reads s_t (no combine layer): p_t = softmax(W_o s_t + b_o). Needs
+    attention none (g2p-en's model is one).
     """
 
     cell: str = "gru"
@@ -303,6 +308,7 @@ class TranslatorConfig:
     self_attention: bool = False
     reverse_source: bool = False
     dropout: float = 0.0
+    plain: bool = False
 
     @property
     def directions(self) -> int:
@@ -329,6 +335,10 @@ class TranslatorConfig:
                 raise SettingError(name, f"expected a positive integer, got {value}")
         if not 0.0 <= self.dropout < 1.0:
             raise SettingError("dropout", f"expected a value in [0, 1), got {self.dropout}")
+        if self.plain and (self.attention != "none" or self.self_attention):
+            raise SettingError(
+                "plain", "needs {attention} none and no {self_attention} (it has no combine layer)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -393,7 +403,9 @@ def describe_translator(config: TranslatorConfig) -> str:
     parts = [f"{config.cell} {config.num_layers}×{config.hidden_size}"]
     if config.bidirectional:
         parts.append("bidirectional")
-    parts.append(f"attention {config.attention}")
+    parts.append(
+        "plain (no bridge, no combine)" if config.plain else f"attention {config.attention}"
+    )
     if config.self_attention:
         parts.append("self-attention")
     if config.reverse_source:

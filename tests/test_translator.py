@@ -52,6 +52,9 @@ VARIANTS = [
         ("gru", "dot", False, 3, True),
         ("rnn", "general", True, 2, False),
     ]
+] + [  # the plain encoder–decoder: no bridge, no combine layer
+    dict(cell=cell, attention="none", bidirectional=bi, num_layers=layers, plain=True)
+    for cell, bi, layers in [("gru", False, 1), ("lstm", True, 2), ("rnn", False, 2)]
 ]  # fmt: skip
 
 

@@ -234,6 +234,12 @@ def train_translate(
     reverse_source: bool = typer.Option(
         False, "--reverse-source", help="Read the source backwards (Sutskever et al. 2014)."
     ),
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="No bridge and no combine layer: the decoder starts from the "
+        "encoder's final state and its output reads s_t (with --attention none).",
+    ),
     teacher_forcing: float = typer.Option(
         1.0, "--teacher-forcing", help="Probability of feeding the reference token (else argmax)."
     ),
@@ -299,6 +305,7 @@ def train_translate(
         self_attention=self_attention,
         reverse_source=reverse_source,
         dropout=dropout,
+        plain=plain,
     )
     train_config = TrainConfig(
         batch_size=batch,

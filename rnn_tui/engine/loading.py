@@ -100,13 +100,16 @@ def expected_translator_shapes(config: TranslatorConfig) -> dict[str, tuple[int,
     shapes: dict[str, tuple[int, ...]] = {
         "source_embedding.weight": (config.source_vocab_size, embed),
         "target_embedding.weight": (config.target_vocab_size, embed),
-        "bridge.weight": (width, width),
-        "bridge.bias": (width,),
-        "combine.weight": (width, 2 * width),
-        "combine.bias": (width,),
         "output.weight": (config.target_vocab_size, width),
         "output.bias": (config.target_vocab_size,),
     }
+    if not config.plain:
+        shapes |= {
+            "bridge.weight": (width, width),
+            "bridge.bias": (width,),
+            "combine.weight": (width, 2 * width),
+            "combine.bias": (width,),
+        }
     for k in range(config.num_layers):
         for suffix in ["", "_reverse"][: config.directions]:
             shapes[f"encoder.weight_ih_l{k}{suffix}"] = (gates * hidden, embed if k == 0 else width)
@@ -117,7 +120,7 @@ def expected_translator_shapes(config: TranslatorConfig) -> dict[str, tuple[int,
         shapes[f"decoder.weight_hh_l{k}"] = (gates * width, width)
         shapes[f"decoder.bias_ih_l{k}"] = (gates * width,)
         shapes[f"decoder.bias_hh_l{k}"] = (gates * width,)
-    if config.cell == "lstm":
+    if config.cell == "lstm" and not config.plain:
         shapes["bridge_cell.weight"] = (width, width)
         shapes["bridge_cell.bias"] = (width,)
     if config.self_attention:

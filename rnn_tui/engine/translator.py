@@ -6,9 +6,11 @@ The equations are those of `rnn_tui.nn.seq2seq` (which trains the weights):
                   m_s = [→h_s ; ←h_s]  (top layer);  optional  M ← M + softmax(QKᵀ/√E) V
     context       c = [→h_S ; ←h_1] (top layer)
     bridge        s_0^l = tanh(W_b [→h^l ; ←h^l] + b_b)    (LSTM: c_0^l = W_bc [→c^l ; ←c^l] + b_bc)
+                  plain: s_0^l = [→h^l ; ←h^l] itself (c_0^l likewise)
     decoder step  s_t = cell(E_tgt y_{t-1}, s_{t-1})
                   e_tj = score(s_t, m_j);  α_t = softmax(e_t);  ctx_t = Σ_j α_tj m_j  (none: c)
                   s̃_t = tanh(W_c [ctx_t ; s_t] + b_c);  p_t = softmax(W_o s̃_t + b_o)
+                  plain (no attention): s̃_t = s_t,  p_t = softmax(W_o s_t + b_o)
 
 Every decoder function takes a leading batch of K hypotheses, so beam search
 advances all its live hypotheses in one step. Greedy, sampled and beam decoding
@@ -162,13 +164,21 @@ class Translator:
             v = rnn_memory @ t["self_attention.value.weight"].T
             self_weights = softmax(q @ k.T / np.float32(math.sqrt(rnn_memory.shape[-1])))
             memory = rnn_memory + self_weights @ v
-        initial = DecoderState(
-            h=[np.tanh(h @ t["bridge.weight"].T + t["bridge.bias"])[None, :] for h in finals_h],
-            c=[
-                None if c is None else (c @ t["bridge_cell.weight"].T + t["bridge_cell.bias"])[None]
-                for c in finals_c
-            ],
-        )
+        if cfg.plain:
+            initial = DecoderState(
+                h=[h[None, :] for h in finals_h],
+                c=[None if c is None else c[None] for c in finals_c],
+            )
+        else:
+            initial = DecoderState(
+                h=[np.tanh(h @ t["bridge.weight"].T + t["bridge.bias"])[None, :] for h in finals_h],
+                c=[
+                    None
+                    if c is None
+                    else (c @ t["bridge_cell.weight"].T + t["bridge_cell.bias"])[None]
+                    for c in finals_c
+                ],
+            )
         keys = None
         if cfg.attention == "additive":
             keys = memory @ t["score_key.weight"].T + t["score_key.bias"]
@@ -229,9 +239,13 @@ class Translator:
                     np.asarray(attention_override, dtype=weights.dtype), weights.shape
                 ).copy()
             context = weights @ encoded.memory
-        attentional = np.tanh(
-            np.concatenate([context, query], axis=-1) @ t["combine.weight"].T + t["combine.bias"]
-        )
+        if cfg.plain:
+            attentional = query
+        else:
+            attentional = np.tanh(
+                np.concatenate([context, query], axis=-1) @ t["combine.weight"].T
+                + t["combine.bias"]
+            )
         logits = attentional @ t["output.weight"].T + t["output.bias"]
         return DecoderStep(
             input_tokens=np.asarray(tokens),

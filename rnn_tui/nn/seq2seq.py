@@ -8,6 +8,7 @@ Optional self-attention over the memory (one head, learned W_Q, W_K, W_V):
 Context vector and bridge:
     c = [→h_S ; ←h_1] (top layer)                     the plain model's context vector
     s_0^l = tanh(W_b [→h_S^l ; ←h_1^l] + b_b)         (LSTM: c_0^l = W_bc [→c^l ; ←c^l] + b_bc)
+    plain: s_0^l = [→h_S^l ; ←h_1^l] itself, no bridge
 Decoder step t (Luong et al. 2015 placement: attend after the recurrent step):
     s_t = cell(E_tgt y_{t-1}, s_{t-1})
     score(s_t, m_j) = s_t·m_j                          dot
@@ -16,6 +17,7 @@ Decoder step t (Luong et al. 2015 placement: attend after the recurrent step):
     α_t = softmax(scores), padding masked to exactly 0;   ctx_t = Σ_j α_tj m_j
     (attention none: ctx_t = c for every t — the bottleneck)
     s̃_t = tanh(W_c [ctx_t ; s_t] + b_c);   p(y_t | …) = softmax(W_o s̃_t + b_o)
+    plain: p(y_t | …) = softmax(W_o s_t + b_o), no combine layer
 """
 
 from __future__ import annotations
@@ -78,8 +80,9 @@ class Seq2Seq(nn.Module):
             **extra,
         )
         self.self_attention = SelfAttention(width) if config.self_attention else None
-        self.bridge = nn.Linear(width, width)
-        self.bridge_cell = nn.Linear(width, width) if config.cell == "lstm" else None
+        self.bridge = None if config.plain else nn.Linear(width, width)
+        lstm_bridge = config.cell == "lstm" and not config.plain
+        self.bridge_cell = nn.Linear(width, width) if lstm_bridge else None
         self.decoder = recurrent(
             config.embedding_dim, width, num_layers=config.num_layers, batch_first=True, **extra
         )
@@ -89,7 +92,7 @@ class Seq2Seq(nn.Module):
             self.score_query = nn.Linear(width, width, bias=False)
             self.score_key = nn.Linear(width, width)
             self.score_v = nn.Linear(width, 1, bias=False)
-        self.combine = nn.Linear(2 * width, width)
+        self.combine = None if config.plain else nn.Linear(2 * width, width)
         self.output = nn.Linear(width, config.target_vocab_size)
         self.dropout = nn.Dropout(config.dropout)
 
@@ -114,11 +117,14 @@ class Seq2Seq(nn.Module):
         if self.config.cell == "lstm":
             h = self._layer_finals(final[0])
             c = self._layer_finals(final[1])
-            assert self.bridge_cell is not None
-            state: Any = (torch.tanh(self.bridge(h)).contiguous(), self.bridge_cell(c).contiguous())
+            if self.bridge is None:
+                state: Any = (h.contiguous(), c.contiguous())
+            else:
+                assert self.bridge_cell is not None
+                state = (torch.tanh(self.bridge(h)).contiguous(), self.bridge_cell(c).contiguous())
         else:
             h = self._layer_finals(final)
-            state = torch.tanh(self.bridge(h)).contiguous()
+            state = (h if self.bridge is None else torch.tanh(self.bridge(h))).contiguous()
         return Encoded(memory=memory, mask=mask, summary=h[-1], state=state)
 
     # --- attention ---------------------------------------------------------------
@@ -145,6 +151,8 @@ class Seq2Seq(nn.Module):
     def project(self, states: Tensor, encoded: Encoded) -> tuple[Tensor, Tensor | None]:
         """Decoder states (B, T, E) → logits (B, T, V) and the attention weights."""
         context, weights = self.attend(states, encoded)
+        if self.combine is None:
+            return self.output(self.dropout(states)), weights
         attentional = torch.tanh(self.combine(torch.cat([context, states], dim=-1)))
         return self.output(self.dropout(attentional)), weights
 

@@ -221,11 +221,16 @@ class TranslatorScreen(Screen):
                 f"Encoder ←h_j (top layer, read right to left): {units} units × source tokens"
             )
             self.query_one("#backward", StateHeatmap).show(encoded.backward.T, -1, step_name="j")
-        context_note = (
-            "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees"
-            if config.attention == "none"
-            else "Context vector c = final encoder state (starts the decoder via the bridge)"
-        )
+        if config.plain:
+            context_note = "Context vector c = final encoder state = s_0, the decoder's start"
+        elif config.attention == "none":
+            context_note = (
+                "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees"
+            )
+        else:
+            context_note = (
+                "Context vector c = final encoder state (starts the decoder via the bridge)"
+            )
         self.query_one("#context-title", Title).set(context_note)
         self.query_one("#context", VectorStrip).show(encoded.context)
         attention_title = (
