@@ -72,6 +72,8 @@ def imported_rows(card: dict[str, Any]) -> list[tuple[str, Any]]:
     ]
     if imported.get("placeholders"):
         rows.append(("placeholders", f"{', '.join(map(str, imported['placeholders']))} (p = 0)"))
+    if imported.get("decoding"):
+        rows.append(("decoding", imported["decoding"]))
     mapping = _object(imported.get("mapping"))
     rows += [(f"  {ours}", theirs) for ours, theirs in mapping.items()]
     rows.append(("command", card.get("command", "?")))
@@ -119,7 +121,11 @@ def translator_card_rows(model: Translator) -> list[tuple[str, Any]]:
             f"target {model.target_tokenizer.kind} ({len(model.target_tokenizer):,})",
         ),
         ("data", card.get("data", pairs.get("source", "?"))),
-        ("pairs", card.get("pairs", "?")),
-        ("licence", card.get("licence", "?")),
     ]
+    if "imported" in card:
+        rows.append(("licence", card.get("licence", "?")))
+        if card.get("notes"):
+            rows.append(("notes", card["notes"]))
+        return rows + imported_rows(card)
+    rows += [("pairs", card.get("pairs", "?")), ("licence", card.get("licence", "?"))]
     return rows + training_rows(card, history)

@@ -34,6 +34,11 @@ def evaluate_translator(
     translator = load_translator(checkpoint)
     own = PairsConfig.from_dict(translator.meta.get("pairs_config", {}))
     tokenizers = (translator.source_tokenizer, translator.target_tokenizer)
+    if pairs_source is None and "imported" in translator.meta.get("card", {}):
+        raise UserError(
+            f"--pairs: {checkpoint} was imported and has no held-out pairs of its own; "
+            "give a TSV file of source and target"
+        )
     if pairs_source is None or pairs_source == own.source:
         corpus = prepare_pairs(own, translator.config.reverse_source, tokenizers, quiet=True)
         pairs = corpus.val

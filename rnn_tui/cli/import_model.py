@@ -9,13 +9,17 @@ import typer
 from rnn_tui.cli.common import reports_user_errors
 from rnn_tui.errors import UserError
 
-FORMATS = ("auto", "torch")
+FORMATS = ("auto", "torch", "g2p-en")
 TOKENIZERS = ("auto", "lines", "char", "word")
 
 
 @reports_user_errors
 def import_command(
-    source: Path = typer.Argument(..., help="The model file: a torch.save state dict or module."),
+    source: str = typer.Argument(
+        ...,
+        help="The model file: a torch.save state dict or module; or g2p-en (the model "
+        "of the installed g2p-en package).",
+    ),
     target: Path = typer.Argument(..., help="The rnn-tui checkpoint to write (.safetensors)."),
     vocab: Path | None = typer.Option(
         None,
@@ -29,7 +33,12 @@ def import_command(
         help="Rebuild the vocabulary of PyTorch's "
         "word_language_model from its corpus folder (train.txt, valid.txt, test.txt).",
     ),
-    file_format: str = typer.Option("auto", "--format", help="auto or torch."),
+    file_format: str = typer.Option(
+        "auto", "--format", help="auto, torch or g2p-en (auto: g2p-en for a .npz file)."
+    ),
+    npz: Path | None = typer.Option(
+        None, "--npz", help="g2p-en: its checkpoint20.npz, when the package is not installed."
+    ),
     mapping: list[str] = typer.Option(
         [],
         "--map",
@@ -67,6 +76,9 @@ def import_command(
         raise UserError(f"{target}: exists; use --force to overwrite")
     if not target.parent.is_dir():
         raise UserError(f"{target}: the folder {target.parent} does not exist (it is not created)")
+    if source == "g2p-en" or file_format == "g2p-en" or npz is not None or source.endswith(".npz"):
+        write_g2p(source, target, npz)
+        return
     if (vocab is None) == (vocab_from_corpus is None):
         raise UserError("give the model's vocabulary: --vocab FILE or --vocab-from-corpus DIR")
     if vocab is not None:
@@ -79,12 +91,12 @@ def import_command(
         tokenizer = "char" if all(len(t) == 1 for t in tokens) else "lines"
     layout = layout_from_map(mapping) if mapping else None
     card = {
-        "data": f"not trained by rnn-tui: imported from {source.name}",
+        "data": f"not trained by rnn-tui: imported from {Path(source).name}",
         "licence": licence or "not stated (ask whoever trained it)",
         "command": "rnn-tui import "
         + " ".join(map(str, _words(source, target, vocab, vocab_from_corpus, mapping, tokenizer))),
     }
-    checkpoint = torch_language_model(source, tokens, tokenizer, vocab_what, layout, card)
+    checkpoint = torch_language_model(Path(source), tokens, tokenizer, vocab_what, layout, card)
     save_checkpoint(target, checkpoint)
     config = checkpoint.meta["model_config"]
     typer.echo(
@@ -94,8 +106,31 @@ def import_command(
     )
 
 
+def write_g2p(source: str, target: Path, npz: Path | None) -> None:
+    from rnn_tui.checkpoint import save_checkpoint
+    from rnn_tui.importing.g2p import g2p_translator, installed_g2p_checkpoint
+
+    if npz is not None:
+        path = npz
+    elif source == "g2p-en":
+        path = installed_g2p_checkpoint()
+    else:
+        path = Path(source)
+    checkpoint = g2p_translator(path)
+    checkpoint.meta["card"]["command"] = f"rnn-tui import {source} {target}" + (
+        f" --npz {npz}" if npz else ""
+    )
+    save_checkpoint(target, checkpoint)
+    config = checkpoint.meta["model_config"]
+    typer.echo(
+        f"wrote {target}: g2p-en's GRU encoder–decoder ({config['hidden_size']} units, no "
+        f"attention), {config['source_vocab_size']} graphemes → {config['target_vocab_size']} "
+        f"phonemes, from {path}"
+    )
+
+
 def _words(
-    source: Path,
+    source: str,
     target: Path,
     vocab: Path | None,
     corpus: Path | None,

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.checkpoint import Checkpoint, save_checkpoint
-from rnn_tui.importing.language_models import Layout, build_language_model, sha256_of
+from rnn_tui.importing.language_models import Layout, build_language_model
+from rnn_tui.importing.renumbering import sha256_of
 from rnn_tui.importing.torch_files import module_attributes, named_arrays, read_torch_file
 
 

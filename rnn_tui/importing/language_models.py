@@ -12,7 +12,6 @@ Such a model reads a text from the zero state, without `<bos>` (`start = "zero"`
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ from rnn_tui.config import ModelConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import SPECIALS, Vocab
 from rnn_tui.errors import UserError
+from rnn_tui.importing.renumbering import PLACEHOLDER_BIAS, renumber, rows_by_id
 
-PLACEHOLDER_BIAS = -1.0e4
 CELL_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
 
 
@@ -147,47 +146,6 @@ def expect_shape(
     return tensor
 
 
-@dataclass(frozen=True)
-class Renumbering:
-    """rnn-tui's vocabulary for a model's tokens: `source_ids[i]` is the model's id of our
-    id i, or -1 for a placeholder special."""
-
-    tokens: tuple[str, ...]
-    source_ids: np.ndarray
-    placeholders: tuple[int, ...]
-
-
-def renumber(model_tokens: Sequence[str], what: str) -> Renumbering:
-    """Specials first at their fixed ids, then the model's other tokens in its order."""
-    seen: dict[str, int] = {}
-    for index, token in enumerate(model_tokens):
-        if token in seen:
-            raise UserError(
-                f"{what}: token {token!r} appears twice (ids {seen[token]} and {index})"
-            )
-        seen[token] = index
-    ordinary = [t for t in model_tokens if t not in SPECIALS]
-    tokens = (*SPECIALS, *ordinary)
-    source_ids = np.asarray([seen.get(t, -1) for t in tokens], dtype=np.int64)
-    placeholders = tuple(i for i, t in enumerate(SPECIALS) if t not in seen)
-    return Renumbering(tokens, source_ids, placeholders)
-
-
-def _rows(matrix: np.ndarray, order: Renumbering, fill: float = 0.0) -> np.ndarray:
-    out = np.full((len(order.tokens), *matrix.shape[1:]), fill, dtype=np.float32)
-    real = order.source_ids >= 0
-    out[real] = matrix[order.source_ids[real]]
-    return out
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_language_model(
     tensors: Mapping[str, np.ndarray],
     layout: Layout,
@@ -223,9 +181,9 @@ def build_language_model(
     order = renumber(model_tokens, vocab_what)
     tied = bool(np.array_equal(embedding, head))
     out: dict[str, np.ndarray] = {
-        "embedding.weight": _rows(embedding, order),
-        "decoder.weight": _rows(head, order),
-        "decoder.bias": _rows(head_bias, order, fill=PLACEHOLDER_BIAS),
+        "embedding.weight": rows_by_id(embedding, order),
+        "decoder.weight": rows_by_id(head, order),
+        "decoder.bias": rows_by_id(head_bias, order, fill=PLACEHOLDER_BIAS),
     }
     mapping = {
         "embedding.weight": layout.embedding,
