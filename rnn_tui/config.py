@@ -96,6 +96,8 @@ class ModelConfig:
     which concatenates the last `context` embeddings and feeds them to an MLP of
     `layers` tanh layers of width `hidden`).
 
+    `nonlinearity`: φ of the plain RNN, s_t = φ(W s_{t−1} + U x_t + b): tanh or relu.
+
     `start`: how a text is read from the zero state — after `<bos>` (rnn-tui's own
     models, trained so), or from its first token (models trained without `<bos>`, such
     as PyTorch's `word_language_model`; only `rnn-tui import` writes those).
@@ -112,6 +114,7 @@ class ModelConfig:
     softmax: str = "full"
     cutoffs: tuple[int, ...] = ()
     start: Literal["bos", "zero"] = "bos"
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
 
     def adaptive_cutoffs(self) -> list[int]:
         """Adaptive-softmax cluster edges: as given, or 2,000 and 10,000 (those below the vocab)."""
@@ -137,6 +140,10 @@ class ModelConfig:
                     f"the last cutoff {edges[-1]} must be below the vocabulary size "
                     f"{self.vocab_size}",
                 )
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise SettingError("nonlinearity", f"expected tanh or relu, got {self.nonlinearity!r}")
+        if self.nonlinearity == "relu" and self.cell != "rnn":
+            raise SettingError("nonlinearity", "relu is the plain RNN's only ({cell} rnn)")
         if self.start not in ("bos", "zero"):
             raise SettingError("start", f"expected bos or zero, got {self.start!r}")
         if self.cell not in CELL_TYPES:

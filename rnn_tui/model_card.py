@@ -33,8 +33,8 @@ def model_card_rows(model: LanguageModel) -> list[tuple[str, Any]]:
         f"{config.cell.upper()} window LM, context {config.context}, "
         f"{config.num_layers}×{config.hidden_size} tanh MLP"
         if config.cell == "ffnn"
-        else f"{config.cell.upper()} language model, "
-        f"{config.num_layers} layer(s) × {config.hidden_size} units"
+        else f"{config.cell.upper()}{' (relu)' if config.nonlinearity == 'relu' else ''} "
+        f"language model, {config.num_layers} layer(s) × {config.hidden_size} units"
     )
     rows: list[tuple[str, Any]] = [
         ("kind", "lm"),
@@ -66,6 +66,7 @@ def imported_rows(card: dict[str, Any]) -> list[tuple[str, Any]]:
             ("SHA-256", "sha256"),
             ("format", "format"),
             ("layout", "layout"),
+            ("nonlinearity", "nonlinearity"),
             ("vocabulary", "vocabulary"),
         )
         if key in imported

@@ -57,6 +57,30 @@ def test_every_parameter_gradient_matches_autograd(cell: str, layers: int) -> No
         assert relative_error(ours.parameters[name], parameter.grad.numpy()) <= 1e-5, name
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_relu_rnn_gradients_match_autograd(layers: int) -> None:
+    """φ = relu: δa = δs ⊙ [a > 0] (a unit at zero passes no gradient back)."""
+    config = ModelConfig(
+        cell="rnn", nonlinearity="relu", vocab_size=len(TOKENIZER), embedding_dim=7,
+        hidden_size=11, num_layers=layers,
+    )  # fmt: skip
+    weights = random_weights(config, 0.4, seed=layers + 5)
+    tokens = np.random.default_rng(3).integers(4, len(TOKENIZER), size=25)
+    model = LanguageModel(config, TOKENIZER, weights)
+    ours = bptt(model, tokens)
+    states = np.stack([model.step(t, model.initial_state()).layers[0].h for t in tokens])
+    assert (states == 0).any() and (states > 0).any()  # both sides of the kink are used
+
+    module = torch_model(config, weights)
+    assert module.rnn.nonlinearity == "relu"
+    logits, _ = module(torch.tensor(tokens[:-1])[None], module.initial_state(1, "cpu"))
+    loss = torch.nn.functional.cross_entropy(logits[0], torch.tensor(tokens[1:]), reduction="sum")
+    loss.backward()
+    assert ours.loss == pytest.approx(loss.item(), rel=1e-5)
+    for name, parameter in module.named_parameters():
+        assert relative_error(ours.parameters[name], parameter.grad.numpy()) <= 1e-5, name
+
+
 def test_tied_weights_sum_both_uses() -> None:
     config = ModelConfig(
         cell="lstm",

@@ -8,6 +8,7 @@ value to that digit.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -22,7 +23,7 @@ from rnn_tui.session.equations import unit_equations
 from .conftest import tiny_training_args
 
 NUMBER = r"([+-]?\d+\.\d+)"
-ACTIVATION = re.compile(rf"= (σ|tanh)\({NUMBER}\) = {NUMBER}$")
+ACTIVATION = re.compile(rf"= (σ|tanh|relu)\({NUMBER}\) = {NUMBER}$")
 TWO_PRODUCTS = re.compile(rf"= {NUMBER}×{NUMBER} \+ {NUMBER}×{NUMBER} = {NUMBER}$")
 GATED_TANH = re.compile(rf"= {NUMBER}×tanh\({NUMBER}\) = {NUMBER}$")
 CANDIDATE = re.compile(rf"= tanh\({NUMBER} \+ {NUMBER}×{NUMBER}\) = {NUMBER}$")
@@ -37,7 +38,9 @@ def check_line(line: str, engine_value: float) -> None:
     the engine's value rounded to the same digit."""
     if match := ACTIVATION.search(line):
         function, x, shown = match.groups()
-        value = 1 / (1 + math.exp(-float(x))) if function == "σ" else math.tanh(float(x))
+        value = {
+            "σ": lambda v: 1 / (1 + math.exp(-v)), "tanh": math.tanh, "relu": lambda v: max(v, 0.0)
+        }[function](float(x))  # fmt: skip
     elif match := TWO_PRODUCTS.search(line):
         a, b, c, d, shown = match.groups()
         value = float(a) * float(b) + float(c) * float(d)
@@ -64,7 +67,7 @@ def random_weights(gates: int, rng: np.random.Generator, scale: float) -> CellWe
     )
 
 
-@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "rnn_relu", "gru", "lstm"])
 def test_printed_equations_hold_to_their_last_digit(cell: str) -> None:
     """Weights from N(0, 0.3²) to N(0, 6²), states up to ±500 (a saturated LSTM cell state
     of −411 once printed 0.998×-411.529 + 0.988×-0.997 = -411.488, which is −411.691)."""
@@ -72,7 +75,9 @@ def test_printed_equations_hold_to_their_last_digit(cell: str) -> None:
     checked = 0
     for trial in range(300):
         scale = [0.3, 1.0, 6.0][trial % 3]
-        weights = random_weights({"rnn": 1, "gru": 3, "lstm": 4}[cell], rng, scale)
+        weights = random_weights({"rnn": 1, "rnn_relu": 1, "gru": 3, "lstm": 4}[cell], rng, scale)
+        if cell == "rnn_relu":
+            weights = dataclasses.replace(weights, nonlinearity="relu")
         x = rng.normal(size=4).astype(np.float32)
         h = np.tanh(rng.normal(size=6) * 2).astype(np.float32)
         c = (rng.normal(size=6) * [1, 10, 500][trial % 3]).astype(np.float32)
@@ -86,14 +91,16 @@ def test_printed_equations_hold_to_their_last_digit(cell: str) -> None:
             now = rnn_step(weights, gx, h)
         previous = type(now)(h=h, c=previous_c if cell == "lstm" else None)
         for unit, short in zip(range(6), [False, True] * 3, strict=True):
-            lines = unit_equations(cell, unit, now, previous, short)
+            phi = "relu" if cell == "rnn_relu" else "tanh"
+            lines = unit_equations(cell.removesuffix("_relu"), unit, now, previous, short, phi)
+            assert cell != "rnn_relu" or lines[0].startswith("s_t = relu(")
             if cell == "lstm":
                 values = [*(now.gates[k][unit] for k in "ifgo"), now.c[unit], now.h[unit]]
             elif cell == "gru":
                 values = [*(now.gates[k][unit] for k in "rzn"), now.h[unit]]
             else:
                 values = [now.h[unit]]
-            equations = lines[1:] if cell == "rnn" else lines
+            equations = lines[1:] if cell.startswith("rnn") else lines
             for line, value in zip(equations, values, strict=True):
                 check_line(line, float(value))
                 checked += 1

@@ -36,8 +36,11 @@ class WordLanguageModel(nn.Module):
         super().__init__()
         self.drop = nn.Dropout(0.0)
         self.encoder = nn.Embedding(vocab, embed)
-        recurrent = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
-        self.rnn = recurrent(embed, hidden, layers, bias=bias)
+        if cell == "rnn_relu":  # as the example's RNN_RELU
+            self.rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu", bias=bias)
+        else:
+            recurrent = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
+            self.rnn = recurrent(embed, hidden, layers, bias=bias)
         self.decoder = nn.Linear(hidden, vocab)
         if tie:
             self.decoder.weight = self.encoder.weight
@@ -114,6 +117,8 @@ def test_vocabulary_from_corpus_is_the_examples(corpus: Path) -> None:
 @pytest.mark.parametrize(
     ("cell", "layers", "tie", "bias", "saved"),
     [
+        ("rnn_relu", 2, False, True, "module"),
+        pytest.param("rnn_relu", 1, True, True, "state_dict", marks=pytest.mark.slow),
         ("lstm", 2, True, True, "module"),
         pytest.param("lstm", 1, False, True, "state_dict", marks=pytest.mark.slow),
         pytest.param("gru", 2, False, True, "module", marks=pytest.mark.slow),
@@ -129,9 +134,11 @@ def test_imported_model_matches_torch_at_every_step(
     model = trained(cell, len(words), layers, tie, bias)
     source = tmp_path / "model.pt"
     torch.save(model if saved == "module" else model.state_dict(), source)
-    engine = load_language_model(import_file(source, tmp_path / "out.safetensors", corpus))
+    given = ["--nonlinearity", "relu"] if cell == "rnn_relu" and saved == "state_dict" else []
+    engine = load_language_model(import_file(source, tmp_path / "out.safetensors", corpus, *given))
 
-    assert engine.config.cell == cell and engine.config.num_layers == layers
+    assert engine.config.cell == cell.removesuffix("_relu") and engine.config.num_layers == layers
+    assert engine.config.nonlinearity == ("relu" if cell == "rnn_relu" else "tanh")
     assert engine.config.tie_weights == tie
     read = ["the", "cat", "sat", "on", "the", "mat", "<eos>", "the", "dog", "ran"]
     ids = [words.index(w) for w in read]
@@ -161,6 +168,23 @@ def test_imported_model_matches_torch_at_every_step(
     prompt = " ".join(words[i] for i in ids).replace(" <eos> ", "\n")
     produced = list(generate(engine, prompt, 12, top_k=1))
     assert [engine.tokenizer.token_text(i) for i in produced] == text
+
+
+def test_a_state_dict_does_not_say_relu_so_the_import_says_what_it_assumed(
+    corpus: Path, tmp_path: Path
+) -> None:
+    words = example_vocabulary(corpus)
+    torch.save(trained("rnn_relu", len(words), 1, False).state_dict(), tmp_path / "relu.pt")
+    out = tmp_path / "out.safetensors"
+    result = run_cli("import", str(tmp_path / "relu.pt"), str(out), "--vocab-from-corpus",
+                     str(corpus))  # fmt: skip
+    assert result.exit_code == 0 and "--nonlinearity relu" in result.output
+    assert "tanh (assumed)" in run_cli("info", str(out)).output
+    out.unlink()
+    torch.save(trained("rnn_relu", len(words), 1, False), tmp_path / "relu-module.pt")
+    clash = run_cli("import", str(tmp_path / "relu-module.pt"), str(out), "--vocab-from-corpus",
+                    str(corpus), "--nonlinearity", "tanh")  # fmt: skip
+    assert clash.exit_code == 2 and "records 'relu'" in clash.output and not out.exists()
 
 
 def test_the_python_api_writes_the_same_model(corpus: Path, tmp_path: Path) -> None:

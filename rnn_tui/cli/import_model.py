@@ -52,6 +52,12 @@ def import_command(
         "ends, as word_language_model), char, word; auto: char when every token is one "
         "character, else lines.",
     ),
+    nonlinearity: str = typer.Option(
+        None,
+        "--nonlinearity",
+        help="An nn.RNN's φ, tanh or relu, when the file is a state "
+        "dict (a pickled module records it).",
+    ),
     licence: str = typer.Option("", "--licence", help="The model's licence, for its card."),
     force: bool = typer.Option(False, "--force", help="Overwrite TARGET if it exists."),
 ) -> None:
@@ -96,9 +102,19 @@ def import_command(
         "command": "rnn-tui import "
         + " ".join(map(str, _words(source, target, vocab, vocab_from_corpus, mapping, tokenizer))),
     }
-    checkpoint = torch_language_model(Path(source), tokens, tokenizer, vocab_what, layout, card)
+    if nonlinearity not in (None, "tanh", "relu"):
+        raise UserError(f"--nonlinearity: expected tanh or relu, got {nonlinearity!r}")
+    checkpoint = torch_language_model(
+        Path(source), tokens, tokenizer, vocab_what, layout, card, nonlinearity
+    )
     save_checkpoint(target, checkpoint)
     config = checkpoint.meta["model_config"]
+    if config["cell"] == "rnn" and "assumed" in checkpoint.meta["card"]["imported"]["nonlinearity"]:
+        typer.echo(
+            "note: a state dict does not record nn.RNN's nonlinearity; read as tanh "
+            "(--nonlinearity relu if it was trained with relu)",
+            err=True,
+        )
     typer.echo(
         f"wrote {target}: {config['cell'].upper()} language model, {config['num_layers']} × "
         f"{config['hidden_size']} units, vocabulary {config['vocab_size']:,} "

@@ -13,8 +13,8 @@ Output layer (per step):
 Recurrence, for each layer from the top down and t = T−1 … 0 (δh carries the
 gradient arriving from step t+1; δx goes to the layer below, or the embedding):
 
-  RNN   s_t = tanh(a_t),  a_t = U x_t + W s_{t−1} + b
-        δa = δs ⊙ (1 − s_t²)
+  RNN   s_t = φ(a_t),  a_t = U x_t + W s_{t−1} + b
+        δa = δs ⊙ (1 − s_t²)   (φ = tanh);   δa = δs ⊙ [a_t > 0]   (φ = relu)
         ∂L/∂U += δa x_tᵀ,  ∂L/∂W += δa s_{t−1}ᵀ,  ∂L/∂b += δa
         δx_t = Uᵀ δa,   δs_{t−1} += Wᵀ δa
 
@@ -177,7 +177,8 @@ def backward(model: LanguageModel, record: ForwardRecord, dlogits: np.ndarray) -
                 dgh = np.concatenate([dr_pre, dz_pre, dn_pre * r])
                 dh_direct = dh * z
             else:
-                da = dh * (1.0 - trace.h**2)
+                slope = 1.0 - trace.h**2 if p.nonlinearity == "tanh" else trace.pre["a"] > 0
+                da = dh * slope
                 dgx = dgh = da
             dw_ih += np.outer(dgx, x)
             db_ih += dgx

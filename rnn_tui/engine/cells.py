@@ -43,6 +43,7 @@ class CellWeights:
     w: np.ndarray  # PyTorch's weight_hh
     b_u: np.ndarray  # bias_ih
     b_w: np.ndarray  # bias_hh
+    nonlinearity: str = "tanh"  # φ of the plain RNN: tanh or relu (nn.RNN's nonlinearity)
 
     @property
     def hidden_size(self) -> int:
@@ -62,9 +63,10 @@ def input_projection(p: CellWeights, x: np.ndarray) -> np.ndarray:
 
 
 def rnn_step(p: CellWeights, gx: np.ndarray, h: np.ndarray) -> CellTrace:
-    """Elman RNN:  a_t = W s_{t-1} + U x_t + b,   s_t = tanh(a_t)   (b = b_u + b_w)."""
+    """Elman RNN:  a_t = W s_{t-1} + U x_t + b,   s_t = φ(a_t)   (b = b_u + b_w),
+    φ = tanh, or relu(a) = max(a, 0)."""
     a = gx + h @ p.w.T + p.b_w
-    s = np.tanh(a)
+    s = np.tanh(a) if p.nonlinearity == "tanh" else np.maximum(a, 0)
     return CellTrace(h=s, gates={}, pre={"a": a})
 
 

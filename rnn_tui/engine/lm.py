@@ -108,6 +108,7 @@ class LanguageModel:
                 w=self.weights[f"rnn.weight_hh_l{k}"],
                 b_u=self.weights[f"rnn.bias_ih_l{k}"],
                 b_w=self.weights[f"rnn.bias_hh_l{k}"],
+                nonlinearity=config.nonlinearity,
             )
             for k in range(config.num_layers)
         ]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.checkpoint import Checkpoint, save_checkpoint
+from rnn_tui.errors import UserError
 from rnn_tui.importing.language_models import Layout, build_language_model
 from rnn_tui.importing.renumbering import sha256_of
 from rnn_tui.importing.torch_files import module_attributes, named_arrays, read_torch_file
@@ -25,8 +26,13 @@ def torch_language_model(
     vocab_what: str,
     layout: Layout | None = None,
     card: dict[str, Any] | None = None,
+    nonlinearity: str | None = None,
 ) -> Checkpoint:
-    """A state dict or pickled module of embedding → RNN/GRU/LSTM → linear, as a checkpoint."""
+    """A state dict or pickled module of embedding → RNN/GRU/LSTM → linear, as a checkpoint.
+
+    An nn.RNN's φ (tanh or relu) is read from a pickled module; a state dict does not
+    hold it, so there it is `nonlinearity`, or tanh (nn.RNN's default), said in the card.
+    """
     from rnn_tui.importing.language_models import find_layout
 
     read = read_torch_file(source)
@@ -41,8 +47,14 @@ def torch_language_model(
         if read.classes
         else "state dict"
     )
+    recorded = recurrent.get("nonlinearity")
+    if nonlinearity and recorded and nonlinearity != recorded:
+        raise UserError(f"--nonlinearity: {source} records {recorded!r}, not {nonlinearity!r}")
+    phi = str(nonlinearity or recorded or "tanh")
+    how = "recorded in the file" if recorded else ("given" if nonlinearity else "assumed")
     imported = {
         "source": str(source),
+        "nonlinearity": f"{phi} ({how})",
         "sha256": sha256_of(source),
         "format": f"torch.save, {stored}",
         "layout": layout_name,
@@ -56,7 +68,7 @@ def torch_language_model(
         str(source),
         vocab_what,
         {**(card or {}), "imported": imported},
-        nonlinearity=str(recurrent.get("nonlinearity", "tanh")),
+        nonlinearity=phi,
     )
 
 

@@ -164,10 +164,8 @@ def build_language_model(
     vocab_size, embedding_dim = embedding.shape
     expect_shape(tensors, layout.embedding, (vocab_size, embedding_dim), path)
     recurrence = read_recurrence(tensors, layout, embedding_dim, path)
-    if recurrence.cell == "rnn" and nonlinearity != "tanh":
-        raise UserError(
-            f"{path}: an nn.RNN with nonlinearity {nonlinearity!r}; rnn-tui's RNN cell is tanh"
-        )
+    if recurrence.cell == "rnn" and nonlinearity not in ("tanh", "relu"):
+        raise UserError(f"{path}: an nn.RNN with nonlinearity {nonlinearity!r} (tanh or relu)")
     head = expect_shape(tensors, layout.head, (vocab_size, recurrence.hidden), path)
     if layout.head_bias in tensors:
         head_bias = expect_shape(tensors, layout.head_bias, (vocab_size,), path)
@@ -209,6 +207,7 @@ def build_language_model(
         num_layers=recurrence.layers,
         tie_weights=tied and embedding_dim == recurrence.hidden,
         start="zero",
+        nonlinearity=nonlinearity if recurrence.cell == "rnn" else "tanh",  # type: ignore[arg-type]
     )
     config.validate()
     tokenizer = Tokenizer(tokenizer_kind, Vocab(order.tokens, order.placeholders))

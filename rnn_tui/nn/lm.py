@@ -27,7 +27,9 @@ class RecurrentLM(nn.Module):
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
         self.dropout = nn.Dropout(config.dropout)
-        extra: dict[str, Any] = {"nonlinearity": "tanh"} if config.cell == "rnn" else {}
+        extra: dict[str, Any] = (
+            {"nonlinearity": config.nonlinearity} if config.cell == "rnn" else {}
+        )
         self.rnn = _RECURRENT[config.cell](
             config.embedding_dim,
             config.hidden_size,

@@ -63,9 +63,12 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
+ACTIVATIONS = {"σ": _sigmoid, "tanh": math.tanh, "relu": lambda x: max(x, 0.0)}
+
+
 def activation_line(head: str, name: str, pre: float, after: float) -> str:
-    """`head = σ(pre) = after` (or tanh)."""
-    function = _sigmoid if name == "σ" else math.tanh
+    """`head = σ(pre) = after` (or tanh, relu)."""
+    function = ACTIVATIONS[name]
 
     def left(p: Printed) -> tuple[str, float]:
         text, value = p.signed(pre)
@@ -130,11 +133,11 @@ def gru_lines(unit: int, now: CellTrace, h_previous: np.ndarray, short: bool) ->
     ]
 
 
-def rnn_lines(unit: int, now: CellTrace) -> list[str]:
+def rnn_lines(unit: int, now: CellTrace, nonlinearity: str = "tanh") -> list[str]:
     j = unit
     return [
-        "s_t = tanh(W s_t-1 + U x_t + b)",
-        activation_line(f"s_t[{j}]", "tanh", now.pre["a"][j], now.h[j]),
+        f"s_t = {nonlinearity}(W s_t-1 + U x_t + b)",
+        activation_line(f"s_t[{j}]", nonlinearity, now.pre["a"][j], now.h[j]),
     ]
 
 
@@ -147,11 +150,16 @@ def window_lines(unit: int, now: CellTrace, short: bool) -> list[str]:
 
 
 def unit_equations(
-    cell: str, unit: int, now: CellTrace, previous: CellTrace | None, short: bool = False
+    cell: str,
+    unit: int,
+    now: CellTrace,
+    previous: CellTrace | None,
+    short: bool = False,
+    nonlinearity: str = "tanh",
 ) -> list[str]:
     """Lines for `unit` of one layer at this step; `previous` is the same layer one step earlier.
     `short` leaves out each line's symbolic middle (`i_t[3] = σ(+0.5) = 0.622`), for narrow
-    panels."""
+    panels; `nonlinearity` is the plain RNN's φ."""
     size = now.h.shape[-1]
     if cell == "lstm":
         c_prev = previous.c if previous is not None and previous.c is not None else np.zeros(size)
@@ -160,5 +168,5 @@ def unit_equations(
         h_prev = previous.h if previous is not None else np.zeros(size)
         return gru_lines(unit, now, h_prev, short)
     if cell == "rnn":
-        return rnn_lines(unit, now)
+        return rnn_lines(unit, now, nonlinearity)
     return window_lines(unit, now, short)

@@ -357,8 +357,17 @@ class LanguageModelScreen(Screen):
         )
         self.query_one("#equation", EquationPanel).show(
             source,
-            unit_equations(config.cell, self.chosen_unit, layer_now, previous),
-            unit_equations(config.cell, self.chosen_unit, layer_now, previous, short=True),
+            unit_equations(
+                config.cell, self.chosen_unit, layer_now, previous, nonlinearity=config.nonlinearity
+            ),
+            unit_equations(
+                config.cell,
+                self.chosen_unit,
+                layer_now,
+                previous,
+                short=True,
+                nonlinearity=config.nonlinearity,
+            ),
         )
         self.query_one("#gates-title", Title).set(f"Gates this step, layer {self.chosen_layer + 1}")
         self.query_one("#gates", GatePanel).show(layer_now, self.chosen_unit)
