@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import zipfile
 from pathlib import Path
 
@@ -394,3 +395,16 @@ def test_the_explorer_steps_an_imported_model_from_the_zero_state(
             assert session.model.tokenizer.token_text(session.tokens[-1]) == bars[0].text
 
     asyncio.run(scenario())
+
+
+def test_a_keras_file_without_h5py_says_which_extra_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "h5py", None)  # as if not installed
+    (tmp_path / "vocab.txt").write_text("a\nb\n")
+    (tmp_path / "model.keras").write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip
+    out = tmp_path / "out.safetensors"
+    result = run_cli("import", str(tmp_path / "model.keras"), str(out), "--vocab",
+                     str(tmp_path / "vocab.txt"))  # fmt: skip
+    assert result.exit_code == 2 and "pip install 'rnn-tui[keras]'" in result.output
+    assert not out.exists()

@@ -9,7 +9,7 @@ import typer
 from rnn_tui.cli.common import reports_user_errors
 from rnn_tui.errors import UserError
 
-FORMATS = ("auto", "torch", "g2p-en")
+FORMATS = ("auto", "torch", "keras", "g2p-en")
 TOKENIZERS = ("auto", "lines", "char", "word")
 
 
@@ -17,8 +17,8 @@ TOKENIZERS = ("auto", "lines", "char", "word")
 def import_command(
     source: str = typer.Argument(
         ...,
-        help="The model file: a torch.save state dict or module; or g2p-en (the model "
-        "of the installed g2p-en package).",
+        help="The model file: a torch.save state dict or module, a Keras .keras or .h5 "
+        "model; or g2p-en (the model of the installed g2p-en package).",
     ),
     target: Path = typer.Argument(..., help="The rnn-tui checkpoint to write (.safetensors)."),
     vocab: Path | None = typer.Option(
@@ -34,7 +34,10 @@ def import_command(
         "word_language_model from its corpus folder (train.txt, valid.txt, test.txt).",
     ),
     file_format: str = typer.Option(
-        "auto", "--format", help="auto, torch or g2p-en (auto: g2p-en for a .npz file)."
+        "auto",
+        "--format",
+        help="auto, torch, keras or g2p-en (auto: keras for .keras and "
+        ".h5, g2p-en for .npz, else torch).",
     ),
     npz: Path | None = typer.Option(
         None, "--npz", help="g2p-en: its checkpoint20.npz, when the package is not installed."
@@ -64,11 +67,11 @@ def import_command(
     """Write a model trained elsewhere as an rnn-tui checkpoint, its numbers unchanged.
 
     Reads a torch.save file without torch and without running code from it (a whole
-    pickled module too). The result opens in explore, generate, eval, gradients, units
-    and info.
+    pickled module too), and Keras files without TensorFlow or Keras. The result opens
+    in explore, generate, eval, gradients, units and info.
     """
     from rnn_tui.checkpoint import save_checkpoint
-    from rnn_tui.importing import torch_language_model
+    from rnn_tui.importing import keras_language_model, torch_language_model
     from rnn_tui.importing.language_models import layout_from_map
     from rnn_tui.importing.vocabularies import corpus_vocab, read_vocab_file
 
@@ -104,9 +107,17 @@ def import_command(
     }
     if nonlinearity not in (None, "tanh", "relu"):
         raise UserError(f"--nonlinearity: expected tanh or relu, got {nonlinearity!r}")
-    checkpoint = torch_language_model(
-        Path(source), tokens, tokenizer, vocab_what, layout, card, nonlinearity
+    keras = file_format == "keras" or (
+        file_format == "auto" and Path(source).suffix in (".keras", ".h5")
     )
+    if keras:
+        if mapping or nonlinearity:
+            raise UserError("--map and --nonlinearity are for torch files; a Keras file names both")
+        checkpoint = keras_language_model(Path(source), tokens, tokenizer, vocab_what, card)
+    else:
+        checkpoint = torch_language_model(
+            Path(source), tokens, tokenizer, vocab_what, layout, card, nonlinearity
+        )
     save_checkpoint(target, checkpoint)
     config = checkpoint.meta["model_config"]
     if config["cell"] == "rnn" and "assumed" in checkpoint.meta["card"]["imported"]["nonlinearity"]:

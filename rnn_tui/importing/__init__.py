@@ -72,6 +72,38 @@ def torch_language_model(
     )
 
 
+def keras_language_model(
+    source: Path,
+    tokens: Sequence[str],
+    tokenizer_kind: str,
+    vocab_what: str,
+    card: dict[str, Any] | None = None,
+) -> Checkpoint:
+    """A Keras Embedding → SimpleRNN/GRU/LSTM → Dense model (.keras or .h5) as a checkpoint."""
+    from rnn_tui.importing.keras_files import keras_language_model_tensors
+
+    tensors, phi = keras_language_model_tensors(source)
+    imported = {
+        "source": str(source),
+        "sha256": sha256_of(source),
+        "format": "Keras 3 (.keras)" if source.suffix == ".keras" else "Keras HDF5 (.h5)",
+        "layout": "Keras Embedding → recurrent layers → Dense (matrices transposed; "
+        "GRU gates z, r, h reordered to r, z, n)",
+        "nonlinearity": f"{phi} (recorded in the file)",
+        "vocabulary": vocab_what,
+    }
+    return build_language_model(
+        tensors,
+        Layout("embedding.weight", "rnn.", "decoder.weight"),
+        tokens,
+        tokenizer_kind,
+        str(source),
+        vocab_what,
+        {**(card or {}), "imported": imported},
+        nonlinearity=phi,
+    )
+
+
 def _array(tensor: Any) -> np.ndarray:
     """A torch tensor (or anything array-like) as a float32 NumPy array, without torch."""
     if hasattr(tensor, "detach"):
@@ -124,4 +156,4 @@ def export_language_model(
     return out
 
 
-__all__ = ["export_language_model", "torch_language_model"]
+__all__ = ["export_language_model", "keras_language_model", "torch_language_model"]

@@ -1,0 +1,107 @@
+"""`rnn-tui import` of Keras models: the engine gives Keras' own predictions, step by step.
+
+The reference is Keras 3 itself (torch backend, a test-only dependency) running the
+model it trained; the import reads the saved file with h5py alone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.engine.sampling import generate
+from tests.conftest import run_cli
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+pytest.importorskip("h5py")
+keras = pytest.importorskip("keras")
+if keras.backend.backend() != "torch":
+    pytest.skip("these tests run Keras on its torch backend", allow_module_level=True)
+
+WORDS = ["<eos>", "the", "cat", "sat", "on", "mat", "dog", "ran", "a", "log", "<unk>"]
+
+
+def keras_model(layer: str, layers: int, **options):
+    """Embedding → `layers` recurrent layers → Dense softmax, trained a little on a
+    repeating sequence so its predictions are far from uniform."""
+    keras.utils.set_random_seed(layers + len(layer))
+    recurrent = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
+                 "rnn": keras.layers.SimpleRNN}[layer]  # fmt: skip
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(len(WORDS), 8),
+            *[recurrent(10, return_sequences=True, **options) for _ in range(layers)],
+            keras.layers.Dropout(0.1),
+            keras.layers.Dense(len(WORDS), activation="softmax"),
+        ]
+    )
+    stream = np.arange(41) % len(WORDS)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    model.fit(stream[None, :-1], stream[None, 1:], epochs=12, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def vocab(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keras") / "vocab.txt"
+    path.write_text("\n".join(WORDS) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("layer", "layers", "options", "suffix"),
+    [
+        ("lstm", 2, {}, ".keras"),
+        ("gru", 1, {}, ".h5"),
+        pytest.param("gru", 2, {}, ".keras", marks=pytest.mark.slow),
+        pytest.param("lstm", 1, {}, ".h5", marks=pytest.mark.slow),
+        pytest.param("rnn", 1, {"activation": "relu"}, ".keras", marks=pytest.mark.slow),
+        pytest.param("rnn", 2, {}, ".h5", marks=pytest.mark.slow),
+    ],
+)
+def test_imported_keras_model_gives_keras_predictions(
+    tmp_path: Path, vocab: Path, layer: str, layers: int, options: dict, suffix: str
+) -> None:
+    model = keras_model(layer, layers, **options)
+    source = tmp_path / f"model{suffix}"
+    model.save(source)
+    out = tmp_path / "out.safetensors"
+    result = run_cli("import", str(source), str(out), "--vocab", str(vocab))
+    assert result.exit_code == 0, result.output
+    engine = load_language_model(out)
+    assert engine.config.cell == layer and engine.config.num_layers == layers
+    assert engine.config.nonlinearity == options.get("activation", "tanh")
+
+    read = ["the", "cat", "sat", "on", "the", "mat", "<eos>", "a", "dog", "ran"]
+    ids = [WORDS.index(w) for w in read]
+    expected = np.asarray(model.predict(np.asarray([ids]), verbose=0))[0]  # (steps, words)
+    ours_of = [engine.tokenizer.vocab.id_of(w) for w in WORDS]
+    state = engine.initial_state()
+    for t, token in enumerate(ids):
+        trace = engine.step(ours_of[token], state)
+        state = trace.state
+        np.testing.assert_allclose(trace.probs[ours_of], expected[t], atol=1e-5, rtol=0)
+
+    greedy, context = [], list(ids)  # Keras' own greedy continuation, re-reading the text
+    for _ in range(8):
+        probs = np.asarray(model.predict(np.asarray([context]), verbose=0))[0, -1]
+        context.append(int(probs.argmax()))
+        greedy.append(WORDS[context[-1]])
+    prompt = " ".join(WORDS[i] for i in ids).replace(" <eos> ", "\n")
+    produced = [engine.tokenizer.token_text(t) for t in generate(engine, prompt, 8, top_k=1)]
+    assert produced == greedy
+
+
+@pytest.mark.slow
+def test_a_keras_gru_with_reset_before_the_product_is_refused(tmp_path: Path, vocab: Path) -> None:
+    model = keras_model("gru", 1, reset_after=False)
+    model.save(tmp_path / "old.keras")
+    out = tmp_path / "out.safetensors"
+    result = run_cli("import", str(tmp_path / "old.keras"), str(out), "--vocab", str(vocab))
+    assert result.exit_code == 2 and "reset_after=False" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
