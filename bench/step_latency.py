@@ -2,7 +2,9 @@
 
     python bench/step_latency.py [--steps 2000] [--rounds 5] [--blas-threads 1 2]
 
-For 1×128, 2×256 and 2×512 LSTMs (embedding 64, vocabulary 82) it times, in one
+For 1×128, 2×256 and 2×512 LSTMs (embedding 64, vocabulary 82), and the shape of
+PyTorch's `word_language_model` at its large setting (2×650, embedding 650, 33,278
+words, tied: ~113 MB of float32, a 33k-way softmax each step), it times, in one
 process per OpenBLAS thread count and alternately within it, (a) `LanguageModel.step`
 returning every gate, state and the softmax, (b) only the matrix-vector products
 such a step makes (its floor: the weights must be read), and (c) one step of
@@ -28,7 +30,9 @@ if TYPE_CHECKING:  # NumPy must load in the child, after OPENBLAS_NUM_THREADS is
 
     from rnn_tui.engine.lm import LanguageModel
 
-SHAPES = ((1, 128), (2, 256), (2, 512))
+# (layers, hidden, embedding, vocabulary, tied)
+SHAPES = ((1, 128, 64, 82, False), (2, 256, 64, 82, False), (2, 512, 64, 82, False),
+          (2, 650, 650, 33_278, True))  # fmt: skip
 
 
 def step_matrices(model: LanguageModel) -> list[np.ndarray]:
@@ -78,7 +82,6 @@ def measure(steps: int, rounds: int) -> None:
             torch.softmax(logits, dim=-1)
         return (time.perf_counter() - start) / len(tokens)
 
-    tokenizer = Tokenizer.fit("char", ["".join(chr(32 + i) for i in range(78))])
     blas = os.environ["OPENBLAS_NUM_THREADS"]
     print(
         f"OpenBLAS threads {blas}; torch {torch.__version__}, {torch.get_num_threads()} threads; "
@@ -88,19 +91,25 @@ def measure(steps: int, rounds: int) -> None:
         f"{'model':>8} {'engine µs':>10} {'products µs':>12} {'torch µs':>9} "
         f"{'torch µs (no oneDNN)':>21} {'ratio':>6}"
     )
-    for layers, hidden in SHAPES:
+    for layers, hidden, embedding, vocabulary, tied in SHAPES:
+        from rnn_tui.data.vocab import SPECIALS, Vocab
+
+        words = [*SPECIALS, *(f"w{i}" for i in range(vocabulary - len(SPECIALS)))]
+        tokenizer = Tokenizer("word", Vocab(words))
         config = ModelConfig(
             cell="lstm",
-            vocab_size=len(tokenizer),
-            embedding_dim=64,
+            vocab_size=vocabulary,
+            embedding_dim=embedding,
             hidden_size=hidden,
             num_layers=layers,
+            tie_weights=tied,
         )
         torch.manual_seed(0)
         module = build_language_model(config).eval()
         engine = LanguageModel(config, tokenizer, module_tensors(module))
         per_step = sum(matrix.nbytes for matrix in step_matrices(engine))
-        tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=steps)
+        count = steps if vocabulary < 1000 else max(20, steps // 40)  # 86 MB read a step
+        tokens = np.random.default_rng(0).integers(4, len(tokenizer), size=count)
         ours, floor, theirs, plain = [], [], [], []
         for _ in range(rounds):
             ours.append(time_engine(engine, tokens))
@@ -111,7 +120,8 @@ def measure(steps: int, rounds: int) -> None:
         e, f, t, p = (statistics.median(x) * 1e6 for x in (ours, floor, theirs, plain))
         print(
             f"{layers}×{hidden:<6} {e:10.1f} {f:12.1f} {t:9.1f} {p:21.1f} {min(t, p) / e:6.1f}×"
-            f"   ({per_step / 1e6:.2f} MB of weights read per step)"
+            f"   ({per_step / 1e6:.2f} MB of weights read per step; engine / products "
+            f"{e / f:.2f}×; vocabulary {vocabulary:,})"
         )
 
 

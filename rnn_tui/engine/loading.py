@@ -79,6 +79,9 @@ def language_model_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> 
         tokenizer = Tokenizer.from_dict(checkpoint.meta["tokenizer"])
         config.validate()
     _check_layer_count(config.num_layers, 2 if config.cell == "ffnn" else 4, checkpoint, path)
+    tensors = checkpoint.tensors
+    if config.tie_weights and "decoder.weight" not in tensors and "embedding.weight" in tensors:
+        tensors["decoder.weight"] = tensors["embedding.weight"]  # tied: stored once (imports)
     if len(tokenizer) != config.vocab_size:
         raise UserError(
             f"{path}: vocabulary has {len(tokenizer)} tokens "

@@ -177,15 +177,19 @@ def build_language_model(
             f"'{layout.embedding}' has {vocab_size:,} rows"
         )
     order = renumber(model_tokens, vocab_what)
-    tied = bool(np.array_equal(embedding, head))
+    tied = embedding is head or bool(np.array_equal(embedding, head))
+    embedding_rows = rows_by_id(embedding, order)
     out: dict[str, np.ndarray] = {
-        "embedding.weight": rows_by_id(embedding, order),
-        "decoder.weight": rows_by_id(head, order),
+        "embedding.weight": embedding_rows,
         "decoder.bias": rows_by_id(head_bias, order, fill=PLACEHOLDER_BIAS),
     }
+    if not tied:  # tied: stored once, the loader reads decoder.weight = embedding.weight
+        out["decoder.weight"] = rows_by_id(head, order)
     mapping = {
         "embedding.weight": layout.embedding,
-        "decoder.weight": layout.head,
+        "decoder.weight": f"{layout.head} (tied: the embedding, stored once)"
+        if tied
+        else layout.head,
         "decoder.bias": layout.head_bias if layout.head_bias in tensors else "(zeros: no bias)",
     }
     rows = recurrence.hidden * {"rnn": 1, "gru": 3, "lstm": 4}[recurrence.cell]

@@ -49,10 +49,9 @@ def renumber(model_tokens: Sequence[str], what: str) -> Renumbering:
 
 def rows_by_id(matrix: np.ndarray, order: Renumbering, fill: float = 0.0) -> np.ndarray:
     """`matrix`'s rows (one per model id) in rnn-tui's id order; placeholders get `fill`."""
-    out = np.full((len(order.tokens), *matrix.shape[1:]), fill, dtype=np.float32)
-    real = order.source_ids >= 0
-    out[real] = matrix[order.source_ids[real]]
-    return out
+    rows = np.take(np.asarray(matrix, dtype=np.float32), np.maximum(order.source_ids, 0), axis=0)
+    rows[order.source_ids < 0] = fill
+    return rows
 
 
 def sha256_of(path: Path) -> str:

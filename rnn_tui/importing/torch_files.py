@@ -155,6 +155,10 @@ class _TorchUnpickler(pickle.Unpickler):
         last = offset + sum((n - 1) * s for n, s in zip(shape, strides, strict=True))
         if last >= len(storage):
             raise RefusedPickle("a tensor reaches past the end of its storage")
+        count = int(np.prod(shape))
+        contiguous = [int(np.prod(shape[k + 1 :])) for k in range(len(shape))]
+        if all(n == 1 or s == c for n, s, c in zip(shape, strides, contiguous, strict=True)):
+            return storage[offset : offset + count].reshape(shape)  # a view: no copy
         item = storage.itemsize
         view = np.lib.stride_tricks.as_strided(
             storage[offset:], shape=shape, strides=[s * item for s in strides], writeable=False
