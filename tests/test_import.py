@@ -308,6 +308,8 @@ def test_bad_inputs_are_one_line_naming_what_is_wrong(corpus: Path, tmp_path: Pa
         "--map", "head=net.decoder.weight",
     )  # fmt: skip
     assert mapped.exit_code == 0, mapped.output
+    again = run_cli("import", str(renamed), str(out), "--vocab-from-corpus", str(corpus))
+    assert again.exit_code == 2 and "exists; use --force" in again.output
     out.unlink()
 
     short = tmp_path / "short.txt"

@@ -7,6 +7,7 @@ import math
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -124,6 +125,17 @@ def reports_user_errors(function: F) -> F:
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_output_file(target: Path, force: bool) -> None:
+    """A file a command is about to write: not a folder, not an existing file unless
+    `force`, in a folder that exists (none is created)."""
+    if target.is_dir():
+        raise UserError(f"{target}: is a directory, expected a file name to write")
+    if target.exists() and not force:
+        raise UserError(f"{target}: exists; use --force to overwrite")
+    if not target.parent.is_dir():
+        raise UserError(f"{target}: the folder {target.parent} does not exist (it is not created)")
 
 
 def reproducible_command(context: typer.Context) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import check_output_file, reports_user_errors
 from rnn_tui.errors import UserError
 
 
@@ -25,12 +25,7 @@ def convert_command(
 
     if dtype not in ("float16", "float32"):
         raise UserError(f"--dtype: expected float16 or float32, got {dtype!r}")
-    if target.is_dir():
-        raise UserError(f"{target}: is a directory, expected a file name to write")
-    if target.exists() and not force:
-        raise UserError(f"{target}: exists; use --force to overwrite")
-    if not target.parent.is_dir():
-        raise UserError(f"{target}: the folder {target.parent} does not exist (it is not created)")
+    check_output_file(target, force)
     checkpoint = load_checkpoint(source)
     tensors = {
         name: array.astype(dtype) if np.issubdtype(array.dtype, np.floating) else array

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import check_output_file, reports_user_errors
 from rnn_tui.errors import UserError
 
 FORMATS = ("auto", "torch", "keras", "g2p-en")
@@ -79,12 +79,7 @@ def import_command(
         raise UserError(f"--format: expected {' or '.join(FORMATS)}, got {file_format!r}")
     if tokenizer not in TOKENIZERS:
         raise UserError(f"--tokenizer: expected one of {', '.join(TOKENIZERS)}, got {tokenizer!r}")
-    if target.is_dir():
-        raise UserError(f"{target}: is a directory, expected a file name to write")
-    if target.exists() and not force:
-        raise UserError(f"{target}: exists; use --force to overwrite")
-    if not target.parent.is_dir():
-        raise UserError(f"{target}: the folder {target.parent} does not exist (it is not created)")
+    check_output_file(target, force)
     if source == "g2p-en" or file_format == "g2p-en" or npz is not None or source.endswith(".npz"):
         write_g2p(source, target, npz)
         return
