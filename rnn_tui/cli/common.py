@@ -150,6 +150,9 @@ def reproducible_command(context: typer.Context) -> str:
         option = parameter.opts[0]
         if isinstance(value, bool):
             words.append(option if value else (parameter.secondary_opts or [option])[0])
+        elif isinstance(value, list | tuple) and option.startswith("-"):
+            for item in value:  # a repeatable option: --map a=b --map c=d
+                words += [option, str(item)]
         elif option.startswith("-"):
             words += [option, str(value)]
         else:

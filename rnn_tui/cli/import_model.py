@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import check_output_file, reports_user_errors
+from rnn_tui.cli.common import check_output_file, reports_user_errors, reproducible_command
 from rnn_tui.errors import UserError
 
 FORMATS = ("auto", "torch", "keras", "g2p-en")
@@ -15,6 +15,7 @@ TOKENIZERS = ("auto", "lines", "char", "word")
 
 @reports_user_errors
 def import_command(
+    context: typer.Context,
     source: str = typer.Argument(
         ...,
         help="The model file: a torch.save state dict or module, a Keras .keras or .h5 "
@@ -81,7 +82,7 @@ def import_command(
         raise UserError(f"--tokenizer: expected one of {', '.join(TOKENIZERS)}, got {tokenizer!r}")
     check_output_file(target, force)
     if source == "g2p-en" or file_format == "g2p-en" or npz is not None or source.endswith(".npz"):
-        write_g2p(source, target, npz)
+        write_g2p(source, target, npz, reproducible_command(context))
         return
     if (vocab is None) == (vocab_from_corpus is None):
         raise UserError("give the model's vocabulary: --vocab FILE or --vocab-from-corpus DIR")
@@ -97,8 +98,7 @@ def import_command(
     card = {
         "data": f"not trained by rnn-tui: imported from {Path(source).name}",
         "licence": licence or "not stated (ask whoever trained it)",
-        "command": "rnn-tui import "
-        + " ".join(map(str, _words(source, target, vocab, vocab_from_corpus, mapping, tokenizer))),
+        "command": reproducible_command(context),
     }
     if nonlinearity not in (None, "tanh", "relu"):
         raise UserError(f"--nonlinearity: expected tanh or relu, got {nonlinearity!r}")
@@ -128,7 +128,7 @@ def import_command(
     )
 
 
-def write_g2p(source: str, target: Path, npz: Path | None) -> None:
+def write_g2p(source: str, target: Path, npz: Path | None, command: str) -> None:
     from rnn_tui.checkpoint import save_checkpoint
     from rnn_tui.importing.g2p import g2p_translator, installed_g2p_checkpoint
 
@@ -139,9 +139,7 @@ def write_g2p(source: str, target: Path, npz: Path | None) -> None:
     else:
         path = Path(source)
     checkpoint = g2p_translator(path)
-    checkpoint.meta["card"]["command"] = f"rnn-tui import {source} {target}" + (
-        f" --npz {npz}" if npz else ""
-    )
+    checkpoint.meta["card"]["command"] = command
     save_checkpoint(target, checkpoint)
     config = checkpoint.meta["model_config"]
     typer.echo(
@@ -149,18 +147,3 @@ def write_g2p(source: str, target: Path, npz: Path | None) -> None:
         f"attention), {config['source_vocab_size']} graphemes → {config['target_vocab_size']} "
         f"phonemes, from {path}"
     )
-
-
-def _words(
-    source: str,
-    target: Path,
-    vocab: Path | None,
-    corpus: Path | None,
-    mapping: list[str],
-    tokenizer: str,
-) -> list[str]:
-    words = [str(source), str(target)]
-    words += ["--vocab", str(vocab)] if vocab else ["--vocab-from-corpus", str(corpus)]
-    for pair in mapping:
-        words += ["--map", pair]
-    return [*words, "--tokenizer", tokenizer]
