@@ -410,3 +410,30 @@ def test_a_keras_file_without_h5py_says_which_extra_to_install(
                      str(tmp_path / "vocab.txt"))  # fmt: skip
     assert result.exit_code == 2 and "pip install 'rnn-tui[keras]'" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_the_common_fc_layouts_are_recognised_by_name(
+    corpus: Path, tmp_path: Path, cell: str
+) -> None:
+    """`embedding.weight`, `<cell>.*`, `fc.*`: the names of many tutorials' models."""
+    words = example_vocabulary(corpus)
+    model = trained(cell, len(words), 1, False)
+    renamed = {
+        k.replace("encoder.", "embedding.")
+        .replace("rnn.", f"{cell}.")
+        .replace("decoder.", "fc."): v
+        for k, v in model.state_dict().items()
+    }
+    torch.save(renamed, tmp_path / "fc.pt")
+    engine = load_language_model(
+        import_file(tmp_path / "fc.pt", tmp_path / "o.safetensors", corpus)
+    )
+    ids = [words.index(w) for w in ["the", "dog", "sat"]]
+    expected, _ = torch_steps(model, ids)
+    ours = [engine.tokenizer.vocab.id_of(w) for w in words]
+    state = engine.initial_state()
+    for t, token in enumerate(ids):
+        trace = engine.step(ours[token], state)
+        state = trace.state
+        np.testing.assert_allclose(trace.logits[ours], expected[t], atol=1e-5, rtol=0)
