@@ -119,3 +119,21 @@ def test_model_picker(snap_compare, size: tuple[int, int]) -> None:
 def test_too_small_notice(snap_compare, size: tuple[int, int]) -> None:
     app = make_app(bundled("shakespeare-lstm"))
     assert snap_compare(app, terminal_size=size, run_before=pressing())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lesson_chapter_four(snap_compare, size: tuple[int, int]) -> None:
+    """A lesson chapter: the explanation, one unit's parts of a_t, the exercises."""
+    from rnn_tui.session.lessons import chapter
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def run_before(pilot) -> None:
+        for _ in range(200):
+            if getattr(pilot.app.screen, "live", None) is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("right", "right", "n", "h")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(LessonApp(chapter(4)), terminal_size=size, run_before=run_before)

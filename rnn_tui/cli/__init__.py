@@ -17,6 +17,7 @@ from rnn_tui.cli.generate import generate_command
 from rnn_tui.cli.gradients import gradients_command, two_step_command
 from rnn_tui.cli.import_model import import_command
 from rnn_tui.cli.info import info_command
+from rnn_tui.cli.lesson import lesson_command
 from rnn_tui.cli.serve import serve_command
 from rnn_tui.cli.train import train_app
 from rnn_tui.cli.translate import translate_command
@@ -29,6 +30,7 @@ app.command("translate")(translate_command)
 app.command("units")(units_command)
 app.command("info")(info_command)
 app.command("explore")(explore_command)
+app.command("lesson")(lesson_command)
 app.command("serve")(serve_command)
 app.command("convert")(convert_command)
 app.command("import")(import_command)

@@ -1,0 +1,15 @@
+"""The bundled models the lessons read (NumPy engine, no torch)."""
+
+from __future__ import annotations
+
+from rnn_tui.bundled import bundled_models
+from rnn_tui.engine.lm import LanguageModel
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.errors import UserError
+
+
+def bundled_language_model(stem: str) -> LanguageModel:
+    for path in bundled_models():
+        if path.stem == stem:
+            return load_language_model(path)
+    raise UserError(f"the lesson needs the bundled model {stem}, which this install lacks")

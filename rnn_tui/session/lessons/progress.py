@@ -1,0 +1,46 @@
+"""Which exercises a person has done, kept between runs in the user's state folder."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from rnn_tui.bundled import state_dir
+
+MAX_BYTES = 1 << 20
+
+
+def progress_file() -> Path:
+    return state_dir() / "lessons.json"
+
+
+def load_progress() -> dict[str, list[str]]:
+    """{chapter number: [exercise keys done]}; a missing or damaged file is no progress."""
+    path = progress_file()
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): [x for x in v if isinstance(x, str)] for k, v in data.items() if isinstance(v, list)
+    }
+
+
+def mark_done(chapter: int, exercise: str) -> None:
+    """Record one finished exercise (best effort: a read-only home loses it silently)."""
+    progress = load_progress()
+    done = progress.setdefault(str(chapter), [])
+    if exercise not in done:
+        done.append(exercise)
+    path = progress_file()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(progress), encoding="utf-8")
+        os.replace(temporary, path)

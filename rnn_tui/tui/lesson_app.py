@@ -1,0 +1,27 @@
+"""`rnn-tui lesson`: the chapter list, or one chapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+
+from rnn_tui.session.lessons import Chapter
+
+
+class LessonApp(App[None]):
+    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
+    TITLE = "rnn-tui lessons"
+
+    def __init__(self, chapter: Chapter | None = None) -> None:
+        super().__init__()
+        self.chapter = chapter
+
+    def on_mount(self) -> None:
+        from rnn_tui.tui.screens.chapters import ChapterList
+
+        self.push_screen(ChapterList())
+        if self.chapter is not None:
+            from rnn_tui.tui.screens.lesson import LessonScreen
+
+            self.push_screen(LessonScreen(self.chapter))

@@ -1,0 +1,158 @@
+"""A lesson chapter: its explanation, the live computation, and the exercises."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from rnn_tui.session.lessons import Chapter, Live
+from rnn_tui.session.lessons.progress import load_progress, mark_done
+from rnn_tui.tui.plain import plain
+from rnn_tui.tui.screens.ask import AskScreen
+from rnn_tui.tui.widgets.title import Title
+
+
+def lines(rows: list[str]) -> str:
+    return "\n".join(plain(row) for row in rows)
+
+
+class LessonScreen(Screen[None]):
+    BINDINGS = [
+        Binding("right", "step", "Step", tooltip="the live view's next step"),
+        Binding("left", "back", "Back", tooltip="undo the last step"),
+        Binding("a", "answer", "Answer", tooltip="answer the chosen exercise, or check it"),
+        Binding("h", "hint", "Hint", tooltip="a hint for the chosen exercise"),
+        Binding("n", "next_exercise", "Next", tooltip="choose the next exercise"),
+        Binding("t", "text", "Text", tooltip="the live model reads a text of yours"),
+        Binding("v", "value", "Value", tooltip="set a value of the live view"),
+        Binding("escape", "chapters", "Chapters", tooltip="back to the list of chapters"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, chapter: Chapter) -> None:
+        super().__init__()
+        self.chapter = chapter
+        self.live: Live | None = None
+        self.chosen = 0
+        self.message = ""
+        self.done = set(load_progress().get(str(chapter.number), []))
+
+    def compose(self) -> ComposeResult:
+        c = self.chapter
+        yield Title(f"Chapter {c.number}: {c.title}", id="lesson-title")
+        with VerticalScroll(id="lesson-text"):
+            yield Static("\n".join(c.text), id="lesson-explanation")
+        yield Title(f"Live · {c.keys}", id="lesson-live-title")
+        yield Static("loading the model…", id="lesson-live")
+        yield Title("Exercises", id="lesson-exercises-title")
+        yield Static("", id="lesson-exercises")
+        yield Static("", id="lesson-message", classes="dim")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.open_live()
+        self.show()
+
+    @work(thread=True, exclusive=True, group="lesson")
+    def open_live(self) -> None:
+        live = self.chapter.open_live()
+        self.app.call_from_thread(self.live_ready, live)
+
+    def live_ready(self, live: Live) -> None:
+        self.live = live
+        self.changed()
+
+    def changed(self) -> None:
+        """After the live state moved: a reached state counts at once."""
+        if self.live is None:
+            return
+        for exercise in self.chapter.exercises:
+            fresh = exercise.reached is not None and exercise.key not in self.done
+            if fresh and exercise.reached(self.live):  # type: ignore[misc]
+                self.finish(exercise.key, f"✓ reached: {exercise.task}")
+        self.show()
+
+    def finish(self, key: str, message: str) -> None:
+        self.done.add(key)
+        mark_done(self.chapter.number, key)
+        self.message = message
+
+    def show(self) -> None:
+        if self.live is not None:
+            self.query_one("#lesson-live", Static).update(lines(self.live.panel()))
+        rows = []
+        for k, exercise in enumerate(self.chapter.exercises):
+            mark = "✓" if exercise.key in self.done else " "
+            pointer = "▶" if k == self.chosen else " "
+            kind = "reach" if exercise.reached is not None else "answer"
+            rows.append(f"{pointer} {mark} {k + 1}. ({kind}) {exercise.task}")
+        self.query_one("#lesson-exercises", Static).update(lines(rows))
+        self.query_one("#lesson-message", Static).update(plain(self.message))
+
+    # --- keys ------------------------------------------------------------------
+    def action_step(self) -> None:
+        if self.live is not None and self.live.step():
+            self.changed()
+
+    def action_back(self) -> None:
+        if self.live is not None and self.live.back():
+            self.changed()
+
+    def action_next_exercise(self) -> None:
+        self.chosen = (self.chosen + 1) % max(1, len(self.chapter.exercises))
+        self.message = ""
+        self.show()
+
+    def action_hint(self) -> None:
+        self.message = "hint: " + self.chapter.exercises[self.chosen].hint
+        self.show()
+
+    def action_answer(self) -> None:
+        if self.live is None:
+            return
+        exercise = self.chapter.exercises[self.chosen]
+        if exercise.reached is not None:
+            if exercise.check(self.live)[0]:
+                self.finish(exercise.key, "✓ reached")
+            else:
+                self.message = f"not yet: {exercise.task}"
+            self.show()
+            return
+
+        def answered(text: str | None) -> None:
+            if text is None or self.live is None:
+                return
+            ok, why = exercise.check(self.live, text)
+            if ok:
+                self.finish(exercise.key, f"✓ {why}")
+            else:
+                self.message = f"✗ {why}"
+            self.show()
+
+        self.app.push_screen(AskScreen(exercise.task, "a number, three decimals"), answered)
+
+    def action_text(self) -> None:
+        def read(text: str | None) -> None:
+            if text and self.live is not None:
+                self.message = self.live.type_text(text)
+                self.changed()
+
+        self.app.push_screen(AskScreen("Text for the live model to read", newlines=True), read)
+
+    def action_value(self) -> None:
+        def given(text: str | None) -> None:
+            if text and self.live is not None:
+                self.message = self.live.set_value(text)
+                self.changed()
+
+        self.app.push_screen(AskScreen("Set a value (e.g. w=0.2, or unit 12)"), given)
+
+    def action_chapters(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()

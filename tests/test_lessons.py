@@ -1,0 +1,166 @@
+"""`rnn-tui lesson`: chapters whose numbers are the engine's, exercises checked against it."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+
+import numpy as np
+import pytest
+
+from rnn_tui.bundled import bundled_models
+from rnn_tui.engine.loading import load_language_model
+from rnn_tui.engine.two_step import TwoStepInputs, two_step_terms
+from rnn_tui.session.lessons import chapter, chapters
+from rnn_tui.session.lessons.progress import load_progress
+from tests.conftest import run_cli
+
+NUMBER = r"[+-]?\d+\.\d+"
+needs_models = pytest.mark.skipif(
+    not any(p.stem == "shakespeare-rnn" for p in bundled_models()), reason="needs bundled models"
+)
+
+
+def rnn_model():
+    return load_language_model(next(p for p in bundled_models() if p.stem == "shakespeare-rnn"))
+
+
+def test_list_and_bad_chapters() -> None:
+    listed = run_cli("lesson", "--list")
+    assert listed.exit_code == 0
+    assert [int(line.split(".")[0]) for line in listed.output.splitlines()] == [
+        c.number for c in chapters()
+    ]
+    missing = run_cli("lesson", "99")
+    assert missing.exit_code == 2 and "no such chapter" in missing.output
+    assert run_cli("lesson", "--markdown").exit_code == 2
+
+
+def test_two_step_handout_numbers_are_the_formula_written_out() -> None:
+    """Chapter 8's handout: h, y and the three path terms, recomputed here by hand."""
+    out = run_cli("lesson", "8", "--markdown").output
+    i = TwoStepInputs()
+    h1 = math.tanh(i.u * i.x1 + i.b)
+    h2 = math.tanh(i.u * i.x2 + i.w * h1 + i.b)
+    g2 = (i.v * h2 - i.d2) * i.v * (1 - h2**2)
+    paths = [(i.v * h1 - i.d1) * i.v * (1 - h1**2) * i.x1, g2 * i.x2, g2 * i.w * (1 - h1**2) * i.x1]
+    shown = [float(m) for m in re.findall(rf"^  E\(.*= ({NUMBER})$", out, re.MULTILINE)]
+    assert shown == pytest.approx([round(p, 4) for p in paths], abs=1e-4)
+    assert f"h(1) = {h1:+.4f}" in out and f"h(2) = {h2:+.4f}" in out
+
+
+@needs_models
+def test_cell_handout_parts_add_up_to_the_engines_state() -> None:
+    """Chapter 4: (W s)[j] + (U x)[j] + b[j], read from the handout, through tanh, is the
+    engine's s_t[j]; the parts are recomputed from the weights here."""
+    from rnn_tui.session.lessons.cell import TEXT
+
+    out = run_cli("lesson", "4", "--markdown").output
+    parts = [float(v) for v in re.findall(rf"= ({NUMBER}) ", out)[:3]]
+    model = rnn_model()
+    state, trace = model.initial_state(), None
+    for token in model.opening(model.tokenizer.encode(TEXT[:4])):
+        previous = state[0][0]
+        trace = model.step(token, state)
+        state = trace.state
+    cell = model.cells[0]
+    x = model.embedding[model.tokenizer.encode(TEXT[3])[0]]
+    expected = [float(cell.w[0] @ previous), float(cell.u[0] @ x), float(cell.b_u[0] + cell.b_w[0])]
+    assert parts == pytest.approx(expected, abs=1e-4)
+    assert math.tanh(sum(parts)) == pytest.approx(float(trace.layers[0].h[0]), abs=1e-3)
+
+
+@needs_models
+def test_loss_handout_lists_minus_log_softmax_of_the_engines_logits() -> None:
+    from rnn_tui.session.lessons.loss import TEXT
+
+    out = run_cli("lesson", "3", "--markdown").output
+    shown = [float(v) for v in re.findall(rf"({NUMBER})$", out, re.MULTILINE)]
+    model = rnn_model()
+    ids = model.tokenizer.encode(TEXT[:6])
+    state, expected = model.initial_state(), []
+    for previous, token in zip(model.opening(ids), ids, strict=False):
+        trace = model.step(previous, state)
+        state = trace.state
+        z = trace.logits.astype(np.float64)
+        expected.append(-(z[token] - z.max() - np.log(np.exp(z - z.max()).sum())))
+    assert shown == pytest.approx(expected, abs=1e-4)
+
+
+async def open_chapter(pilot, number: int):
+    from tests.pilot_helpers import until
+
+    await until(pilot, lambda: getattr(pilot.app.screen, "live", None) is not None)
+    screen = pilot.app.screen
+    assert screen.chapter.number == number
+    return screen
+
+
+async def ask(pilot, key: str, text: str) -> None:
+    """Press `key`, wait for its text box, type `text` and Enter."""
+    from rnn_tui.tui.screens.ask import AskScreen
+    from tests.pilot_helpers import until
+
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, AskScreen))
+    names = {"-": "minus", ".": "full_stop", " ": "space", "=": "equals_sign"}
+    await pilot.press(*[names.get(c, c) for c in text], "enter")
+    await pilot.pause()
+
+
+async def answer(pilot, text: str) -> None:
+    await ask(pilot, "a", text)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_two_step_chapter_checks_answers_and_reached_states(size: tuple[int, int]) -> None:
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    total = two_step_terms(TwoStepInputs()).total
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(8))
+        async with app.run_test(size=size) as pilot:
+            screen = await open_chapter(pilot, 8)
+            await answer(pilot, f"{total + 0.01:.3f}")  # wrong
+            assert "sum" not in screen.done and "✗" in screen.message
+            await answer(pilot, f"{total:.3f}")
+            assert "sum" in screen.done and "✓" in screen.message
+            await pilot.press("n", "a")  # the reach exercise, not reached yet
+            assert "cut" not in screen.done
+            await ask(pilot, "v", "w=0")
+            assert screen.live.inputs.w == 0 and "cut" in screen.done
+        assert load_progress()["8"] == ["sum", "cut"]
+
+    asyncio.run(scenario())
+
+
+@needs_models
+@pytest.mark.slow
+@pytest.mark.parametrize("number", [3, 4])
+def test_model_chapters_step_and_check(number: int) -> None:
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(number))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, number)
+            before = screen.live.session.position
+            await pilot.press("right")
+            assert screen.live.session.position == before + 1
+            if number == 3:
+                value = screen.live.loss()
+                await answer(pilot, f"{value:.3f}")
+                assert "loss" in screen.done
+                await pilot.press("n", "n")
+                await ask(pilot, "t", "and then the king said to the lords")
+                assert "easy" in screen.done
+            else:
+                value = float(screen.live.session.current.layers[0].h[0])
+                await answer(pilot, f"{value + 0.1:.3f}")
+                assert "state" not in screen.done
+                await answer(pilot, f"{value:.3f}")
+                assert "state" in screen.done
+
+    asyncio.run(scenario())
