@@ -8,7 +8,8 @@ before the process is spawned. The explorer runs headless on the bundled LSTM:
 the child prints a line when the first frame has been drawn and when the model
 view has been drawn; the parent timestamps the lines as they arrive. The
 baseline is an App with one Static, run the same way. Targets (issue #17): first
-frame ≤ 1.1× the baseline, first model drawn ≤ 1.5×.
+frame ≤ 1.1× the baseline, first model drawn ≤ 1.5×. `rnn-tui lesson`'s first frame
+(its chapter list) is timed the same way (issue #19: ≤ 1.1×).
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ class Probe(ExplorerApp):
 
 app = make_app()
 Probe(app.paths).run(headless=True, size=(120, 36))
+"""
+
+LESSON = r"""
+from rnn_tui.tui.lesson_app import LessonApp
+
+class Probe(LessonApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.done)
+
+    def done(self):
+        import sys
+        print("first-frame", flush=True)
+        print("loaded", "torch" in sys.modules, flush=True)
+        self.exit()
+
+Probe().run(headless=True, size=(120, 36))
 """
 
 
@@ -96,10 +114,13 @@ def main() -> None:
         probe.write_text(CHILD, encoding="utf-8")
         minimal = Path(folder) / "minimal.py"
         minimal.write_text(MINIMAL, encoding="utf-8")
-        explorer, baseline = [], []
-        for _ in range(args.runs):  # interleaved, so drift in the machine hits both alike
+        lesson_probe = Path(folder) / "lesson.py"
+        lesson_probe.write_text(LESSON, encoding="utf-8")
+        explorer, baseline, lesson = [], [], []
+        for _ in range(args.runs):  # interleaved, so drift in the machine hits all alike
             baseline.append(time_explorer(minimal)[0])
             explorer.append(time_explorer(probe))
+            lesson.append(time_explorer(lesson_probe)[0])
     base = statistics.median(baseline)
     first = statistics.median(e[0] for e in explorer)
     loaded = statistics.median(e[1] for e in explorer)
@@ -108,6 +129,11 @@ def main() -> None:
     print(f"explorer first frame              median {first:.3f} s  {first / base:.2f}× (≤ 1.1×)")
     print(f"explorer first model drawn        median {loaded:.3f} s  {loaded / base:.2f}× (≤ 1.5×)")
     print(f"torch imported by explorer       {any(e[2] for e in explorer)}")
+    chapters = statistics.median(lesson)
+    print(
+        f"lesson chapter list first frame   median {chapters:.3f} s  "
+        f"{chapters / base:.2f}× (≤ 1.1×)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App
+from textual.screen import Screen
 
 from rnn_tui.session.lessons import Chapter
 
@@ -17,10 +18,12 @@ class LessonApp(App[None]):
         super().__init__()
         self.chapter = chapter
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
         from rnn_tui.tui.screens.chapters import ChapterList
 
-        self.push_screen(ChapterList())
+        return ChapterList()  # the base screen itself: no blank screen drawn first
+
+    def on_mount(self) -> None:
         if self.chapter is not None:
             from rnn_tui.tui.screens.lesson import LessonScreen
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from rnn_tui.session.lessons import Chapter, Exercise
-from rnn_tui.session.lessons.models import bundled_language_model
-from rnn_tui.session.lm import LanguageModelSession
 
 TEXT = "Now is the winter of our discontent"
 
@@ -15,6 +11,11 @@ class CellLive:
     """The first layer of the bundled character RNN, one unit j at the current step."""
 
     def __init__(self) -> None:
+        # Here, not at the top: the chapter list imports every chapter, and must not
+        # wait for NumPy and the engine.
+        from rnn_tui.session.lessons.models import bundled_language_model
+        from rnn_tui.session.lm import LanguageModelSession
+
         self.model = bundled_language_model("shakespeare-rnn")
         self.session = LanguageModelSession(self.model)
         self.session.reset(TEXT[:4])
@@ -76,7 +77,7 @@ class CellLive:
 
 
 def _saturated(live: CellLive) -> bool:
-    return bool(np.abs(live.state()) > 0.95)
+    return abs(live.state()) > 0.95
 
 
 CHAPTER = Chapter(

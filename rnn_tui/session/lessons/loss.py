@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 
 from rnn_tui.session.lessons import Chapter, Exercise
-from rnn_tui.session.lessons.models import bundled_language_model
-from rnn_tui.session.lm import LanguageModelSession
 
 TEXT = "To be, or not to be"
 SHOWN = 12  # tokens listed one by one; earlier ones are summed in one line
@@ -17,6 +15,11 @@ class LossLive:
     """A character RNN reading a fixed line (→ reads one more character) or your own."""
 
     def __init__(self) -> None:
+        # Here, not at the top: the chapter list imports every chapter, and must not
+        # wait for NumPy and the engine.
+        from rnn_tui.session.lessons.models import bundled_language_model
+        from rnn_tui.session.lm import LanguageModelSession
+
         self.model = bundled_language_model("shakespeare-rnn")
         self.session = LanguageModelSession(self.model)
         self.text = TEXT

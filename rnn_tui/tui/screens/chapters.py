@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rnn_tui.session.lessons import chapters
@@ -19,9 +19,14 @@ class ChapterList(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Title("Lessons: the course's questions, answered with a live model")
         yield OptionList(id="chapters")
-        yield Static("Enter opens a chapter; its exercises are kept as you finish them.",
-                     classes="dim")  # fmt: skip
-        yield Footer()
+        yield Static(
+            "↑/↓ choose · Enter opens a chapter (its exercises are kept as you finish them) · "
+            "q quits",
+            classes="dim",
+        )
+
+    def on_mount(self) -> None:
+        self.on_screen_resume()
 
     def on_screen_resume(self) -> None:
         progress = load_progress()

@@ -152,7 +152,4 @@ class LessonScreen(Screen[None]):
         self.app.push_screen(AskScreen("Set a value (e.g. w=0.2, or unit 12)"), given)
 
     def action_chapters(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit()
+        self.app.pop_screen()  # the chapter list is always below
