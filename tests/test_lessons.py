@@ -164,3 +164,48 @@ def test_model_chapters_step_and_check(number: int) -> None:
                 assert "state" in screen.done
 
     asyncio.run(scenario())
+
+
+@needs_models
+@pytest.mark.parametrize("number", [9, 10, 11])
+def test_gate_chapters_show_the_gate_the_weights_give(number: int) -> None:
+    """The gate's three parts, recomputed from the LSTM's weights, give through σ the
+    engine's gate value; answering it counts, a wrong value does not; picking a unit
+    with `v` whose gate meets the exercise counts as reached."""
+    from rnn_tui.session.lessons.gates import SLOT, TEXT
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    found = chapter(number)
+    gate = {9: "f", 10: "i", 11: "o"}[number]
+    model = load_language_model(next(p for p in bundled_models() if p.stem == "shakespeare-lstm"))
+    state = model.initial_state()
+    for token in model.opening(model.tokenizer.encode(TEXT[:7])):
+        previous_h = state[0][0]
+        trace = model.step(token, state)
+        state = trace.state
+    weights, size = model.cells[0], model.config.hidden_size
+    x = model.embedding[model.tokenizer.encode(TEXT[6])[0]]
+    rows = slice(SLOT[gate] * size, (SLOT[gate] + 1) * size)
+    pre = weights.w[rows] @ previous_h + weights.u[rows] @ x + weights.b_u[rows] + weights.b_w[rows]
+    by_hand = 1 / (1 + np.exp(-pre.astype(np.float64)))
+    np.testing.assert_allclose(by_hand, trace.layers[0].gates[gate], atol=1e-5)
+
+    async def scenario() -> None:
+        app = LessonApp(found)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, number)
+            await answer(pilot, f"{by_hand[0] + 0.05:.3f}")
+            assert "gate" not in screen.done
+            await answer(pilot, f"{by_hand[0]:.3f}")
+            assert "gate" in screen.done
+            reach = found.exercises[2]
+            assert reach.key not in screen.done
+            for unit in range(size):
+                screen.live.unit = unit
+                if reach.reached(screen.live):
+                    break
+            screen.live.unit = 0
+            await ask(pilot, "v", f"unit {unit}")
+            assert reach.key in screen.done
+
+    asyncio.run(scenario())

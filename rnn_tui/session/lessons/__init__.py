@@ -61,9 +61,10 @@ class Chapter:
 
 def chapters() -> list[Chapter]:
     """Every chapter, in course order."""
-    from rnn_tui.session.lessons import cell, loss, two_step
+    from rnn_tui.session.lessons import cell, gates, loss, two_step
 
-    return sorted((loss.CHAPTER, cell.CHAPTER, two_step.CHAPTER), key=lambda c: c.number)
+    found = (loss.CHAPTER, cell.CHAPTER, two_step.CHAPTER, gates.FORGET, gates.INPUT, gates.OUTPUT)
+    return sorted(found, key=lambda c: c.number)
 
 
 def chapter(number: int) -> Chapter | None:

@@ -1,0 +1,196 @@
+"""Chapters 9–11: the LSTM's forget, input and output gates, one unit's numbers.
+
+f_t = σ(W_f h_t−1 + U_f x_t + b_f)        i_t = σ(W_i h_t−1 + U_i x_t + b_i)
+g_t = tanh(W_g h_t−1 + U_g x_t + b_g)      o_t = σ(W_o h_t−1 + U_o x_t + b_o)
+c_t = f_t ⊙ c_t−1 + i_t ⊙ g_t              h_t = o_t ⊙ tanh(c_t)
+"""
+
+from __future__ import annotations
+
+import math
+
+from rnn_tui.session.lessons import Chapter, Exercise
+
+TEXT = "ROMEO:\nBut, soft! what light through yonder window breaks?"
+SLOT = {"i": 0, "f": 1, "g": 2, "o": 3}  # PyTorch's stacking of the gates' rows
+NAMES = {"f": "forget", "i": "input", "o": "output"}
+
+
+class GateLive:
+    """The bundled LSTM's first layer, one unit j and one gate at the current step."""
+
+    def __init__(self, gate: str) -> None:
+        from rnn_tui.session.lessons.models import bundled_language_model
+        from rnn_tui.session.lm import LanguageModelSession
+
+        self.gate = gate
+        self.model = bundled_language_model("shakespeare-lstm")
+        self.session = LanguageModelSession(self.model)
+        self.session.reset(TEXT[:7])
+        self.unit = 0
+
+    def now(self, name: str) -> float:
+        return float(self.session.current.layers[0].gates[name][self.unit])
+
+    def cell(self, back: int = 0) -> float:
+        """c_t[j] (back = 1: c_t−1[j], 0 before the first step)."""
+        s = self.session
+        if s.position - back < 0:
+            return 0.0
+        c = s.trace_at(s.position - back).layers[0].c
+        return float(c[self.unit]) if c is not None else 0.0
+
+    def parts(self) -> tuple[float, float, float]:
+        """(W_k h_t−1)[j], (U_k x_t)[j], b_k[j] of this gate k."""
+        s, j = self.session, self.unit
+        weights = self.model.cells[0]
+        row = SLOT[self.gate] * self.model.config.hidden_size + j
+        previous = s.trace_at(s.position - 1).layers[0].h if s.position > 0 else None
+        recurrent = float(weights.w[row] @ previous) if previous is not None else 0.0
+        given = float(weights.u[row] @ self.model.embedding[s.tokens[-1]])
+        return recurrent, given, float(weights.b_u[row] + weights.b_w[row])
+
+    def panel(self) -> list[str]:
+        k = self.gate
+        recurrent, given, bias = self.parts()
+        token = self.model.tokenizer.token_text(self.session.tokens[-1])
+        lines = [
+            f"unit j = {self.unit}, layer 1, step t = {self.session.position}, "
+            f"reading x_t = {token!r}",
+            f"(W_{k} h_t−1)[j] = {recurrent:+.4f}   (U_{k} x_t)[j] = {given:+.4f}   "
+            f"b_{k}[j] = {bias:+.4f}",
+            f"{k}_t[j] = σ(their sum) = ?",
+        ]
+        if k == "f":
+            lines.append(f"c_t−1[j] = {self.cell(1):+.4f}: f_t[j]·c_t−1[j] is what is kept")
+        elif k == "i":
+            lines.append(f"g_t[j] = {self.now('g'):+.4f}: i_t[j]·g_t[j] is what is written")
+        else:
+            lines.append(f"c_t[j] = {self.cell():+.4f}: h_t[j] = o_t[j]·tanh(c_t[j]) is shown")
+        return lines
+
+    def step(self) -> bool:
+        read = self.model.tokenizer.decode(self.session.tokens)
+        if TEXT.startswith(read) and len(read) < len(TEXT):
+            self.session.type_text(TEXT[len(read)])
+        else:
+            self.session.advance()
+        return True
+
+    def back(self) -> bool:
+        return self.session.back()
+
+    def type_text(self, text: str) -> str:
+        self.session.reset(text)
+        return f"read {len(text)} characters"
+
+    def set_value(self, text: str) -> str:
+        words = text.replace("=", " ").split()
+        try:
+            unit = int(words[-1])
+        except (IndexError, ValueError):
+            return "type a unit number, e.g. unit 12"
+        if not 0 <= unit < self.model.config.hidden_size:
+            return f"units are 0 to {self.model.config.hidden_size - 1}"
+        self.unit = unit
+        return f"watching unit {unit}"
+
+
+def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: Exercise) -> Chapter:
+    name = NAMES[gate]
+    return Chapter(
+        number=number,
+        title=f"The LSTM's {name} gate",
+        text=text,
+        keys="→ reads the next character, ← steps back, t reads your text, v picks a unit",
+        open_live=lambda: GateLive(gate),
+        exercises=[
+            Exercise(
+                "gate",
+                f"Compute {gate}_t[j] = σ(sum of the three parts) for this step.",
+                "σ(a) = 1 / (1 + e^−a); add the three parts first.",
+                expected=lambda live: live.now(gate),  # type: ignore[attr-defined]
+            ),
+            effect,
+            reach,
+        ],
+    )
+
+
+FORGET = _chapter(
+    9,
+    "f",
+    [
+        "The forget gate decides, unit by unit, how much of the cell state to keep:",
+        "    f_t = σ(W_f h_t−1 + U_f x_t + b_f),   c_t = f_t ⊙ c_t−1 + i_t ⊙ g_t.",
+        "σ gives a number between 0 and 1 for every unit. Near 1 the old memory c_t−1",
+        "passes on almost whole; near 0 it is wiped, and the unit starts afresh from",
+        "what the input gate writes. It reads the same two things as every gate: the",
+        "previous output h_t−1 and the current input x_t. Because c_t−1 reaches c_t",
+        "through a product with f_t and not through a squashing function, a gradient can",
+        "travel back many steps when f stays near 1: the LSTM's answer to vanishing.",
+    ],
+    Exercise(
+        "kept",
+        "How much of the old cell state does unit j keep: what is f_t[j]·c_t−1[j]?",
+        "Multiply your f_t[j] by the c_t−1[j] shown.",
+        expected=lambda live: live.now("f") * live.cell(1),  # type: ignore[attr-defined]
+    ),
+    Exercise(
+        "shut",
+        "Find a forget gate nearly shut: f_t[j] < 0.2 (step on, or pick units with v).",
+        "Units that reset at a line break or a space are common; try v and other units.",
+        reached=lambda live: live.now("f") < 0.2,  # type: ignore[attr-defined]
+    ),
+)
+
+INPUT = _chapter(
+    10,
+    "i",
+    [
+        "The input gate decides how much new content enters the cell state:",
+        "    i_t = σ(W_i h_t−1 + U_i x_t + b_i),   g_t = tanh(W_g h_t−1 + U_g x_t + b_g),",
+        "    c_t = f_t ⊙ c_t−1 + i_t ⊙ g_t.",
+        "g_t is the candidate, a value in (−1, 1) proposed from this input and the last",
+        "output; i_t, between 0 and 1, is how much of it is written. Together with the",
+        "forget gate this makes an update: keep a share of the old, add a share of the",
+        "new. An input gate near 0 leaves the memory as the forget gate left it.",
+    ],
+    Exercise(
+        "written",
+        "What does unit j write into its cell this step: i_t[j]·g_t[j]?",
+        "Multiply your i_t[j] by the g_t[j] shown.",
+        expected=lambda live: live.now("i") * live.now("g"),  # type: ignore[attr-defined]
+    ),
+    Exercise(
+        "closed",
+        "Find an input gate nearly closed: i_t[j] < 0.1 (the cell keeps what it had).",
+        "Try other units with v, and other characters.",
+        reached=lambda live: live.now("i") < 0.1,  # type: ignore[attr-defined]
+    ),
+)
+
+OUTPUT = _chapter(
+    11,
+    "o",
+    [
+        "The output gate decides how much of the cell state is shown:",
+        "    o_t = σ(W_o h_t−1 + U_o x_t + b_o),   h_t = o_t ⊙ tanh(c_t).",
+        "The cell state c_t is the LSTM's memory; h_t is what the rest of the network",
+        "sees: the next layer, the output layer V, and every gate at the next step. A",
+        "unit can hold something in c_t with its output gate near 0, hidden until a later",
+        "input opens the gate. tanh keeps what is shown in (−1, 1) whatever c_t holds.",
+    ],
+    Exercise(
+        "shown",
+        "What does unit j show: h_t[j] = o_t[j]·tanh(c_t[j])?",
+        "Take tanh of the c_t[j] shown and multiply by your o_t[j].",
+        expected=lambda live: live.now("o") * math.tanh(live.cell()),  # type: ignore[attr-defined]
+    ),
+    Exercise(
+        "hidden",
+        "Find a unit that hides its memory: o_t[j] < 0.1 while |c_t[j]| > 0.5.",
+        "Look for a large c_t[j] first; then watch its output gate.",
+        reached=lambda live: live.now("o") < 0.1 and abs(live.cell()) > 0.5,  # type: ignore[attr-defined]
+    ),
+)
