@@ -106,6 +106,7 @@ async def ask(pilot, key: str, text: str) -> None:
     await until(pilot, lambda: isinstance(pilot.app.screen, AskScreen))
     names = {"-": "minus", ".": "full_stop", " ": "space", "=": "equals_sign"}
     await pilot.press(*[names.get(c, c) for c in text], "enter")
+    await pilot.app.workers.wait_for_complete()  # a text read, a value set: in a worker
     await pilot.pause()
 
 
@@ -207,5 +208,37 @@ def test_gate_chapters_show_the_gate_the_weights_give(number: int) -> None:
             screen.live.unit = 0
             await ask(pilot, "v", f"unit {unit}")
             assert reach.key in screen.done
+
+    asyncio.run(scenario())
+
+
+@needs_models
+@pytest.mark.slow
+def test_flow_chapter_scales_w_and_its_spectral_radius_and_gradient_follow() -> None:
+    """Chapter 7: ρ(s·W) recomputed here; scaling W up carries the gradient further and
+    then makes it explode; the clipped norm is min(‖g‖, C), written out here."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    model = rnn_model()
+    radius = float(np.abs(np.linalg.eigvals(model.weights["rnn.weight_hh_l0"])).max())
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(7))
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_chapter(pilot, 7)
+            assert screen.live.radii[0] == pytest.approx(radius, rel=1e-5)
+            norm = screen.live.flow.global_norm
+            assert f"‖g‖ = {norm:.4f}" in "\n".join(screen.live.panel())
+            await pilot.press("n", "n")  # the third exercise: the clipped norm
+            await answer(pilot, f"{max(norm, 1.0) + 0.5:.3f}")
+            assert "clip" not in screen.done
+            await answer(pilot, f"{min(norm, 1.0):.3f}")  # C = 1
+            assert "clip" in screen.done
+            assert not {"reach", "explode"} & screen.done
+            await ask(pilot, "v", "s=2.5")
+            assert screen.live.radii[0] == pytest.approx(2.5 * radius, rel=1e-5)
+            assert "reach" in screen.done
+            await ask(pilot, "v", "s=3")
+            assert "explode" in screen.done
 
     asyncio.run(scenario())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -138,18 +140,28 @@ class LessonScreen(Screen[None]):
     def action_text(self) -> None:
         def read(text: str | None) -> None:
             if text and self.live is not None:
-                self.message = self.live.type_text(text)
-                self.changed()
+                self.recompute(self.live.type_text, text)
 
         self.app.push_screen(AskScreen("Text for the live model to read", newlines=True), read)
 
     def action_value(self) -> None:
         def given(text: str | None) -> None:
             if text and self.live is not None:
-                self.message = self.live.set_value(text)
-                self.changed()
+                self.recompute(self.live.set_value, text)
 
-        self.app.push_screen(AskScreen("Set a value (e.g. w=0.2, or unit 12)"), given)
+        self.app.push_screen(AskScreen("Set a value (e.g. w=0.2, s=1.5, unit 12)"), given)
+
+    @work(thread=True, exclusive=True, group="lesson")
+    def recompute(self, change: Callable[[str], str], text: str) -> None:
+        """A text read or a value set can mean much work (a whole text, a BPTT pass):
+        off the UI thread."""
+        self.app.call_from_thread(self.say, "working…")
+        message = change(text)
+        self.app.call_from_thread(self.say, message)
+
+    def say(self, message: str) -> None:
+        self.message = message
+        self.changed()
 
     def action_chapters(self) -> None:
         self.app.pop_screen()  # the chapter list is always below
