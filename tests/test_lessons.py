@@ -242,3 +242,35 @@ def test_flow_chapter_scales_w_and_its_spectral_radius_and_gradient_follow() -> 
             assert "explode" in screen.done
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(
+    not any(p.stem == "en-fr-gru-additive" for p in bundled_models()), reason="needs bundled models"
+)
+@pytest.mark.slow
+def test_beam_chapter_scores_prefixes_and_finds_where_beam_beats_greedy() -> None:
+    """Chapter 13: the score asked for is log p / |y|^α with log p and |y| read off the
+    screen; a sentence where beam search finds a likelier translation counts."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(13))
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_chapter(pilot, 13)
+            await pilot.press("right", "right")
+            panel = screen.live.panel()
+            row = panel[panel.index(next(p for p in panel if p.startswith("beam step"))) + 1]
+            words, log_p = row.rsplit(maxsplit=1)
+            size = len(screen.live.translator.target_tokenizer.encode(words.strip()))
+            expected = float(log_p) / size**0.6
+            await answer(pilot, f"{expected - 0.01:.3f}")
+            assert "score" not in screen.done
+            await answer(pilot, f"{expected:.3f}")
+            assert "score" in screen.done
+            assert "wins" not in screen.done
+            await ask(pilot, "t", "they are busy now .")
+            assert "wins" in screen.done
+            best, greedy = screen.live.beam.hypotheses[0], screen.live.greedy
+            assert best.log_prob > greedy.log_prob and best.tokens != greedy.tokens
+
+    asyncio.run(scenario())

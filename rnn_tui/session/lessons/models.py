@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rnn_tui.bundled import bundled_models
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.engine.loading import load_language_model
+from rnn_tui.engine.loading import load_language_model, load_translator
+from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
 
 
@@ -12,4 +13,11 @@ def bundled_language_model(stem: str) -> LanguageModel:
     for path in bundled_models():
         if path.stem == stem:
             return load_language_model(path)
+    raise UserError(f"the lesson needs the bundled model {stem}, which this install lacks")
+
+
+def bundled_translator(stem: str) -> Translator:
+    for path in bundled_models():
+        if path.stem == stem:
+            return load_translator(path)
     raise UserError(f"the lesson needs the bundled model {stem}, which this install lacks")

@@ -22,6 +22,18 @@ def lines(rows: list[str]) -> str:
     return "\n".join(plain(row) for row in rows)
 
 
+def reflowed(text: list[str]) -> str:
+    """A chapter's explanation as paragraphs the terminal wraps to its width: lines that
+    run on are joined; an indented line (an equation) keeps a line of its own."""
+    out: list[str] = []
+    for line in text:
+        if out and not line.startswith(" ") and not out[-1].startswith(" "):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return lines(out)
+
+
 class LessonScreen(Screen[None]):
     BINDINGS = [
         Binding("right", "step", "Step", tooltip="the live view's next step"),
@@ -47,7 +59,7 @@ class LessonScreen(Screen[None]):
         c = self.chapter
         yield Title(f"Chapter {c.number}: {c.title}", id="lesson-title")
         with VerticalScroll(id="lesson-text"):
-            yield Static("\n".join(c.text), id="lesson-explanation")
+            yield Static(reflowed(c.text), id="lesson-explanation")
         yield Title(f"Live · {c.keys}", id="lesson-live-title")
         yield Static("loading the model…", id="lesson-live")
         yield Title("Exercises", id="lesson-exercises-title")
