@@ -274,3 +274,27 @@ def test_beam_chapter_scores_prefixes_and_finds_where_beam_beats_greedy() -> Non
             assert best.log_prob > greedy.log_prob and best.tokens != greedy.tokens
 
     asyncio.run(scenario())
+
+
+@needs_models
+def test_unfolding_chapter_counts_the_shared_matrices() -> None:
+    """Chapter 2: U, W, V's sizes come from the checkpoint's tensors; 30 steps unfold."""
+    from rnn_tui.checkpoint import load_checkpoint
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    path = next(p for p in bundled_models() if p.stem == "shakespeare-rnn")
+    tensors = load_checkpoint(path).tensors
+    count = sum(tensors[n].size for n in ("rnn.weight_ih_l0", "rnn.weight_hh_l0", "decoder.weight"))
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(2))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 2)
+            await answer(pilot, str(count + 64))
+            assert "count" not in screen.done
+            await answer(pilot, str(count))
+            assert "count" in screen.done
+            await ask(pilot, "t", "Now is the winter of our discontent made glorious")
+            assert "long" in screen.done
+
+    asyncio.run(scenario())

@@ -61,10 +61,10 @@ class Chapter:
 
 def chapters() -> list[Chapter]:
     """Every chapter, in course order."""
-    from rnn_tui.session.lessons import beam, cell, flow, gates, loss, two_step
+    from rnn_tui.session.lessons import beam, cell, flow, gates, loss, two_step, unfolding
 
     found = (
-        loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
+        unfolding.CHAPTER, loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
         gates.FORGET, gates.INPUT, gates.OUTPUT, beam.CHAPTER,
     )  # fmt: skip
     return sorted(found, key=lambda c: c.number)
