@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import setting
 
 SOURCE = "i am very tired ."
 MAX_LEN = 30
@@ -74,17 +75,16 @@ class BeamLive:
 
     def set_value(self, text: str) -> str:
         """`B=5` (beam width) or `alpha=0.6` (length normalisation)."""
-        name, _, value = text.replace(" ", "").partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            return "type B=5 (the width) or alpha=0.6"
-        if name == "B" and number == int(number) and 1 <= number <= 20:
+        parsed = setting(text, {"B": (0.0, 20.0), "alpha": (-1e-9, 2.0)})
+        if isinstance(parsed, str):
+            return parsed
+        name, number = parsed
+        if name == "B":
+            if number != int(number):
+                return "B is a whole number of hypotheses"
             self.width = int(number)
-        elif name in ("alpha", "α") and 0 <= number <= 2:
-            self.alpha = number
         else:
-            return "B is 1 to 20, alpha 0 to 2"
+            self.alpha = number
         self.search()
         return f"{name} = {number:g}"
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "Now is the winter of our discontent"
 
 
-class CellLive:
+class CellLive(ReadingLive):
     """The first layer of the bundled character RNN, one unit j at the current step."""
 
     def __init__(self) -> None:
-        # Here, not at the top: the chapter list imports every chapter, and must not
-        # wait for NumPy and the engine.
-        from rnn_tui.session.lessons.models import bundled_language_model
-        from rnn_tui.session.lm import LanguageModelSession
-
-        self.model = bundled_language_model("shakespeare-rnn")
-        self.session = LanguageModelSession(self.model)
-        self.session.reset(TEXT[:4])
-        self.unit = 0
+        super().__init__("shakespeare-rnn", TEXT, 4)
 
     def parts(self) -> tuple[float, float, float]:
         """(W s_{t−1})[j], (U x_t)[j], b[j] for this step, b = b_u + b_w."""
@@ -47,33 +40,6 @@ class CellLive:
             "a_t[j] = (W s_t−1)[j] + (U x_t)[j] + b[j] = ?",
             "s_t[j] = tanh(a_t[j]) = ?",
         ]
-
-    def step(self) -> bool:
-        read = self.model.tokenizer.decode(self.session.tokens)
-        if not TEXT.startswith(read) or len(read) >= len(TEXT):
-            self.session.advance()  # past the line: the model's own next character
-            return True
-        self.session.type_text(TEXT[len(read)])
-        return True
-
-    def back(self) -> bool:
-        return self.session.back()
-
-    def type_text(self, text: str) -> str:
-        self.session.reset(text)
-        return f"read {len(text)} characters"
-
-    def set_value(self, text: str) -> str:
-        """`unit N` (or just `N`): watch unit N."""
-        words = text.replace("=", " ").split()
-        try:
-            unit = int(words[-1])
-        except (IndexError, ValueError):
-            return "type a unit number, e.g. unit 12"
-        if not 0 <= unit < self.model.config.hidden_size:
-            return f"units are 0 to {self.model.config.hidden_size - 1}"
-        self.unit = unit
-        return f"watching unit {unit}"
 
 
 def _saturated(live: CellLive) -> bool:

@@ -8,11 +8,12 @@ hand-written BPTT for the scaled model.
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import SettingsLive, setting
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak."
 
 
-class FlowLive:
+class FlowLive(SettingsLive):
     def __init__(self) -> None:
         from rnn_tui.session.lessons.models import bundled_language_model
 
@@ -56,28 +57,16 @@ class FlowLive:
             "  norm after clipping = ?",
         ]
 
-    def step(self) -> bool:
-        return False
-
-    def back(self) -> bool:
-        return False
-
-    def type_text(self, text: str) -> str:
-        return self.set_value(text)
-
     def set_value(self, text: str) -> str:
         """`s=1.5` scales W; `clip=0.5` sets the threshold C."""
-        name, _, value = text.replace(" ", "").partition("=")
-        try:
-            number = float(value.replace("−", "-"))
-        except ValueError:
-            return "type s=1.5 (scale W) or clip=0.5 (the threshold)"
-        if name == "s" and 0 < number <= 5:
+        parsed = setting(text, {"s": (0.0, 5.0), "clip": (0.0, 1e6)})
+        if isinstance(parsed, str):
+            return parsed
+        name, number = parsed
+        if name == "s":
             self.scale = number
-        elif name in ("clip", "C") and 0 < number <= 1e6:
-            self.clip = number
         else:
-            return "s is a scale in (0, 5], clip a threshold above 0"
+            self.clip = number
         self.compute()
         return f"{name} = {number:g}"
 

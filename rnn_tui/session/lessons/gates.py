@@ -10,24 +10,19 @@ from __future__ import annotations
 import math
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "ROMEO:\nBut, soft! what light through yonder window breaks?"
 SLOT = {"i": 0, "f": 1, "g": 2, "o": 3}  # PyTorch's stacking of the gates' rows
 NAMES = {"f": "forget", "i": "input", "o": "output"}
 
 
-class GateLive:
+class GateLive(ReadingLive):
     """The bundled LSTM's first layer, one unit j and one gate at the current step."""
 
     def __init__(self, gate: str) -> None:
-        from rnn_tui.session.lessons.models import bundled_language_model
-        from rnn_tui.session.lm import LanguageModelSession
-
+        super().__init__("shakespeare-lstm", TEXT, 7)
         self.gate = gate
-        self.model = bundled_language_model("shakespeare-lstm")
-        self.session = LanguageModelSession(self.model)
-        self.session.reset(TEXT[:7])
-        self.unit = 0
 
     def now(self, name: str) -> float:
         return float(self.session.current.layers[0].gates[name][self.unit])
@@ -68,32 +63,6 @@ class GateLive:
         else:
             lines.append(f"c_t[j] = {self.cell():+.4f}: h_t[j] = o_t[j]·tanh(c_t[j]) is shown")
         return lines
-
-    def step(self) -> bool:
-        read = self.model.tokenizer.decode(self.session.tokens)
-        if TEXT.startswith(read) and len(read) < len(TEXT):
-            self.session.type_text(TEXT[len(read)])
-        else:
-            self.session.advance()
-        return True
-
-    def back(self) -> bool:
-        return self.session.back()
-
-    def type_text(self, text: str) -> str:
-        self.session.reset(text)
-        return f"read {len(text)} characters"
-
-    def set_value(self, text: str) -> str:
-        words = text.replace("=", " ").split()
-        try:
-            unit = int(words[-1])
-        except (IndexError, ValueError):
-            return "type a unit number, e.g. unit 12"
-        if not 0 <= unit < self.model.config.hidden_size:
-            return f"units are 0 to {self.model.config.hidden_size - 1}"
-        self.unit = unit
-        return f"watching unit {unit}"
 
 
 def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: Exercise) -> Chapter:

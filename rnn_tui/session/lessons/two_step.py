@@ -6,11 +6,12 @@ import dataclasses
 
 from rnn_tui.engine.two_step import TwoStepInputs, TwoStepTerms, two_step_terms
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import SettingsLive, setting
 
 SETTABLE = ("u", "w", "v", "b", "x1", "x2", "d1", "d2")
 
 
-class TwoStepLive:
+class TwoStepLive(SettingsLive):
     def __init__(self) -> None:
         self.inputs = TwoStepInputs()
 
@@ -32,26 +33,12 @@ class TwoStepLive:
             "  ∂E/∂u = ?",
         ]
 
-    def step(self) -> bool:
-        return False
-
-    def back(self) -> bool:
-        return False
-
-    def type_text(self, text: str) -> str:
-        return self.set_value(text)
-
     def set_value(self, text: str) -> str:
         """`w=0.2`: change one input."""
-        name, _, value = text.replace(" ", "").partition("=")
-        if name not in SETTABLE:
-            return f"name one of {', '.join(SETTABLE)}, e.g. w=0.2"
-        try:
-            number = float(value.replace("−", "-"))
-        except ValueError:
-            return f"{value!r} is not a number"
-        if not -10 <= number <= 10:
-            return "keep values between −10 and 10"
+        parsed = setting(text, {name: (-10.0, 10.0) for name in SETTABLE})
+        if isinstance(parsed, str):
+            return parsed
+        name, number = parsed
         self.inputs = dataclasses.replace(self.inputs, **{name: number})
         return f"{name} = {number:g}"
 

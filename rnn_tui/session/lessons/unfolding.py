@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "To be, or not to be, that is the question"
 COLUMNS = 5
 
 
-class UnfoldLive:
+class UnfoldLive(ReadingLive):
     def __init__(self) -> None:
-        from rnn_tui.session.lessons.models import bundled_language_model
-        from rnn_tui.session.lm import LanguageModelSession
-
-        self.model = bundled_language_model("shakespeare-rnn")
-        self.session = LanguageModelSession(self.model)
-        self.session.reset(TEXT[:5])
+        super().__init__("shakespeare-rnn", TEXT, 5)
 
     def matrices(self) -> dict[str, tuple[int, ...]]:
         """The shapes of U, W (layer 1) and V."""
@@ -40,29 +36,11 @@ class UnfoldLive:
         return [
             row("t", [str(t) for t in steps]),
             row("x_t", [repr(text_of(s.tokens[t])) for t in steps]),
-            row("s_t[0]", [f"{tr.layers[0].h[0]:+.3f}" for tr in traces]),
+            row(f"s_t[{self.unit}]", [f"{tr.layers[0].h[self.unit]:+.3f}" for tr in traces]),
             row("ŷ_t", [repr(text_of(int(tr.probs.argmax()))) for tr in traces]),
             f"U, W (layer 1) and V: {shapes}.",
             f"Every step t = 0 … {s.position} multiplied by these same three arrays.",
         ]
-
-    def step(self) -> bool:
-        read = self.model.tokenizer.decode(self.session.tokens)
-        if TEXT.startswith(read) and len(read) < len(TEXT):
-            self.session.type_text(TEXT[len(read)])
-        else:
-            self.session.advance()
-        return True
-
-    def back(self) -> bool:
-        return self.session.back()
-
-    def type_text(self, text: str) -> str:
-        self.session.reset(text)
-        return f"read {len(text)} characters"
-
-    def set_value(self, text: str) -> str:
-        return "this chapter has no values to set"
 
 
 CHAPTER = Chapter(
@@ -79,7 +57,7 @@ CHAPTER = Chapter(
         "of parameters does not grow with the length of the text. On the right are the",
         "last steps side by side.",
     ],
-    keys="→ reads the next character, ← steps back, t reads your text",
+    keys="→ reads the next character, ← steps back, t reads your text, v picks a unit",
     open_live=UnfoldLive,
     exercises=[
         Exercise(
