@@ -439,3 +439,19 @@ def test_the_common_fc_layouts_are_recognised_by_name(
         trace = engine.step(ours[token], state)
         state = trace.state
         np.testing.assert_allclose(trace.logits[ours], expected[t], atol=1e-5, rtol=0)
+
+
+def test_a_compressed_storage_is_refused_before_it_is_inflated(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A zip entry can declare gigabytes and hold a few bytes of deflate: torch.save
+    never compresses storages, so one that is compressed is refused unread."""
+    torch.save({"encoder.weight": torch.zeros(4, 3)}, tmp_path / "plain.pt")
+    bomb = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(tmp_path / "plain.pt") as source, zipfile.ZipFile(bomb, "w") as out:
+        for info in source.infolist():
+            compress = zipfile.ZIP_DEFLATED if "/data/" in info.filename else zipfile.ZIP_STORED
+            out.writestr(info.filename, source.read(info.filename), compress_type=compress)
+    result = run_cli("import", str(bomb), str(tmp_path / "o.safetensors"),
+                     "--vocab-from-corpus", str(corpus))  # fmt: skip
+    assert result.exit_code == 2 and "compressed" in result.output

@@ -42,6 +42,7 @@ PHONEMES = [
 ]  # fmt: skip
 ALIASES = {"</s>": EOS, "<s>": BOS}  # g2p-en's names for rnn-tui's specials
 MAX_PHONEMES = 20  # predict() stops after 20 phonemes
+MAX_NPZ_BYTES = 1 << 30  # g2p-en's is 3 MB
 TENSORS = {
     "enc_emb": "source_embedding.weight", "dec_emb": "target_embedding.weight",
     "enc_w_ih": "encoder.weight_ih_l0", "enc_w_hh": "encoder.weight_hh_l0",
@@ -68,7 +69,15 @@ def installed_g2p_checkpoint() -> Path:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of an .npz file, never unpickling (allow_pickle stays False)."""
+    """The arrays of an .npz file, never unpickling (allow_pickle stays False), after
+    checking what its members would take once decompressed."""
+    try:
+        with zipfile.ZipFile(path) as members:
+            claimed = sum(member.file_size for member in members.infolist())
+    except (OSError, zipfile.BadZipFile):
+        raise UserError(f"{path}: not a readable .npz file (not a zip archive)") from None
+    if claimed > MAX_NPZ_BYTES:
+        raise UserError(f"{path}: its arrays claim {claimed:,} bytes; not read")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}

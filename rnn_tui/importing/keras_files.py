@@ -32,6 +32,7 @@ from rnn_tui.files import regular_file_size
 RECURRENT = {"SimpleRNN": "rnn", "GRU": "gru", "LSTM": "lstm"}
 SUPPORTED = "Embedding, SimpleRNN/GRU/LSTM, Dropout, Dense"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
+MAX_ARRAY_BYTES = 2 << 30  # one weight array; HDF5 compression can make a small file claim more
 
 
 def _h5py() -> Any:
@@ -111,7 +112,9 @@ def _keras3_weights(
         group = weights.get(f"layers/{filed}")
         holder = None if group is None else (group.get("cell/vars") or group.get("vars"))
         count = len(holder) if holder is not None else 0
-        out[layer["config"].get("name", "")] = [np.asarray(holder[str(i)]) for i in range(count)]
+        out[layer["config"].get("name", "")] = [
+            _bounded(holder[str(i)], path) for i in range(count)
+        ]
     return out
 
 
@@ -131,8 +134,16 @@ def _legacy_weights(
             n.decode() if isinstance(n, bytes) else str(n)
             for n in group.attrs.get("weight_names", [])
         ]
-        out[name] = [np.asarray(group[n]) for n in names]
+        out[name] = [_bounded(group[n], path) for n in names]
     return out
+
+
+def _bounded(dataset: Any, path: Path) -> np.ndarray:
+    """A dataset's values, after checking what reading them would allocate."""
+    size = int(np.prod(dataset.shape)) * dataset.dtype.itemsize
+    if size > MAX_ARRAY_BYTES:
+        raise UserError(f"{path}: a weight array claims {size:,} bytes; not read")
+    return np.asarray(dataset)
 
 
 def _gru_blocks(matrix: np.ndarray, hidden: int) -> np.ndarray:

@@ -133,6 +133,8 @@ class _TorchUnpickler(pickle.Unpickler):
             info = self.archive.getinfo(name)
         except KeyError:
             raise UserError(f"{self.path}: damaged torch file (no storage {key!r})") from None
+        if info.compress_type != zipfile.ZIP_STORED:  # torch.save never compresses them
+            raise RefusedPickle(f"storage {key!r} is compressed (a zip bomb would fill memory)")
         if info.file_size != count * raw_dtype.itemsize:
             raise UserError(
                 f"{self.path}: damaged torch file (storage {key!r} holds {info.file_size} bytes, "
