@@ -16,16 +16,24 @@ from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.sampling import generate
 from tests.conftest import run_cli
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-pytest.importorskip("h5py")
-keras = pytest.importorskip("keras")
-if keras.backend.backend() != "torch":
-    pytest.skip("these tests run Keras on its torch backend", allow_module_level=True)
+pytestmark = pytest.mark.slow  # importing Keras alone takes seconds
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on its torch backend, imported only when these tests run."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("h5py")
+    module = pytest.importorskip("keras")
+    if module.backend.backend() != "torch":
+        pytest.skip("these tests run Keras on its torch backend")
+    return module
+
 
 WORDS = ["<eos>", "the", "cat", "sat", "on", "mat", "dog", "ran", "a", "log", "<unk>"]
 
 
-def keras_model(layer: str, layers: int, **options):
+def keras_model(keras, layer: str, layers: int, **options):
     """Embedding → `layers` recurrent layers → Dense softmax, trained a little on a
     repeating sequence so its predictions are far from uniform."""
     keras.utils.set_random_seed(layers + len(layer))
@@ -58,16 +66,16 @@ def vocab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         ("lstm", 2, {}, ".keras"),
         ("gru", 1, {}, ".h5"),
-        pytest.param("gru", 2, {}, ".keras", marks=pytest.mark.slow),
-        pytest.param("lstm", 1, {}, ".h5", marks=pytest.mark.slow),
-        pytest.param("rnn", 1, {"activation": "relu"}, ".keras", marks=pytest.mark.slow),
-        pytest.param("rnn", 2, {}, ".h5", marks=pytest.mark.slow),
+        ("gru", 2, {}, ".keras"),
+        ("lstm", 1, {}, ".h5"),
+        ("rnn", 1, {"activation": "relu"}, ".keras"),
+        ("rnn", 2, {}, ".h5"),
     ],
 )
 def test_imported_keras_model_gives_keras_predictions(
-    tmp_path: Path, vocab: Path, layer: str, layers: int, options: dict, suffix: str
+    keras, tmp_path: Path, vocab: Path, layer: str, layers: int, options: dict, suffix: str
 ) -> None:
-    model = keras_model(layer, layers, **options)
+    model = keras_model(keras, layer, layers, **options)
     source = tmp_path / f"model{suffix}"
     model.save(source)
     out = tmp_path / "out.safetensors"
@@ -97,9 +105,10 @@ def test_imported_keras_model_gives_keras_predictions(
     assert produced == greedy
 
 
-@pytest.mark.slow
-def test_a_keras_gru_with_reset_before_the_product_is_refused(tmp_path: Path, vocab: Path) -> None:
-    model = keras_model("gru", 1, reset_after=False)
+def test_a_keras_gru_with_reset_before_the_product_is_refused(
+    keras, tmp_path: Path, vocab: Path
+) -> None:
+    model = keras_model(keras, "gru", 1, reset_after=False)
     model.save(tmp_path / "old.keras")
     out = tmp_path / "out.safetensors"
     result = run_cli("import", str(tmp_path / "old.keras"), str(out), "--vocab", str(vocab))

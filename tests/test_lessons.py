@@ -114,7 +114,7 @@ async def answer(pilot, text: str) -> None:
     await ask(pilot, "a", text)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+@pytest.mark.parametrize("size", [(80, 24), pytest.param((120, 36), marks=pytest.mark.slow)])
 def test_two_step_chapter_checks_answers_and_reached_states(size: tuple[int, int]) -> None:
     from rnn_tui.tui.lesson_app import LessonApp
 
@@ -168,6 +168,7 @@ def test_model_chapters_step_and_check(number: int) -> None:
 
 
 @needs_models
+@pytest.mark.slow
 @pytest.mark.parametrize("number", [9, 10, 11])
 def test_gate_chapters_show_the_gate_the_weights_give(number: int) -> None:
     """The gate's three parts, recomputed from the LSTM's weights, give through σ the
@@ -277,6 +278,7 @@ def test_beam_chapter_scores_prefixes_and_finds_where_beam_beats_greedy() -> Non
 
 
 @needs_models
+@pytest.mark.slow
 def test_unfolding_chapter_counts_the_shared_matrices() -> None:
     """Chapter 2: U, W, V's sizes come from the checkpoint's tensors; 30 steps unfold."""
     from rnn_tui.checkpoint import load_checkpoint
