@@ -300,3 +300,32 @@ def test_unfolding_chapter_counts_the_shared_matrices() -> None:
             assert "long" in screen.done
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(
+    not any(p.stem == "dates-bigru-additive" for p in bundled_models()),
+    reason="needs bundled models",
+)
+@pytest.mark.slow
+def test_attention_chapter_softmax_of_the_scores_shown() -> None:
+    """Chapter 12: the largest α is 1 / Σ_j exp(e_j − max e) with Σ read off the screen,
+    and equals the engine's weight; stepping finds a sharp and a spread-out step."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(12))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 12)
+            panel = "\n".join(screen.live.panel())
+            spread = float(re.search(rf"= ({NUMBER});", panel.split("Σ_j exp")[1]).group(1))
+            alpha = 1 / spread
+            assert alpha == pytest.approx(max(screen.live.weights()), abs=1e-4)
+            await answer(pilot, f"{alpha + 0.01:.3f}")
+            assert "alpha" not in screen.done
+            await answer(pilot, f"{alpha:.3f}")
+            assert "alpha" in screen.done
+            for _ in range(len(screen.live.steps)):
+                await pilot.press("right")
+            assert {"sharp", "spread"} <= screen.done
+
+    asyncio.run(scenario())

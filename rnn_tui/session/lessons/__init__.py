@@ -61,11 +61,20 @@ class Chapter:
 
 def chapters() -> list[Chapter]:
     """Every chapter, in course order."""
-    from rnn_tui.session.lessons import beam, cell, flow, gates, loss, two_step, unfolding
+    from rnn_tui.session.lessons import (
+        attention,
+        beam,
+        cell,
+        flow,
+        gates,
+        loss,
+        two_step,
+        unfolding,
+    )
 
     found = (
         unfolding.CHAPTER, loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
-        gates.FORGET, gates.INPUT, gates.OUTPUT, beam.CHAPTER,
+        gates.FORGET, gates.INPUT, gates.OUTPUT, attention.CHAPTER, beam.CHAPTER,
     )  # fmt: skip
     return sorted(found, key=lambda c: c.number)
 
