@@ -18,6 +18,7 @@ import pytest
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.sampling import generate
 from tests.conftest import run_cli
+from tests.engine_steps import steps_in_model_order
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -144,11 +145,8 @@ def test_imported_model_matches_torch_at_every_step(
     read = ["the", "cat", "sat", "on", "the", "mat", "<eos>", "the", "dog", "ran"]
     ids = [words.index(w) for w in read]
     expected_logits, expected_states = torch_steps(model, ids)
-    ours = [engine.tokenizer.vocab.id_of(w) for w in words]  # our id of each of its ids
-    state = engine.initial_state()
-    for t, token in enumerate(ids):
-        trace = engine.step(ours[token], state)
-        state = trace.state
+    traces, ours = steps_in_model_order(engine, words, ids)
+    for t, trace in enumerate(traces):
         np.testing.assert_allclose(trace.logits[ours], expected_logits[t], atol=1e-5, rtol=0)
         np.testing.assert_allclose(
             trace.probs[ours].sum(), 1.0, atol=1e-6, err_msg="placeholders took probability"
@@ -200,11 +198,8 @@ def test_the_python_api_writes_the_same_model(corpus: Path, tmp_path: Path) -> N
     engine = load_language_model(path)
     ids = [words.index(w) for w in ["the", "dog", "sat", "on", "the", "log"]]
     expected, _ = torch_steps(model, ids)
-    ours = [engine.tokenizer.vocab.id_of(w) for w in words]
-    state = engine.initial_state()
-    for t, token in enumerate(ids):
-        trace = engine.step(ours[token], state)
-        state = trace.state
+    traces, ours = steps_in_model_order(engine, words, ids)
+    for t, trace in enumerate(traces):
         np.testing.assert_allclose(trace.logits[ours], expected[t], atol=1e-5, rtol=0)
 
 
@@ -433,11 +428,8 @@ def test_the_common_fc_layouts_are_recognised_by_name(
     )
     ids = [words.index(w) for w in ["the", "dog", "sat"]]
     expected, _ = torch_steps(model, ids)
-    ours = [engine.tokenizer.vocab.id_of(w) for w in words]
-    state = engine.initial_state()
-    for t, token in enumerate(ids):
-        trace = engine.step(ours[token], state)
-        state = trace.state
+    traces, ours = steps_in_model_order(engine, words, ids)
+    for t, trace in enumerate(traces):
         np.testing.assert_allclose(trace.logits[ours], expected[t], atol=1e-5, rtol=0)
 
 

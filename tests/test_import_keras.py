@@ -15,6 +15,7 @@ import pytest
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.sampling import generate
 from tests.conftest import run_cli
+from tests.engine_steps import steps_in_model_order
 
 pytestmark = pytest.mark.slow  # importing Keras alone takes seconds
 
@@ -88,11 +89,8 @@ def test_imported_keras_model_gives_keras_predictions(
     read = ["the", "cat", "sat", "on", "the", "mat", "<eos>", "a", "dog", "ran"]
     ids = [WORDS.index(w) for w in read]
     expected = np.asarray(model.predict(np.asarray([ids]), verbose=0))[0]  # (steps, words)
-    ours_of = [engine.tokenizer.vocab.id_of(w) for w in WORDS]
-    state = engine.initial_state()
-    for t, token in enumerate(ids):
-        trace = engine.step(ours_of[token], state)
-        state = trace.state
+    traces, ours_of = steps_in_model_order(engine, WORDS, ids)
+    for t, trace in enumerate(traces):
         np.testing.assert_allclose(trace.probs[ours_of], expected[t], atol=1e-5, rtol=0)
 
     greedy, context = [], list(ids)  # Keras' own greedy continuation, re-reading the text
