@@ -6,31 +6,18 @@ import io
 import json
 from pathlib import Path
 
+from rnn_tui.data.corpus import read_text_file
 from rnn_tui.data.vocab import EOS
 from rnn_tui.errors import UserError
-from rnn_tui.files import regular_file_size
 
-MAX_VOCAB_FILE_BYTES = 256 * 1024 * 1024
 CORPUS_FILES = ("train.txt", "valid.txt", "test.txt")
-
-
-def _read(path: Path, what: str) -> str:
-    size = regular_file_size(path, what, "text file")
-    if size > MAX_VOCAB_FILE_BYTES:
-        raise UserError(f"{what}: {size:,} bytes, more than a vocabulary file can be")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"{what}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise UserError(f"{what}: cannot read it ({error.strerror})") from None
 
 
 def read_vocab_file(path: Path) -> list[str]:
     """One token per line, line n = id n; or a JSON list of strings (`.json`), which can
     hold tokens a line cannot (a newline, a space) for character-level models."""
     what = f"--vocab {path}"
-    text = _read(path, what)
+    text = read_text_file(path, "--vocab")
     if path.suffix == ".json":
         try:
             tokens = json.loads(text)
@@ -60,7 +47,7 @@ def corpus_vocab(folder: Path) -> list[str]:
         path = folder / name
         if not path.exists():
             raise UserError(f"{what}: lacks {name} (expected {', '.join(CORPUS_FILES)})")
-        text = _read(path, f"{what}/{name}")
+        text = read_text_file(path, "--vocab-from-corpus")
         # Lines as `open(…, encoding="utf8")` yields them (universal newlines: \n, \r\n,
         # \r), as the example iterates; str.splitlines() would also break at \x0b, \x85…
         for line in io.StringIO(text, newline=None):
