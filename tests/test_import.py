@@ -6,6 +6,7 @@ imported checkpoint.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import sys
@@ -24,7 +25,9 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 CORPUS = {
-    "train.txt": "the cat sat on the mat\nthe dog sat on the log\n",
+    # \x0b: whitespace to str.split(), no line break to open(); before any <eos>, so a
+    # reader that broke lines there would number <eos> differently.
+    "train.txt": "the cat sat \x0bon the mat\nthe dog sat on the log\n",
     "valid.txt": "a cat ran\r\nthe end\n",
     "test.txt": "the dog ran \x0bto the cat\n",  # \x0b: not a line break for open()
 }
@@ -236,7 +239,7 @@ def test_scoring_a_text_matches_torchs_loss(corpus: Path, tmp_path: Path) -> Non
     text = corpus / "train.txt"
     ids = [
         words.index(w)
-        for line in CORPUS["train.txt"].splitlines()
+        for line in io.StringIO(CORPUS["train.txt"], newline=None)  # as open() reads it
         for w in [*line.split(), "<eos>"]
     ]
     with torch.no_grad():
