@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,8 +14,10 @@ from rnn_tui.config import ModelConfig, SettingError, TranslatorConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.engine.cells import GATE_COUNT
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from rnn_tui.engine.translator import Translator
 
 
 def expected_lm_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
@@ -171,6 +174,8 @@ def translator_from_checkpoint(checkpoint: Checkpoint, path: Path | str) -> Tran
                 f"but the model expects {size}"
             )
     _check_shapes(checkpoint, expected_translator_shapes(config), path)
+    from rnn_tui.engine.translator import Translator  # not loaded for language models
+
     return Translator(config, source, target, checkpoint.tensors, checkpoint.meta)
 
 

@@ -66,7 +66,7 @@ class LanguageModelSession:
         self.temperature = 1.0
         self.top_k = 0
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng: np.random.Generator | None = None
         self.tokens: list[int] = []
         self.surprisals: list[float] = []
         self.sources: list[str] = []  # how each token was chosen: prompt, argmax, sample, typed
@@ -152,6 +152,14 @@ class LanguageModelSession:
         states = np.stack([t.layers[layer].h for t in traces])
         return pca_trajectory(states, self.position - len(traces) + 1)
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The sampler's generator, made on first use: numpy.random takes ~50 ms to import,
+        which the explorer's first view does not need."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
     # --- changing --------------------------------------------------------------
 
     def reset(self, prompt: str | None = None, progress: Progress | None = None) -> bool:
@@ -163,7 +171,7 @@ class LanguageModelSession:
         self.prompt = prompt
         self.tokens, self.surprisals, self.sources = [], [], []
         self._traces.clear()
-        self.rng = np.random.default_rng(self.seed)
+        self._rng = None  # sampling starts again from the seed
         ids = self.model.tokenizer.encode(prompt)
         opening = self.model.opening(ids)
         skipped = len(opening) - len(ids)  # `<bos>` (or `<eos>` for an empty prompt)

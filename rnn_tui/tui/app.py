@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,10 @@ from rnn_tui.errors import UserError
 from rnn_tui.tui.screens.help import HelpScreen, key_label
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
+from rnn_tui.tui.startup import freeze_imported_objects
 from rnn_tui.tui.textual_workarounds import release_dead_views
+
+FIRST_VIEW_WAIT_S = 5.0  # the other models load after the first is drawn, or after this
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -110,6 +114,12 @@ class ExplorerApp(App[None]):
         self.kept_sessions: dict[int, Any] = {}  # open model → its session, across `n`
         self.show_tracebacks = False  # --debug: Textual prints the traceback on exit
 
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as the process's one app (the CLI, the start-up benchmark; tests use
+        `run_test`)."""
+        freeze_imported_objects()
+        return super().run(*args, **kwargs)
+
     def _handle_exception(self, error: Exception) -> None:
         """An unhandled error: Textual restores the terminal and exits with code 1; the
         traceback goes to a crash log instead of the screen, for the CLI's one line."""
@@ -126,8 +136,8 @@ class ExplorerApp(App[None]):
         yield Static(WELCOME, id="welcome")
 
     def on_mount(self) -> None:
-        if self.paths:  # after the first frame: the loading thread would slow its paint
-            self.call_after_refresh(self.open_models, self.paths)
+        if self.paths:  # at once: started after the first frame it shows the model later
+            self.open_models(self.paths)  # (bench/startup.py), and the frame is no slower
         self.check_size()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -179,25 +189,32 @@ class ExplorerApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def open_models(self, paths: list[Path]) -> None:
         """Read and check checkpoints off the UI thread; the first that opens is shown at once,
-        the others join the open models (`n`) as they load."""
-        shown = False
+        the others join the open models (`n`) once it has been drawn, so that loading them
+        does not hold up its first frame."""
+        first_drawn: threading.Event | None = None
         for path in paths:
             model = self.open_or_report(path)
             if model is None:
                 continue
-            if shown:
-                self.call_from_thread(self.add_model, path, model)
+            if first_drawn is None:
+                first_drawn = threading.Event()
+                self.call_from_thread(self.show_models, [(path, model)], first_drawn.set)
+                first_drawn.wait(FIRST_VIEW_WAIT_S)
             else:
-                self.call_from_thread(self.show_models, [(path, model)])
-                shown = True
+                self.call_from_thread(self.add_model, path, model)
 
-    def show_models(self, loaded: list[tuple[Path, Model]]) -> None:
-        """Make `loaded` the open models (replacing any) and step the first one."""
+    def show_models(
+        self, loaded: list[tuple[Path, Model]], drawn: Callable[[], None] | None = None
+    ) -> None:
+        """Make `loaded` the open models (replacing any) and step the first one; `drawn` is
+        called once its view has been drawn."""
         for path, _ in loaded:
             remember_model(path)
         self.models = loaded
         self.kept_sessions = {}
         self.show_model(0, self.prompt)
+        if drawn is not None:
+            self.screen.call_after_refresh(drawn)
 
     def add_model(self, path: Path, model: Model) -> None:
         remember_model(path)
@@ -226,13 +243,15 @@ class ExplorerApp(App[None]):
 
     @staticmethod
     def view_for(model: Model, path: Path, text: str, session: Any = None) -> Screen:
-        from rnn_tui.engine.translator import Translator
-        from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+        from rnn_tui.engine.lm import LanguageModel
+
+        if isinstance(model, LanguageModel):  # each view's modules load only when needed
+            from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+
+            return LanguageModelScreen(model, path, text, session)
         from rnn_tui.tui.screens.translator_view import TranslatorScreen
 
-        if isinstance(model, Translator):
-            return TranslatorScreen(model, path, text, session)
-        return LanguageModelScreen(model, path, text, session)
+        return TranslatorScreen(model, path, text, session)
 
     def keep_session(self) -> None:
         """Remember the shown model's session (its text, prompt, sampling settings)."""

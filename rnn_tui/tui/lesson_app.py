@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
 
 from rnn_tui.session.lessons import Chapter
+from rnn_tui.tui.startup import freeze_imported_objects
 
 
 class LessonApp(App[None]):
@@ -17,6 +19,11 @@ class LessonApp(App[None]):
     def __init__(self, chapter: Chapter | None = None) -> None:
         super().__init__()
         self.chapter = chapter
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as the process's one app (the CLI; tests use `run_test`)."""
+        freeze_imported_objects()
+        return super().run(*args, **kwargs)
 
     def get_default_screen(self) -> Screen:
         from rnn_tui.tui.screens.chapters import ChapterList
