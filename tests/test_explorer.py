@@ -564,3 +564,28 @@ def test_a_burst_of_n_presses_is_one_switch_by_their_sum(
             assert app.screen.path == tiny_lstm_checkpoint
 
     asyncio.run(scenario())
+
+
+def test_sampling_uses_the_seeds_uniforms_and_reset_starts_them_again(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """Each sampled token is the inverse-CDF pick of the seed's next uniform number
+    u ~ U[0, 1) from the distribution the panel shows; `reset` replays the same draws
+    (the generator is made on first use, so a session that never samples loads no
+    numpy.random)."""
+    from rnn_tui.session.lm import LanguageModelSession
+
+    session = LanguageModelSession(load_language_model(tiny_lstm_checkpoint), seed=7)
+    session.reset("the ")
+    uniforms = np.random.default_rng(7).random(6)
+    drawn = []
+    for u in uniforms:
+        p = session.choice_distribution().astype(np.float64)
+        expected = int(np.searchsorted(np.cumsum(p), u * p.sum(), side="right"))
+        session.advance()
+        assert session.tokens[-1] == expected
+        drawn.append(expected)
+    session.reset()
+    for token in drawn:
+        session.advance()
+        assert session.tokens[-1] == token
