@@ -13,6 +13,7 @@ torch, renumbering, writing the .safetensors file). Prints medians and import / 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -41,6 +42,7 @@ def main() -> None:
 
     from rnn_tui.checkpoint import save_checkpoint
     from rnn_tui.importing import torch_language_model
+    from rnn_tui.safetensors_writing import write_safetensors
 
     words = [f"w{i}" for i in range(33_277)] + ["<eos>"]
 
@@ -56,6 +58,7 @@ def main() -> None:
               f"parameters); torch {torch.__version__}")  # fmt: skip
         timings: dict[str, list[float]] = {
             "read": [], "torch.load": [], "convert": [], "convert (module)": [], "write": [],
+            "write, no fsync": [],
         }  # fmt: skip
         for _ in range(args.rounds):
             start = time.perf_counter()
@@ -68,6 +71,11 @@ def main() -> None:
                 start = time.perf_counter()
                 checkpoint = torch_language_model(source, words, "lines", "bench")
                 timings[name].append(time.perf_counter() - start)
+            start = time.perf_counter()  # the same bytes, left in the page cache
+            with (base / "unsynced.safetensors").open("wb") as stream:
+                write_safetensors(stream, checkpoint.tensors, {})
+                timings["write, no fsync"].append(time.perf_counter() - start)
+                os.fsync(stream.fileno())  # untimed: its writeback would slow the next round
             start = time.perf_counter()
             save_checkpoint(base / "out.safetensors", checkpoint)
             timings["write"].append(time.perf_counter() - start)
@@ -75,7 +83,10 @@ def main() -> None:
         floor = statistics.median(timings["read"])
         for name, values in timings.items():
             median = statistics.median(values)
-            print(f"{name:>16}: {median:7.3f} s   {median / floor:5.2f}× reading the file")
+            print(
+                f"{name:>16}: {median:7.3f} s   {median / floor:5.2f}× reading the file   "
+                f"(rounds {min(values):.3f}–{max(values):.3f} s)"
+            )
         whole = statistics.median(timings["convert"]) + statistics.median(timings["write"])
         print(
             f"import = convert + write: {whole:.3f} s, {whole / floor:.2f}× reading the file; "

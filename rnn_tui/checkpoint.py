@@ -31,6 +31,7 @@ import numpy as np
 
 from rnn_tui.errors import UserError
 from rnn_tui.files import regular_file_size
+from rnn_tui.safetensors_writing import write_safetensors
 
 FORMAT = "rnn-tui"
 FORMAT_VERSION = 1
@@ -50,13 +51,9 @@ class Checkpoint:
 
 def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
     """Write atomically: temporary file → fsync → rename over `path`."""
-    from safetensors.numpy import save
-
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "kind": checkpoint.kind}
     for key, value in checkpoint.meta.items():
         metadata[key] = json.dumps(value, ensure_ascii=False)
-    tensors = {name: np.ascontiguousarray(array) for name, array in checkpoint.tensors.items()}
-    payload = save(tensors, metadata=metadata)
     path = Path(path)
     try:
         handle, temporary = tempfile.mkstemp(
@@ -66,7 +63,7 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
         raise UserError(f"{path}: cannot write here ({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            write_safetensors(stream, checkpoint.tensors, metadata)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; honour the umask

@@ -450,3 +450,36 @@ def test_a_compressed_storage_is_refused_before_it_is_inflated(
     result = run_cli("import", str(bomb), str(tmp_path / "o.safetensors"),
                      "--vocab-from-corpus", str(corpus))  # fmt: skip
     assert result.exit_code == 2 and "compressed" in result.output
+
+
+def test_a_storage_whose_bytes_changed_fails_its_crc_check(corpus: Path, tmp_path: Path) -> None:
+    """One flipped bit inside a tensor's stored bytes (the zip directory untouched): the
+    storage's CRC-32 no longer matches, the import says so in one line, writes nothing."""
+    words = example_vocabulary(corpus)
+    state = trained("gru", len(words), 1, False).state_dict()
+    source = tmp_path / "model.pt"
+    torch.save(state, source)
+    raw = bytearray(source.read_bytes())
+    weights = state["rnn.weight_hh_l0"].numpy().tobytes()
+    at = raw.find(weights)
+    assert at > 0 and raw.find(weights, at + 1) < 0
+    raw[at + len(weights) // 2] ^= 0x10
+    source.write_bytes(bytes(raw))
+    out = tmp_path / "out.safetensors"
+    result = run_cli("import", str(source), str(out), "--vocab-from-corpus", str(corpus))
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "CRC-32" in result.output
+    assert not out.exists()
+
+
+def test_the_card_names_the_sources_sha256(corpus: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    from rnn_tui.checkpoint import load_checkpoint
+
+    words = example_vocabulary(corpus)
+    torch.save(trained("rnn", len(words), 1, True), tmp_path / "model.pt")
+    out = import_file(tmp_path / "model.pt", tmp_path / "out.safetensors", corpus)
+    card = load_checkpoint(out).meta["card"]["imported"]
+    assert card["sha256"] == hashlib.sha256((tmp_path / "model.pt").read_bytes()).hexdigest()
+    assert "decoder.weight" not in load_checkpoint(out).tensors  # tied: stored once

@@ -15,7 +15,7 @@ import numpy as np
 from rnn_tui.checkpoint import Checkpoint, save_checkpoint
 from rnn_tui.errors import UserError
 from rnn_tui.importing.language_models import Layout, build_language_model
-from rnn_tui.importing.renumbering import sha256_of
+from rnn_tui.importing.renumbering import sha256_beside, sha256_of
 from rnn_tui.importing.torch_files import module_attributes, named_arrays, read_torch_file
 
 
@@ -35,6 +35,7 @@ def torch_language_model(
     """
     from rnn_tui.importing.language_models import find_layout
 
+    digest = sha256_beside(source)
     read = read_torch_file(source)
     tensors = named_arrays(read.content, source)
     layout_name = "given by --map"
@@ -55,12 +56,12 @@ def torch_language_model(
     imported = {
         "source": str(source),
         "nonlinearity": f"{phi} ({how})",
-        "sha256": sha256_of(source),
+        "sha256": "",  # filled in below, once the hashing thread is done
         "format": f"torch.save, {stored}",
         "layout": layout_name,
         "vocabulary": vocab_what,
     }
-    return build_language_model(
+    checkpoint = build_language_model(
         tensors,
         layout,
         tokens,
@@ -70,6 +71,8 @@ def torch_language_model(
         {**(card or {}), "imported": imported},
         nonlinearity=phi,
     )
+    checkpoint.meta["card"]["imported"]["sha256"] = digest()
+    return checkpoint
 
 
 def keras_language_model(

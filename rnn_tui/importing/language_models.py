@@ -129,6 +129,15 @@ def read_recurrence(
     return Recurrence(cell, layers, hidden)
 
 
+def same_view(a: np.ndarray, b: np.ndarray | None) -> bool:
+    """Whether `b` is `a` read again: the same memory, shape, strides and type."""
+    return b is a or (
+        b is not None
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and (a.shape, a.strides, a.dtype) == (b.shape, b.strides, b.dtype)
+    )
+
+
 def expect_shape(
     tensors: Mapping[str, np.ndarray], name: str, shape: tuple[int, ...], path: Path
 ) -> np.ndarray:
@@ -166,7 +175,12 @@ def build_language_model(
     recurrence = read_recurrence(tensors, layout, embedding_dim, path)
     if recurrence.cell == "rnn" and nonlinearity not in ("tanh", "relu"):
         raise UserError(f"{path}: an nn.RNN with nonlinearity {nonlinearity!r} (tanh or relu)")
-    head = expect_shape(tensors, layout.head, (vocab_size, recurrence.hidden), path)
+    tied = same_view(embedding, tensors.get(layout.head))
+    if tied:  # one array read twice (torch's tied weights): check its values once
+        head = embedding
+        expect_shape({layout.head: embedding[:0]}, layout.head, (0, recurrence.hidden), path)
+    else:
+        head = expect_shape(tensors, layout.head, (vocab_size, recurrence.hidden), path)
     if layout.head_bias in tensors:
         head_bias = expect_shape(tensors, layout.head_bias, (vocab_size,), path)
     else:
@@ -177,7 +191,7 @@ def build_language_model(
             f"'{layout.embedding}' has {vocab_size:,} rows"
         )
     order = renumber(model_tokens, vocab_what)
-    tied = embedding is head or bool(np.array_equal(embedding, head))
+    tied = tied or bool(np.array_equal(embedding, head))
     embedding_rows = rows_by_id(embedding, order)
     out: dict[str, np.ndarray] = {
         "embedding.weight": embedding_rows,

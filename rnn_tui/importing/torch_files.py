@@ -31,6 +31,7 @@ import numpy as np
 
 from rnn_tui.errors import UserError
 from rnn_tui.files import regular_file_size
+from rnn_tui.importing.zip_members import StoredMembers
 
 MAX_PICKLE_BYTES = 64 * 1024 * 1024
 SAVE_A_STATE_DICT = "save a state dict instead: torch.save(model.state_dict(), 'model.pt')"
@@ -87,9 +88,9 @@ def _bfloat16_to_float32(raw: np.ndarray) -> np.ndarray:
 
 
 class _TorchUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, archive: zipfile.ZipFile, prefix: str, path: Path) -> None:
+    def __init__(self, data: bytes, members: StoredMembers, prefix: str, path: Path) -> None:
         super().__init__(io.BytesIO(data))
-        self.archive, self.prefix, self.path = archive, prefix, path
+        self.members, self.archive, self.prefix, self.path = members, members.archive, prefix, path
         self.storages: dict[str, np.ndarray] = {}
         self.classes: set[str] = set()
 
@@ -140,7 +141,7 @@ class _TorchUnpickler(pickle.Unpickler):
                 f"{self.path}: damaged torch file (storage {key!r} holds {info.file_size} bytes, "
                 f"{count} × {raw_dtype.itemsize} expected)"
             )
-        raw = np.frombuffer(self.archive.read(name), dtype=raw_dtype.newbyteorder("<"))
+        raw = self.members.read(info).view(raw_dtype.newbyteorder("<"))
         return _bfloat16_to_float32(raw) if dtype == "bfloat16" else raw
 
     @staticmethod
@@ -209,14 +210,24 @@ def read_torch_file(path: Path) -> TorchFile:
         )
         if order.strip() != b"little":
             raise UserError(f"{path}: saved on a big-endian machine; only little-endian is read")
-        unpickler = _TorchUnpickler(archive.read(pickles[0]), archive, prefix, path)
-        try:
-            content = unpickler.load()
-        except RefusedPickle as refusal:
-            raise UserError(f"{path}: not read, {refusal}; {SAVE_A_STATE_DICT}") from None
-        except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError) as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise UserError(f"{path}: unreadable pickle ({reason}); {SAVE_A_STATE_DICT}") from None
+        with StoredMembers(path, archive) as members:
+            unpickler = _TorchUnpickler(archive.read(pickles[0]), members, prefix, path)
+            try:
+                content = unpickler.load()
+                members.verify()
+            except RefusedPickle as refusal:
+                raise UserError(f"{path}: not read, {refusal}; {SAVE_A_STATE_DICT}") from None
+            except (
+                pickle.UnpicklingError,
+                EOFError,
+                TypeError,
+                ValueError,
+                AttributeError,
+            ) as error:
+                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise UserError(
+                    f"{path}: unreadable pickle ({reason}); {SAVE_A_STATE_DICT}"
+                ) from None
     return TorchFile(content, unpickler.classes)
 
 
