@@ -58,10 +58,10 @@ class LessonScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         c = self.chapter
         yield Title(f"Chapter {c.number}: {c.title}", id="lesson-title")
-        with VerticalScroll(id="lesson-text"):
+        with VerticalScroll(id="lesson-text"):  # ↑/↓ scroll it where the screen is short
             yield Static(reflowed(c.text), id="lesson-explanation")
-        yield Title(f"Live · {c.keys}", id="lesson-live-title")
-        yield Static("loading the model…", id="lesson-live")
+            yield Title(f"Live · {c.keys}", id="lesson-live-title")
+            yield Static("loading the model…", id="lesson-live")
         yield Title("Exercises", id="lesson-exercises-title")
         yield Static("", id="lesson-exercises")
         yield Static("", id="lesson-message", classes="dim")
@@ -80,10 +80,13 @@ class LessonScreen(Screen[None]):
         self.live = live
         self.changed()
 
-    def changed(self) -> None:
-        """After the live state moved: a reached state counts at once."""
+    def changed(self, look: bool = False) -> None:
+        """After the live state moved: a reached state counts at once; `look`: the live
+        numbers are scrolled into view (a short terminal shows the explanation first)."""
         if self.live is None:
             return
+        if look:
+            self.query_one("#lesson-live", Static).scroll_visible(animate=False, top=True)
         for exercise in self.chapter.exercises:
             fresh = exercise.reached is not None and exercise.key not in self.done
             if fresh and exercise.reached(self.live):  # type: ignore[misc]
@@ -110,11 +113,11 @@ class LessonScreen(Screen[None]):
     # --- keys ------------------------------------------------------------------
     def action_step(self) -> None:
         if self.live is not None and self.live.step():
-            self.changed()
+            self.changed(look=True)
 
     def action_back(self) -> None:
         if self.live is not None and self.live.back():
-            self.changed()
+            self.changed(look=True)
 
     def action_next_exercise(self) -> None:
         self.chosen = (self.chosen + 1) % max(1, len(self.chapter.exercises))
@@ -173,7 +176,7 @@ class LessonScreen(Screen[None]):
 
     def say(self, message: str) -> None:
         self.message = message
-        self.changed()
+        self.changed(look=True)
 
     def action_chapters(self) -> None:
         self.app.pop_screen()  # the chapter list is always below
