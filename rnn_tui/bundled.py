@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
+LESSON_DIR = BUNDLED_DIR / "lessons"  # models only the lessons open (not in the explorer's list)
 RECENT_LIMIT = 10
 
 
@@ -30,6 +31,11 @@ def bundled_models() -> list[Path]:
         )
 
     return sorted(BUNDLED_DIR.glob("*.safetensors"), key=rank)
+
+
+def lesson_models() -> list[Path]:
+    """The checkpoints the lessons need besides the bundled ones, by name."""
+    return sorted(LESSON_DIR.glob("*.safetensors"))
 
 
 def state_dir() -> Path:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import re
 
 import numpy as np
 import pytest
 
-from rnn_tui.bundled import bundled_models
+from rnn_tui.bundled import bundled_models, lesson_models
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.two_step import TwoStepInputs, two_step_terms
 from rnn_tui.session.lessons import chapter, chapters
@@ -327,5 +328,160 @@ def test_attention_chapter_softmax_of_the_scores_shown() -> None:
             for _ in range(len(screen.live.steps)):
                 await pilot.press("right")
             assert {"sharp", "spread"} <= screen.done
+
+    asyncio.run(scenario())
+
+
+def lesson_translator(stem: str):
+    from rnn_tui.session.lessons.models import bundled_translator
+
+    return bundled_translator(stem)
+
+
+def needs(*stems: str) -> pytest.MarkDecorator:
+    found = {p.stem for p in [*bundled_models(), *lesson_models()]}
+    return pytest.mark.skipif(not set(stems) <= found, reason=f"needs the models {stems}")
+
+
+@needs("dates-gru-plain")
+@pytest.mark.slow
+def test_context_chapter_shows_the_encoders_last_state_and_the_decoders_choices() -> None:
+    """Chapter 6: ‖c‖ is the norm of the encoder's last state, which is the decoder's first
+    state; the first character's p is the softmax of the engine's logits written out; a
+    held-out date where the decoder is unsure (found here with the engine) counts."""
+    from rnn_tui.engine.translation_search import greedy
+    from rnn_tui.session.lessons.context import SOURCE
+    from rnn_tui.session.lessons.models import held_out_pairs
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    translator = lesson_translator("dates-gru-plain")
+    encoded = translator.encode_text(SOURCE)
+    last = encoded.forward[-1].astype(np.float64)
+    np.testing.assert_array_equal(encoded.initial_state.h[-1][0], encoded.forward[-1])
+    norm = float(np.linalg.norm(last))
+    _, steps = greedy(translator, encoded)
+    z = steps[0].logits[0].astype(np.float64)
+    first = float(np.exp(z.max() - z.max() - np.log(np.exp(z - z.max()).sum())))
+    unsure = next(
+        pair.source
+        for pair in held_out_pairs(translator, 300)
+        if any(np.exp(s.log_probs[0]).max() <= 0.6
+               for s in greedy(translator, translator.encode_text(pair.source))[1])
+    )  # fmt: skip
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(6))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 6)
+            assert f"‖c‖ = {norm:.4f}" in "\n".join(screen.live.panel())
+            await answer(pilot, f"{norm + 0.01:.3f}")
+            assert "norm" not in screen.done
+            await answer(pilot, f"{norm:.3f}")
+            await pilot.press("n")
+            await answer(pilot, f"{first:.3f}")
+            assert {"norm", "first"} <= screen.done and "unsure" not in screen.done
+            await ask(pilot, "t", unsure)
+            for _ in range(len(screen.live.steps)):
+                await pilot.press("right")
+            assert "unsure" in screen.done
+
+    asyncio.run(scenario())
+
+
+@needs("dates-gru-plain", "dates-gru-plain-reversed", "dates-bigru-additive")
+@pytest.mark.slow
+def test_directions_chapter_norms_and_the_reversed_reading_measured_again() -> None:
+    """Chapter 5: ‖←h_j‖ is the engine's backward state's norm; the exact-match figures
+    equal `score_decoding` (the `eval` command's scorer) on the same held-out pairs."""
+    from rnn_tui.engine.translation_eval import score_decoding
+    from rnn_tui.session.lessons.directions import FORWARD, MEASURED_PAIRS, REVERSED, SOURCE
+    from rnn_tui.session.lessons.models import held_out_pairs
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    scores = {}
+    for name in (FORWARD, REVERSED):
+        translator = lesson_translator(name)
+        pairs = held_out_pairs(translator, MEASURED_PAIRS)
+        scores[name] = score_decoding(translator, pairs, beam=1, alpha=0.0, max_len=40).exact_match
+    bidirectional = lesson_translator("dates-bigru-additive").encode_text(SOURCE)
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(5))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 5)
+            assert screen.live.scores == pytest.approx(scores, abs=1e-12)
+            j = screen.live.j
+            backward = float(np.linalg.norm(bidirectional.backward[j].astype(np.float64)))
+            await answer(pilot, f"{backward + 0.01:.3f}")
+            assert "backward" not in screen.done
+            await answer(pilot, f"{backward:.3f}")
+            assert "backward" in screen.done
+            await pilot.press("n", *["left"] * j)
+            assert "first" in screen.done
+            await pilot.press("n")
+            await answer(pilot, f"{scores[REVERSED] - scores[FORWARD]:.3f}")
+            assert "reversed" in screen.done
+
+    asyncio.run(scenario())
+
+
+@needs("dates-gru-plain", "dates-gru-additive")
+@pytest.mark.slow
+def test_attention_chapters_bottleneck_table_is_the_scorers_exact_match_by_length() -> None:
+    """Chapter 12's table: per source-length bucket, `score_decoding` on those pairs."""
+    from rnn_tui.engine.translation_eval import score_decoding
+    from rnn_tui.session.lessons.attention import (
+        LENGTH_BOUNDS,
+        MEASURED_PAIRS,
+        WITH,
+        WITHOUT,
+        measured_by_length,
+    )
+    from rnn_tui.session.lessons.models import held_out_pairs
+
+    for name in (WITHOUT, WITH):
+        translator = lesson_translator(name)
+        pairs = held_out_pairs(translator, MEASURED_PAIRS)
+        edges = [0, *LENGTH_BOUNDS, 10**6]
+        expected = []
+        for low, high in itertools.pairwise(edges):
+            bucket = [p for p in pairs if low < len(p.source) <= high]
+            share = score_decoding(translator, bucket, 1, 0.0, 40).exact_match if bucket else 0
+            expected.append((round(share * len(bucket)), len(bucket)))
+        assert measured_by_length(name) == expected
+
+
+@needs("dates-gru-self-attention")
+@pytest.mark.slow
+def test_self_attention_chapter_weights_are_the_softmax_written_out() -> None:
+    """Chapter 14: α_i = softmax(q_i·k_j/√d) and m_i = h_i + Σ α_ij v_j, computed here
+    from the checkpoint's tensors, are the engine's; α_ii answers; a query that looks
+    elsewhere is found by stepping."""
+    from rnn_tui.session.lessons.self_attention import MODEL, SOURCE
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    translator = lesson_translator(MODEL)
+    encoded = translator.encode_text(SOURCE)
+    h = encoded.forward.astype(np.float64)
+    t = {k: v.astype(np.float64) for k, v in translator.tensors.items()}
+    q, k, v = (h @ t[f"self_attention.{n}.weight"].T for n in ("query", "key", "value"))
+    scores = q @ k.T / math.sqrt(q.shape[1])
+    alpha = np.exp(scores - scores.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(encoded.self_attention, alpha, atol=1e-5)
+    np.testing.assert_allclose(encoded.memory, h + alpha @ v, atol=1e-4)
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(14))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 14)
+            await answer(pilot, f"{alpha[0, 0] + 0.01:.3f}")
+            assert "own" not in screen.done
+            await answer(pilot, f"{alpha[0, 0]:.3f}")
+            assert "own" in screen.done
+            for _ in range(len(alpha)):
+                await pilot.press("right")
+            assert "elsewhere" in screen.done
+            assert (alpha.argmax(axis=1) != np.arange(len(alpha))).any()
 
     asyncio.run(scenario())

@@ -65,9 +65,12 @@ def chapters() -> list[Chapter]:
         attention,
         beam,
         cell,
+        context,
+        directions,
         flow,
         gates,
         loss,
+        self_attention,
         two_step,
         unfolding,
     )
@@ -75,6 +78,7 @@ def chapters() -> list[Chapter]:
     found = (
         unfolding.CHAPTER, loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
         gates.FORGET, gates.INPUT, gates.OUTPUT, attention.CHAPTER, beam.CHAPTER,
+        context.CHAPTER, directions.CHAPTER, self_attention.CHAPTER,
     )  # fmt: skip
     return sorted(found, key=lambda c: c.number)
 

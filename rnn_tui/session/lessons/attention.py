@@ -6,6 +6,28 @@ from rnn_tui.session.lessons import Chapter, Exercise
 
 SOURCE = "le samedi 9 mai 2018"
 SHOWN = 4  # the largest scores listed
+WITHOUT, WITH = "dates-gru-plain", "dates-gru-additive"  # the same training, ± attention
+MEASURED_PAIRS = 300  # held-out pairs each decodes
+LENGTH_BOUNDS = (12, 18, 24)  # source characters: ≤ 12, 13–18, 19–24, > 24
+
+
+def bucket_names() -> list[str]:
+    lows = [1, *(b + 1 for b in LENGTH_BOUNDS)]
+    names = [f"{low}–{high}" for low, high in zip(lows, LENGTH_BOUNDS, strict=False)]
+    return [*names, f">{LENGTH_BOUNDS[-1]}"]
+
+
+def measured_by_length(name: str) -> list[tuple[int, int]]:
+    """(right, pairs) per source-length bucket for bundled translator `name`."""
+    from rnn_tui.session.lessons.models import (
+        bundled_translator,
+        exact_match_by_length,
+        held_out_pairs,
+    )
+
+    translator = bundled_translator(name)
+    pairs = held_out_pairs(translator, MEASURED_PAIRS)
+    return exact_match_by_length(translator, pairs, LENGTH_BOUNDS)
 
 
 class AttentionLive:
@@ -16,7 +38,16 @@ class AttentionLive:
         from rnn_tui.session.lessons.models import bundled_translator
 
         self.translator = bundled_translator("dates-bigru-additive")
+        self.bottleneck = {name: measured_by_length(name) for name in (WITHOUT, WITH)}
         self.read(SOURCE)
+
+    def gain_on_longest(self) -> float:
+        """Exact match with attention minus without, on the longest sources (a share)."""
+        (right_with, total), (right_without, _) = (
+            self.bottleneck[WITH][-1],
+            self.bottleneck[WITHOUT][-1],
+        )
+        return (right_with - right_without) / total
 
     def read(self, source: str) -> None:
         from rnn_tui.engine import translation_search as search
@@ -52,7 +83,19 @@ class AttentionLive:
             f"Σ_j exp(e_tj − max e) over all {len(labels)} = {spread:.4f};  "
             "α_tj = exp(e_tj − max e) / Σ",
             f"context c_t = Σ_j α_tj m_j, ‖c_t‖ = {np.linalg.norm(step.context[0]):.3f}",
+            f"The bottleneck, measured now: greedy exact match on {MEASURED_PAIRS} held-out "
+            "dates by source length, two GRU translators trained alike:",
+            "  characters      " + "".join(f"{name:>9}" for name in bucket_names()),
         ]
+        for name, label in ((WITHOUT, "no attention"), (WITH, "attention")):
+            cells = "".join(
+                f"{right / total:>9.1%}" if total else f"{'—':>9}"
+                for right, total in self.bottleneck[name]
+            )
+            lines.append(f"  {label:<16}{cells}")
+        lines.append(
+            "  pairs           " + "".join(f"{total:>9}" for _, total in self.bottleneck[WITH])
+        )
         return lines
 
     def step(self) -> bool:
@@ -88,7 +131,8 @@ CHAPTER = Chapter(
         "weights that sum to 1,",
         "    α_tj = exp(e_tj) / Σ_k exp(e_tk),",
         "and the context for this step is their weighted sum, c_t = Σ_j α_tj m_j. A date",
-        "translator shows it plainly: writing the year, it looks at the year.",
+        "translator shows it plainly: writing the year, it looks at the year. The table",
+        "below measures the bottleneck: the same translator with and without attention.",
     ],
     keys="→/← moves along the output, t translates a date of your own",
     open_live=AttentionLive,
@@ -104,6 +148,13 @@ CHAPTER = Chapter(
             "Find an output step where one source character takes α > 0.95.",
             "Step (→) to the digits of the year or the day.",
             reached=lambda live: max(live.weights()) > 0.95,  # type: ignore[attr-defined]
+        ),
+        Exercise(
+            "longest",
+            "By how much does attention raise exact match on the longest sources "
+            "(with − without, as a share: 0.1 for ten points)?",
+            "Read the last column of the bottleneck table.",
+            expected=lambda live: live.gain_on_longest(),  # type: ignore[attr-defined]
         ),
         Exercise(
             "spread",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from rnn_tui.bundled import bundled_models
+from rnn_tui.bundled import bundled_models, lesson_models
+from rnn_tui.config import PairsConfig
+from rnn_tui.data.pairs import Pair, date_splits
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.loading import load_language_model, load_translator
 from rnn_tui.engine.translator import Translator
 from rnn_tui.errors import UserError
 
+MAX_OUTPUT = 40  # tokens: a date's ISO form is 10 characters
+
 
 def bundled_path(stem: str) -> Path:
-    for path in bundled_models():
+    for path in [*bundled_models(), *lesson_models()]:
         if path.stem == stem:
             return path
     raise UserError(f"the lesson needs the bundled model {stem}, which this install lacks")
@@ -24,3 +29,38 @@ def bundled_language_model(stem: str) -> LanguageModel:
 
 def bundled_translator(stem: str) -> Translator:
     return load_translator(bundled_path(stem))
+
+
+@functools.lru_cache(maxsize=4)
+def _date_held_out(config: PairsConfig) -> tuple[Pair, ...]:
+    return tuple(date_splits(config)[1])
+
+
+def held_out_pairs(translator: Translator, count: int) -> list[Pair]:
+    """The first `count` held-out pairs the translator was scored on in training (its
+    own generated dates, whose written forms never occur among its training pairs)."""
+    pairs = translator.meta.get("pairs_config") or {}
+    if pairs.get("source") != "dates":
+        raise UserError("the lesson measures date translators only")
+    return list(_date_held_out(PairsConfig.from_dict(pairs))[:count])
+
+
+def greedy_output(translator: Translator, source: str) -> str:
+    """The translator's greedy translation of `source`."""
+    from rnn_tui.engine.translation_search import greedy
+
+    hypothesis, _ = greedy(translator, translator.encode_text(source), max_len=MAX_OUTPUT)
+    return translator.target_text(hypothesis.tokens)
+
+
+def exact_match_by_length(
+    translator: Translator, pairs: list[Pair], bounds: tuple[int, ...]
+) -> list[tuple[int, int]]:
+    """(right, pairs) per source-length bucket: lengths ≤ bounds[0], ≤ bounds[1], …, and
+    longer than the last bound; right = greedy output equal to the target."""
+    counts = [[0, 0] for _ in range(len(bounds) + 1)]
+    for pair in pairs:
+        bucket = next((k for k, b in enumerate(bounds) if len(pair.source) <= b), len(bounds))
+        counts[bucket][1] += 1
+        counts[bucket][0] += greedy_output(translator, pair.source) == pair.target
+    return [(right, total) for right, total in counts]

@@ -1,0 +1,130 @@
+"""Chapter 6: the encoder–decoder without attention, and its context vector."""
+
+from __future__ import annotations
+
+from rnn_tui.session.lessons import Chapter, Exercise
+
+SOURCE = "le samedi 9 mai 2018"
+MODEL = "dates-gru-plain"
+SHOWN_UNITS = 6
+SHOWN_CHOICES = 3
+SHOWN_PAIRS = 3
+
+
+class ContextLive:
+    """The bundled plain date translator: its decoder starts from the encoder's last
+    state and sees nothing else of the source; → moves along the output."""
+
+    def __init__(self) -> None:
+        from rnn_tui.session.lessons.models import bundled_translator, held_out_pairs
+
+        self.translator = bundled_translator(MODEL)
+        self.examples = held_out_pairs(self.translator, SHOWN_PAIRS)
+        self.read(SOURCE)
+
+    def read(self, source: str) -> None:
+        from rnn_tui.engine import translation_search as search
+
+        self.source = source
+        self.encoded = self.translator.encode_text(source)
+        self.output, self.steps = search.greedy(self.translator, self.encoded, max_len=40)
+        self.t = 0
+
+    def context_norm(self) -> float:
+        import numpy as np
+
+        return float(np.linalg.norm(self.encoded.context.astype(np.float64)))
+
+    def probabilities(self) -> list[float]:
+        """p(y_t = k | y_<t, c) over the target vocabulary at the shown step."""
+        import numpy as np
+
+        return np.exp(self.steps[self.t].log_probs[0].astype(np.float64)).tolist()
+
+    def first_probability(self) -> float:
+        import numpy as np
+
+        return float(np.exp(self.steps[0].log_probs[0].astype(np.float64)).max())
+
+    def panel(self) -> list[str]:
+        import numpy as np
+
+        c = self.encoded.context
+        s0 = self.encoded.initial_state.h[-1][0]
+        target = self.translator.target_tokenizer
+        p = np.asarray(self.probabilities())
+        top = np.argsort(-p, kind="stable")[:SHOWN_CHOICES]
+        written = self.translator.target_text(self.output.tokens[: self.t])
+        units = " ".join(f"{v:+.3f}" for v in c[:SHOWN_UNITS])
+        lines = [
+            f"source: {self.source!r}, {len(self.encoded.source_ids)} tokens read "
+            f"(`<eos>` last); the encoder's last state is the context vector c",
+            f"c = s_T: {len(c)} numbers, ‖c‖ = {self.context_norm():.4f}; c[0:{SHOWN_UNITS}] = "
+            f"{units}",
+            f"the decoder starts from s_0 = c: max |s_0 − c| = {np.abs(s0 - c).max():.1e}",
+            f"output step t = {self.t + 1} of {len(self.steps)}, after {written!r}:",
+        ]
+        lines += [f"  p({target.token_text(int(k))!r}) = {p[k]:.4f}" for k in top]
+        lines.append(f"greedy translation: {self.translator.target_text(self.output.tokens)}")
+        lines.append("held-out pairs, as in training (source → target):")
+        lines += [f"  {pair.source!r} → {pair.target}" for pair in self.examples]
+        return lines
+
+    def step(self) -> bool:
+        if self.t + 1 >= len(self.steps):
+            return False
+        self.t += 1
+        return True
+
+    def back(self) -> bool:
+        if self.t == 0:
+            return False
+        self.t -= 1
+        return True
+
+    def type_text(self, text: str) -> str:
+        self.read(text.strip() or SOURCE)
+        return f"translating {self.source!r}"
+
+    def set_value(self, text: str) -> str:
+        return "this chapter has no values to set; t gives a new source"
+
+
+CHAPTER = Chapter(
+    number=6,
+    title="The context vector",
+    text=[
+        "An encoder–decoder translates in two parts. The encoder, an RNN, reads the",
+        "source x_1 … x_T, s_t = φ(W s_{t−1} + U x_t + b), and keeps only its last state:",
+        "    c = s_T",
+        "the context vector, a fixed number of values whatever the length of the source.",
+        "The decoder is a second RNN that starts from c and writes one token at a time,",
+        "    y_t = softmax(V s_t),  s_t = φ(W' s_{t−1} + U' y_{t−1} + b'),",
+        "feeding back the token it just wrote. It never sees the source again: all it knows",
+        "of it is in c. Training shows it pairs (source, target) and minimises −log p of",
+        "each target token given the reference tokens before it. This model turns dates",
+        "written many ways into ISO dates; it has no attention.",
+    ],
+    keys="→/← moves along the output, t translates a date of your own",
+    open_live=ContextLive,
+    exercises=[
+        Exercise(
+            "norm",
+            "How long is the context vector: what is ‖c‖ for this source?",
+            "It is on screen: the square root of the sum of c's squared values.",
+            expected=lambda live: live.context_norm(),  # type: ignore[attr-defined]
+        ),
+        Exercise(
+            "first",
+            "With what probability does the decoder write its first character?",
+            "At t = 1 the decoder has only c and `<bos>`; read the top p.",
+            expected=lambda live: live.first_probability(),  # type: ignore[attr-defined]
+        ),
+        Exercise(
+            "unsure",
+            "Find an output step where the decoder is unsure: no character has p > 0.6.",
+            "Try dates written unusually (t): a weekday that does not match, a two-digit year.",
+            reached=lambda live: max(live.probabilities()) <= 0.6,  # type: ignore[attr-defined]
+        ),
+    ],
+)
