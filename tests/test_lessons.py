@@ -485,3 +485,42 @@ def test_self_attention_chapter_weights_are_the_softmax_written_out() -> None:
             assert (alpha.argmax(axis=1) != np.arange(len(alpha))).any()
 
     asyncio.run(scenario())
+
+
+@needs("shakespeare-lstm")
+@pytest.mark.slow
+def test_gate_probe_is_the_auc_of_the_gate_written_out() -> None:
+    """Chapter 9's probe: a unit's AUC is P(f_in > f_out) + ½ P(f_in = f_out) over every
+    pair of a space and another character read, counted here pair by pair from the
+    engine's gates; watching the most selective unit completes the exercise."""
+    from rnn_tui.session.lessons.gates import TEXT
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    model = load_language_model(next(p for p in bundled_models() if p.stem == "shakespeare-lstm"))
+    read = TEXT[:22]  # "ROMEO:\nBut, soft! what"
+    state, gates = model.initial_state(), []
+    opening = model.opening(model.tokenizer.encode(read))
+    for token in opening:
+        trace = model.step(token, state)
+        state = trace.state
+        gates.append(trace.layers[0].gates["f"])
+    values = np.stack(gates[len(opening) - len(read) :]).astype(np.float64)
+    inside = np.asarray([c == " " for c in read])
+    greater = (values[inside][:, None, :] > values[~inside][None, :, :]).mean(axis=(0, 1))
+    ties = (values[inside][:, None, :] == values[~inside][None, :, :]).mean(axis=(0, 1))
+    auc = greater + ties / 2
+    best = int(np.argmax(np.abs(2 * auc - 1)))
+    assert abs(2 * auc[best] - 1) >= 0.8
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(9))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 9)
+            await pilot.press(*["right"] * (len(read) - 7))
+            np.testing.assert_allclose(screen.live.gate_aucs(), auc, atol=1e-12)
+            assert "probe" not in screen.done or abs(2 * auc[0] - 1) >= 0.8
+            await ask(pilot, "v", f"unit {best}")
+            assert "probe" in screen.done
+            assert f"AUC of unit j = {auc[best]:.3f}" in "\n".join(screen.live.panel())
+
+    asyncio.run(scenario())

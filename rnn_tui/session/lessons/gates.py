@@ -13,6 +13,10 @@ from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "ROMEO:\nBut, soft! what light through yonder window breaks?"
+PROBE = " "  # the gates are probed as detectors of this pattern (a regex): the spaces
+PROBE_NAME = "spaces"
+SELECTIVE = 0.8  # |2·AUC − 1|: AUC above 0.9 or below 0.1
+LISTED = 3  # the most selective units the panel names
 SLOT = {"i": 0, "f": 1, "g": 2, "o": 3}  # PyTorch's stacking of the gates' rows
 NAMES = {"f": "forget", "i": "input", "o": "output"}
 
@@ -45,6 +49,29 @@ class GateLive(ReadingLive):
         given = float(weights.u[row] @ self.model.embedding[s.tokens[-1]])
         return recurrent, given, float(weights.b_u[row] + weights.b_w[row])
 
+    def gate_aucs(self):
+        """Each unit's ROC AUC (`units`' probing) with its gate's value at each character
+        read since `<bos>` as a detector of the PROBE's matches; None until the text read
+        has characters both inside and outside a match."""
+        import numpy as np
+
+        from rnn_tui.engine.probing import regex_mask, token_offsets, unit_auc
+        from rnn_tui.errors import UserError
+
+        s = self.session
+        steps = range(max(1, s.position + 1 - s.keep_traces), s.position + 1)
+        text = self.model.tokenizer.decode(s.tokens[steps.start :])
+        values = np.stack([s.trace_at(t).layers[0].gates[self.gate] for t in steps])
+        inside = regex_mask(text, token_offsets(self.model, text)[2], PROBE)
+        try:
+            return unit_auc(values, inside)
+        except UserError:  # every character inside, or none
+            return None
+
+    def selective(self) -> bool:
+        aucs = self.gate_aucs()
+        return aucs is not None and abs(2 * float(aucs[self.unit]) - 1) >= SELECTIVE
+
     def panel(self) -> list[str]:
         k = self.gate
         recurrent, given, bias = self.parts()
@@ -62,11 +89,29 @@ class GateLive(ReadingLive):
             lines.append(f"g_t[j] = {self.now('g'):+.4f}: i_t[j]·g_t[j] is what is written")
         else:
             lines.append(f"c_t[j] = {self.cell():+.4f}: h_t[j] = o_t[j]·tanh(c_t[j]) is shown")
+        aucs = self.gate_aucs()
+        if aucs is None:
+            lines.append(f"probe: read {PROBE_NAME} and other characters to rank the units")
+        else:
+            best = sorted(range(len(aucs)), key=lambda u: -abs(2 * aucs[u] - 1))[:LISTED]
+            named = ", ".join(f"{u} ({aucs[u]:.2f})" for u in best)
+            lines.append(
+                f"probe: {k}_t as a detector of {PROBE_NAME} so far, AUC of unit j = "
+                f"{aucs[self.unit]:.3f}; most selective: {named}"
+            )
         return lines
 
 
 def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: Exercise) -> Chapter:
     name = NAMES[gate]
+    probe = Exercise(
+        "probe",
+        f"Watch a unit whose {gate} gate tells {PROBE_NAME} from other characters: AUC "
+        f"above {0.5 + SELECTIVE / 2:g} or below {0.5 - SELECTIVE / 2:g} over the text read.",
+        "The probe line names the most selective units; pick one with v, then step and "
+        "watch its gate at each space.",
+        reached=lambda live: live.selective(),  # type: ignore[attr-defined]
+    )
     return Chapter(
         number=number,
         title=f"The LSTM's {name} gate",
@@ -82,6 +127,7 @@ def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: E
             ),
             effect,
             reach,
+            probe,
         ],
     )
 
