@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import math
 import re
@@ -522,5 +523,29 @@ def test_gate_probe_is_the_auc_of_the_gate_written_out() -> None:
             await ask(pilot, "v", f"unit {best}")
             assert "probe" in screen.done
             assert f"AUC of unit j = {auc[best]:.3f}" in "\n".join(screen.live.panel())
+
+    asyncio.run(scenario())
+
+
+def test_question_mark_lists_every_key_of_the_chapter_in_words() -> None:
+    """`?` in a chapter shows each of its bindings with what it does; Esc closes it."""
+    from rnn_tui.tui.lesson_app import LessonApp
+    from rnn_tui.tui.screens.help import HelpScreen
+    from rnn_tui.tui.screens.lesson import LessonScreen
+    from tests.pilot_helpers import until
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(8))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_chapter(pilot, 8)
+            await pilot.press("question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            svg = app.export_screenshot()
+            shown = html.unescape(re.sub(r"<[^>]+>", " ", svg)).replace("\xa0", " ")
+            for binding in LessonScreen.BINDINGS:
+                words = [binding.description, *(binding.tooltip or "").split()]
+                assert all(word in shown for word in words), binding
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, LessonScreen))
 
     asyncio.run(scenario())

@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.errors import UserError
-from rnn_tui.tui.screens.help import HelpScreen, key_label
+from rnn_tui.tui.screens.help import help_for, key_label
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 from rnn_tui.tui.startup import freeze_imported_objects
@@ -359,11 +359,7 @@ class ExplorerApp(App[None]):
 
     def action_help(self) -> None:
         """Every key of the view underneath (whatever view it is) and the app's own."""
-        from textual.screen import ModalScreen
-
-        view = self.screen
-        bindings = [] if isinstance(view, ModalScreen) else list(getattr(view, "BINDINGS", []))
-        self.push_screen(HelpScreen(bindings, list(self.BINDINGS)))
+        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
 
     def action_save_svg(self) -> None:
         self.screenshot_dir.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.binding import Binding
 from textual.screen import Screen
 
 from rnn_tui.session.lessons import Chapter
@@ -15,6 +16,9 @@ from rnn_tui.tui.startup import freeze_imported_objects
 class LessonApp(App[None]):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui lessons"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", tooltip="every key of this screen, in words")
+    ]
 
     def __init__(self, chapter: Chapter | None = None) -> None:
         super().__init__()
@@ -24,6 +28,11 @@ class LessonApp(App[None]):
         """Run as the process's one app (the CLI; tests use `run_test`)."""
         freeze_imported_objects()
         return super().run(*args, **kwargs)
+
+    def action_help(self) -> None:
+        from rnn_tui.tui.screens.help import help_for
+
+        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
 
     def get_default_screen(self) -> Screen:
         from rnn_tui.tui.screens.chapters import ChapterList

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 _KEY_NAMES = {
@@ -42,6 +42,12 @@ def bindings_table(bindings: list[BindingType]) -> Table:
     return table
 
 
+def help_for(view: Screen, app_bindings: list[BindingType]) -> HelpScreen:
+    """Help on every key of `view` (none if it is itself a dialog) and the app's own."""
+    bindings = [] if isinstance(view, ModalScreen) else list(getattr(view, "BINDINGS", []))
+    return HelpScreen(bindings, app_bindings)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
@@ -58,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Everywhere", classes="title")
             yield Static(bindings_table(self.app_bindings))
             yield Static(
-                "Text boxes (prompt, source, what-if) take \\n for a new line; Enter accepts, "
+                "Text boxes take \\n for a new line; Enter accepts, "
                 "Esc cancels. Esc or ? closes this help; ↑/↓ scroll it.",
                 classes="dim",
             )

@@ -44,7 +44,7 @@ class LessonScreen(Screen[None]):
         Binding("t", "text", "Text", tooltip="the live model reads a text of yours"),
         Binding("v", "value", "Value", tooltip="set a value of the live view"),
         Binding("escape", "chapters", "Chapters", tooltip="back to the list of chapters"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", tooltip="leave rnn-tui"),
     ]
 
     def __init__(self, chapter: Chapter) -> None:
