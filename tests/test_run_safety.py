@@ -45,10 +45,21 @@ def one_line(result) -> str:
 
 def logged(out: Path) -> list[tuple]:
     """The log as an uninterrupted run writes it: every record's type and step, and the
-    losses (timings, which differ between any two runs, left out)."""
+    losses (timings, which differ between any two runs, left out; so are the start and
+    end records, which say when a process began and stopped)."""
     return [
         (r["type"], r["step"], r.get("loss"), r.get("grad_norm"), r.get("val_loss"))
         for r in read_metrics(out / "metrics.jsonl")
+        if r["type"] not in ("start", "end")
+    ]
+
+
+def lifecycle(out: Path) -> list[tuple]:
+    """(type, step, resumed or status) of each start and end record."""
+    return [
+        (r["type"], r["step"], r.get("resumed", r.get("status")))
+        for r in read_metrics(out / "metrics.jsonl")
+        if r["type"] in ("start", "end")
     ]
 
 
@@ -107,6 +118,9 @@ def test_after_kill_9_and_resume_the_log_is_an_uninterrupted_runs(
     assert max(r["step"] for r in read_metrics(killed / "metrics.jsonl")) > 20  # logged past
     assert cli("train", "lm", "--resume", str(killed)).exit_code == 0  # the save at step 20
     assert logged(killed) == logged(whole)
+    assert lifecycle(whole) == [("start", 0, False), ("end", 40, "finished")]
+    # Killed at 27: no end record; the resumed process starts from the save at 20.
+    assert lifecycle(killed) == [("start", 0, False), ("start", 20, True), ("end", 40, "finished")]
 
 
 def test_a_failed_save_is_one_line_and_leaves_no_record_of_it(

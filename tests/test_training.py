@@ -97,6 +97,9 @@ def test_nan_loss_stops_with_the_step_named(
     assert result.exit_code == 1
     line = result.output.strip().splitlines()[-1]
     assert f"training diverged: the loss is nan at step {bad_step}; " in line and "--clip" in line
+    end = read_metrics(out / "metrics.jsonl")[-1]  # for `rnn-tui watch`
+    assert (end["type"], end["status"]) == ("end", "diverged")
+    assert f"step {bad_step}" in end["reason"]
     if bad_step < 30:
         assert "no checkpoint was saved before it" in line
         assert not (out / "last.safetensors").exists()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,54 +189,15 @@ class Trainer:
         config, task = self.config, self.task
         task.model.train()
         started = time.perf_counter() - self.elapsed_before
-        pending_losses: list[Tensor] = []
-        pending_norms: list[Tensor] = []
-        window_start, tokens_since = time.perf_counter(), 0
         clip = config.clip if config.clip > 0 else math.inf
         with stop_requests() as requested, contextlib.closing(self.metrics):
-            while True:
-                elapsed, stop = self.world.agree(
-                    time.perf_counter() - started, bool(requested), self.device
-                )
-                fraction = self.fraction_done(elapsed)
-                if fraction >= 1.0 or stop:
-                    break
-                lr = scheduled_lr(config, self.step, fraction)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = lr
-                with self.precision.autocast():
-                    loss = task.training_loss()
-                self.optimizer.zero_grad(set_to_none=True)
-                self.precision.backward(loss)
-                self.precision.unscale(self.optimizer)
-                norm = torch.nn.utils.clip_grad_norm_(self.parameters, clip)  # norm before clipping
-                self.precision.step(self.optimizer)
-                pending_losses.append(loss.detach())
-                pending_norms.append(norm.detach())
-                self.step += 1
-                tokens_since += task.tokens_per_step
-                boundary = self.step % config.eval_every == 0
-                # Figures after the first step too, so a run shows them at once.
-                if self.step % config.log_every == 0 or boundary or self.step == 1:
-                    # The only host synchronisation: once per log interval.
-                    now = time.perf_counter()
-                    rate = tokens_since / max(now - window_start, 1e-9)
-                    last_loss = self._flush(pending_losses, pending_norms, lr, rate, now - started)
-                    self.reporter.progress(
-                        self.step, self.fraction_done(now - started), last_loss, rate, lr
-                    )
-                    window_start, tokens_since = now, 0
-                if boundary:
-                    self._evaluate_and_save(time.perf_counter() - started)
-                    window_start = time.perf_counter()  # evaluation time is not training time
-            if pending_losses:
-                now = time.perf_counter()
-                rate = tokens_since / max(now - window_start, 1e-9)
-                self._flush(pending_losses, pending_norms, lr, rate, now - started)
-            interrupted = bool(requested) or stop
-            if interrupted or not self.evaluations or self.evaluations[-1]["step"] != self.step:
-                self._evaluate_and_save(time.perf_counter() - started, interrupted=interrupted)
-            self._check_replicas()
+            self._log_start()
+            try:
+                interrupted = self._train(config, task, started, clip, requested)
+            except TrainingDiverged as diverged:
+                self._log_end("diverged", str(diverged))
+                raise
+            self._log_end("interrupted" if interrupted else "finished")
         return TrainingOutcome(
             steps=self.step,
             interrupted=interrupted,
@@ -243,6 +206,80 @@ class Trainer:
             evaluations=self.evaluations,
             elapsed_s=time.perf_counter() - started,
         )
+
+    def _log_end(self, status: str, reason: str = "") -> None:
+        record = {"type": "end", "step": self.step, "status": status}
+        self.metrics.write({**record, "reason": reason} if reason else record)
+
+    def _log_start(self) -> None:
+        """What `rnn-tui watch` needs before the first checkpoint: the budget, the clip
+        threshold, and whether this continues an earlier run."""
+        planned = self.planned_steps()
+        self.metrics.write(
+            {
+                "type": "start",
+                "step": self.step,
+                "planned_steps": None if math.isinf(planned) else int(planned),
+                "minutes": self.config.minutes or None,
+                "clip": self.config.clip or None,
+                "resumed": self.step > 0,
+                "elapsed_before_s": self.elapsed_before,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+            }
+        )
+
+    def _train(
+        self, config: TrainConfig, task: Any, started: float, clip: float, requested: Any
+    ) -> bool:
+        """The loop of `run`; whether it stopped on a request (else a budget was spent)."""
+        pending_losses: list[Tensor] = []
+        pending_norms: list[Tensor] = []
+        window_start, tokens_since = time.perf_counter(), 0
+        while True:
+            elapsed, stop = self.world.agree(
+                time.perf_counter() - started, bool(requested), self.device
+            )
+            fraction = self.fraction_done(elapsed)
+            if fraction >= 1.0 or stop:
+                break
+            lr = scheduled_lr(config, self.step, fraction)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            with self.precision.autocast():
+                loss = task.training_loss()
+            self.optimizer.zero_grad(set_to_none=True)
+            self.precision.backward(loss)
+            self.precision.unscale(self.optimizer)
+            norm = torch.nn.utils.clip_grad_norm_(self.parameters, clip)  # norm before clipping
+            self.precision.step(self.optimizer)
+            pending_losses.append(loss.detach())
+            pending_norms.append(norm.detach())
+            self.step += 1
+            tokens_since += task.tokens_per_step
+            boundary = self.step % config.eval_every == 0
+            # Figures after the first step too, so a run shows them at once.
+            if self.step % config.log_every == 0 or boundary or self.step == 1:
+                # The only host synchronisation: once per log interval.
+                now = time.perf_counter()
+                rate = tokens_since / max(now - window_start, 1e-9)
+                last_loss = self._flush(pending_losses, pending_norms, lr, rate, now - started)
+                self.reporter.progress(
+                    self.step, self.fraction_done(now - started), last_loss, rate, lr
+                )
+                window_start, tokens_since = now, 0
+            if boundary:
+                self._evaluate_and_save(time.perf_counter() - started)
+                window_start = time.perf_counter()  # evaluation time is not training time
+        if pending_losses:
+            now = time.perf_counter()
+            rate = tokens_since / max(now - window_start, 1e-9)
+            self._flush(pending_losses, pending_norms, lr, rate, now - started)
+        interrupted = bool(requested) or stop
+        if interrupted or not self.evaluations or self.evaluations[-1]["step"] != self.step:
+            self._evaluate_and_save(time.perf_counter() - started, interrupted=interrupted)
+        self._check_replicas()
+        return interrupted
 
     def _flush(
         self, losses: list[Tensor], norms: list[Tensor], lr: float, rate: float, elapsed: float
