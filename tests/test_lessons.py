@@ -549,3 +549,45 @@ def test_question_mark_lists_every_key_of_the_chapter_in_words() -> None:
             await until(pilot, lambda: isinstance(app.screen, LessonScreen))
 
     asyncio.run(scenario())
+
+
+@needs("shakespeare-rnn", "shakespeare-window")
+@pytest.mark.slow
+def test_recurrence_chapter_surprisals_are_each_models_softmax_written_out() -> None:
+    """Chapter 1: each model's −log p of every character read is −log softmax(z)[x]
+    from the engine's logits one step earlier; the window model's mean answers; a
+    character the RNN predicts FAR_BETTER nats better is found by stepping."""
+    from rnn_tui.session.lessons.models import bundled_language_model
+    from rnn_tui.session.lessons.recurrence import FAR_BETTER, RECURRENT, START, TEXT, WINDOW
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    def surprisals(stem: str, text: str) -> list[float]:
+        model = bundled_language_model(stem)
+        tokens = model.opening(model.tokenizer.encode(text))
+        state, out = model.initial_state(), []
+        for here, after in itertools.pairwise(tokens):
+            trace = model.step(here, state)
+            state = trace.state
+            z = trace.logits.astype(np.float64)
+            out.append(-(z[after] - z.max() - np.log(np.exp(z - z.max()).sum())))
+        return out[-len(text) :]
+
+    window = surprisals(WINDOW, TEXT)
+    recurrent = surprisals(RECURRENT, TEXT)
+    assert bundled_language_model(WINDOW).config.context == 8
+    far = next(k for k in range(START, len(TEXT)) if window[k] - recurrent[k] > FAR_BETTER)
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(1))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 1)
+            mean = float(np.mean(window[:START]))
+            assert screen.live.means()[1] == pytest.approx(mean, abs=1e-5)
+            await answer(pilot, f"{mean + 0.01:.3f}")
+            assert "mean" not in screen.done
+            await answer(pilot, f"{mean:.3f}")
+            assert "mean" in screen.done and "further" not in screen.done
+            await pilot.press(*["right"] * (far + 1 - START))
+            assert screen.live.count == far + 1 and "further" in screen.done
+
+    asyncio.run(scenario())

@@ -70,6 +70,7 @@ def chapters() -> list[Chapter]:
         flow,
         gates,
         loss,
+        recurrence,
         self_attention,
         two_step,
         unfolding,
@@ -78,7 +79,7 @@ def chapters() -> list[Chapter]:
     found = (
         unfolding.CHAPTER, loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
         gates.FORGET, gates.INPUT, gates.OUTPUT, attention.CHAPTER, beam.CHAPTER,
-        context.CHAPTER, directions.CHAPTER, self_attention.CHAPTER,
+        context.CHAPTER, directions.CHAPTER, self_attention.CHAPTER, recurrence.CHAPTER,
     )  # fmt: skip
     return sorted(found, key=lambda c: c.number)
 
