@@ -191,3 +191,14 @@ def checkpoint_kind(path: Path) -> str:
     """The `kind` of a checkpoint ("lm" or "translator"), read from its header alone."""
     metadata, _ = _read(Path(path), with_tensors=False)
     return metadata.get("kind", "")
+
+
+def checkpoint_section(path: Path, key: str) -> dict[str, Any]:
+    """One JSON section of a checkpoint's metadata (`train_config`, `card`, …), read from
+    its header alone; empty when the file lacks it or it is not a JSON object."""
+    metadata, _ = _read(Path(path), with_tensors=False)
+    try:
+        section = json.loads(metadata.get(key, "{}"))
+    except ValueError:
+        return {}
+    return section if isinstance(section, dict) else {}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from rnn_tui.errors import UserError
 
+RUN_LOCK_NAME = ".rnn-tui.lock"  # a training run's lock on its folder; holds the trainer's pid
+
 
 def regular_file_size(path: Path, named: str, kind: str = "file") -> int:
     """The size of `path` when it is a regular file; else one line starting with `named`.

@@ -137,3 +137,23 @@ def test_lesson_chapter_four(snap_compare, size: tuple[int, int]) -> None:
         await pilot.pause()
 
     assert snap_compare(LessonApp(chapter(4)), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_watch_dashboard(snap_compare, size: tuple[int, int], tmp_path) -> None:
+    """`rnn-tui watch` on a finished run: the runs table, the three plots, and the look
+    inside its checkpoint (the bundled RNN)."""
+    from rnn_tui.session.watching import RunWatch
+    from rnn_tui.tui.watch_app import WatchApp
+    from tests.test_watch import dashboard_folder
+
+    async def run_before(pilot) -> None:
+        for _ in range(400):
+            if "greedy" in "\n".join(pilot.app.inside.get(0, [])):
+                break
+            await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = WatchApp([RunWatch(dashboard_folder(tmp_path))])
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

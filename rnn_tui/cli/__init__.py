@@ -22,6 +22,7 @@ from rnn_tui.cli.serve import serve_command
 from rnn_tui.cli.train import train_app
 from rnn_tui.cli.translate import translate_command
 from rnn_tui.cli.units import units_command
+from rnn_tui.cli.watch import watch_command
 
 app.add_typer(train_app, name="train")
 app.command("generate")(generate_command)
@@ -36,6 +37,7 @@ app.command("convert")(convert_command)
 app.command("import")(import_command)
 app.command("gradients")(gradients_command)
 app.command("two-step")(two_step_command)
+app.command("watch")(watch_command)
 
 
 @app.callback(invoke_without_command=True)

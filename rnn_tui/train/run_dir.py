@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_tui.errors import UserError
+from rnn_tui.files import RUN_LOCK_NAME
 
 CHECKPOINT_NAMES = ("last.safetensors", "best.safetensors", "metrics.jsonl", "resume.safetensors")
-LOCK_NAME = ".rnn-tui.lock"
+LOCK_NAME = RUN_LOCK_NAME
 
 _held: list[int] = []  # descriptors of the run-folder locks this process holds
 

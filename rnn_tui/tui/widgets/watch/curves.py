@@ -1,0 +1,53 @@
+"""Line plots of runs' series (textual-plotext), one colour per run, with a legend."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from textual_plotext import PlotextPlot
+
+from rnn_tui.session.watching import Series
+
+RUN_COLOURS = ("cyan", "orange", "magenta", "green", "red", "blue")
+
+
+class Curves(PlotextPlot):
+    """Each curve is (label, run index, series, marker); x is the step (or minutes);
+    the marker "x" draws separate points, any other a line.
+    `log_y` plots log10 of the values (plotext's own log scale re-applies itself on
+    every redraw)."""
+
+    def show(
+        self,
+        title: str,
+        curves: Sequence[tuple[str, int, Series, str]],
+        threshold: float | None = None,
+        log_y: bool = False,
+        x_label: str = "step",
+        x_of: dict[int, float] | None = None,
+    ) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(f"log10 {title}" if log_y else title)  # plotext drops a title too wide
+        plt.xlabel(x_label)
+        drawn = False
+        for label, run, series, marker in curves:
+            points = [
+                (x_of.get(step, math.nan) if x_of is not None else step,
+                 math.log10(value) if log_y else value)
+                for step, value in zip(series.steps, series.values, strict=True)
+                if value == value and (value > 0 or not log_y)  # NaN, and ≤ 0 on a log axis
+            ]  # fmt: skip
+            points = [(x, y) for x, y in points if x == x]
+            if not points:
+                continue
+            xs, ys = zip(*points, strict=True)
+            colour = RUN_COLOURS[run % len(RUN_COLOURS)]
+            draw = plt.scatter if marker == "x" else plt.plot  # points (evaluations) unjoined
+            draw(xs, ys, label=label, color=colour, marker=marker)
+            drawn = True
+        if threshold is not None and drawn:  # its meaning is said in the title
+            plt.horizontal_line(math.log10(threshold) if log_y else threshold, color="red")
+        self.refresh()

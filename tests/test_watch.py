@@ -1,0 +1,199 @@
+"""`rnn-tui watch`: following metrics.jsonl as it is written, and the dashboard on a real
+training run in another process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.bundled import bundled_models
+from rnn_tui.data import metrics_follow
+from rnn_tui.data.metrics_follow import MetricsFollower
+from rnn_tui.session.watching import MAX_POINTS, RunWatch, Series
+from tests.conftest import run_cli, tiny_training_args
+
+
+def line(record: dict) -> str:
+    return json.dumps(record) + "\n"
+
+
+def train(step: int, loss: float = 2.0) -> dict:
+    return {"type": "train", "step": step, "loss": loss, "grad_norm": 0.5}
+
+
+def test_a_half_written_line_is_read_whole_next_time(tmp_path: Path) -> None:
+    log = tmp_path / "metrics.jsonl"
+    whole = line(train(1)) + line(train(2))
+    third = line(train(3, 1.5))
+    log.write_text(whole + third[:10])
+    follower = MetricsFollower(log)
+    assert [r["step"] for r in follower.read_new()] == [1, 2]
+    assert follower.read_new() == []
+    with log.open("a") as stream:
+        stream.write(third[10:])
+    assert follower.read_new() == [train(3, 1.5)]
+    log.write_text(line(train(1, 9.0)))  # a new run in the folder (--force): read afresh
+    assert follower.read_new() == [train(1, 9.0)] and follower.restarted
+
+
+def test_a_long_log_opens_from_a_sample_with_every_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past READ_WHOLE_BYTES the history is sampled, but every eval/start/end record is
+    found, the records keep their order, the tail is whole, and new lines follow."""
+    monkeypatch.setattr(metrics_follow, "READ_WHOLE_BYTES", 20_000)
+    monkeypatch.setattr(metrics_follow, "TAIL_BYTES", 3_000)
+    monkeypatch.setattr(metrics_follow, "SAMPLES", 40)
+    log = tmp_path / "metrics.jsonl"
+    records = [{"type": "start", "step": 0}]
+    for step in range(1, 2001):
+        records.append(train(step, 3.0 - step / 1000))
+        if step % 250 == 0:
+            records.append({"type": "eval", "step": step, "val_loss": 3.0 - step / 1000})
+    log.write_text("".join(map(line, records)))
+    read = MetricsFollower(log)
+    got = read.read_new()
+    assert read.sampled and len(got) < len(records) / 5
+    assert [r["step"] for r in got if r["type"] == "eval"] == list(range(250, 2001, 250))
+    assert got[0]["type"] == "start"
+    steps = [r["step"] for r in got if r["type"] == "train"]
+    assert steps == sorted(steps) and steps[-1] == 2000
+    tail = [r for r in records if r["type"] == "train"][-30:]  # well inside TAIL_BYTES
+    assert all(r in got for r in tail)
+    with log.open("a") as stream:
+        stream.write(line(train(2001)))
+    assert read.read_new() == [train(2001)]
+
+
+def test_series_keep_at_most_max_points_spread_over_the_run() -> None:
+    series = Series()
+    for step in range(1, 20 * MAX_POINTS + 1):
+        series.add(step, float(step))
+    assert MAX_POINTS // 2 <= len(series.steps) <= MAX_POINTS
+    assert series.steps[0] == 1  # the start of the run stays
+    gaps = {b - a for a, b in zip(series.steps[1:], series.steps[2:], strict=False)}
+    assert gaps == {series.stride}
+    assert series.steps[-1] > 19 * MAX_POINTS and series.last == 20 * MAX_POINTS
+
+
+def run_folder(tmp_path: Path, records: list[dict], name: str = "run") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "metrics.jsonl").write_text("".join(map(line, records)))
+    return folder
+
+
+def start(step: int = 0, pid: int | None = None, planned: int = 100, resumed: bool = False):
+    return {"type": "start", "step": step, "planned_steps": planned, "minutes": None,
+            "clip": 1.0, "resumed": resumed, "pid": pid or os.getpid(),
+            "host": socket.gethostname()}  # fmt: skip
+
+
+def test_status_progress_and_time_left(tmp_path: Path) -> None:
+    rate = {"type": "rate", "step": 25, "tokens_per_s": 1000.0, "lr": 0.01, "elapsed_s": 50.0}
+    running = RunWatch(run_folder(tmp_path, [start(), *map(train, range(1, 26)), rate]))
+    running.poll()
+    assert running.status() == "running"  # this test's own process id
+    assert running.fraction_done() == 0.25
+    assert running.eta_s() == pytest.approx(50.0 * 0.75 / 0.25)  # elapsed·(1 − f)/f
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = RunWatch(run_folder(tmp_path, [start(pid=int(dead.stdout))], "gone"))
+    gone.poll()
+    assert gone.status() == "stopped" and gone.eta_s() is None
+    ended = [start(), train(1), {"type": "end", "step": 1, "status": "diverged", "reason": "x"}]
+    diverged = RunWatch(run_folder(tmp_path, ended, "nan"))
+    diverged.poll()
+    assert diverged.status() == "diverged"
+    twice = [start(), train(1), start(1, resumed=True), train(2),
+             {"type": "end", "step": 2, "status": "finished"}]  # fmt: skip
+    resumed = RunWatch(run_folder(tmp_path, twice, "again"))
+    resumed.poll()
+    assert resumed.status() == "finished, resumed"
+
+
+def test_once_prints_a_summary_and_json(tmp_path: Path) -> None:
+    evals = [
+        {"type": "eval", "step": s, "val_loss": v} for s, v in ((10, 2.5), (20, 2.1), (30, 2.3))
+    ]
+    folder = run_folder(tmp_path, [start(), *map(train, range(1, 31)), *evals,
+                                   {"type": "end", "step": 30, "status": "finished"}])  # fmt: skip
+    result = run_cli("watch", str(folder), "--once", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["status"] == "finished" and summary["step"] == 30
+    assert summary["best"] == {"figure": "val_loss", "value": 2.1, "step": 20}
+    plain = run_cli("watch", str(folder), "--once").output
+    assert "finished" in plain and "val_loss 2.1000 at step 20" in plain
+    refused = run_cli("watch", str(tmp_path / "nowhere"), "--once")
+    assert refused.exit_code == 2 and "no such run folder" in refused.output
+    assert run_cli("watch", str(folder), "--json").exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_dashboard_follows_a_real_training_run(
+    repetitive_text_file: Path, tmp_path: Path
+) -> None:
+    """A training process writes; the dashboard's loss series grows while it runs, a
+    checkpoint brings samples, and the run shows as finished."""
+    from rnn_tui.tui.watch_app import WatchApp
+    from tests.pilot_helpers import until
+
+    out = tmp_path / "live"
+    args = tiny_training_args(repetitive_text_file, out, steps=600, log_every="1")
+    process = subprocess.Popen([sys.executable, "-m", "rnn_tui", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    deadline = time.time() + 120
+    while not (out / "metrics.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.05)
+
+    async def scenario() -> None:
+        watch = RunWatch(out)
+        app = WatchApp([watch])
+        async with app.run_test(size=(120, 36)) as pilot:
+            seen = []
+            await until(pilot, lambda: len(watch.loss.steps) > 0, seconds=60)
+            seen.append(len(watch.loss.steps))
+            assert seen[0] < 600 and watch.status() == "running"
+            await until(pilot, lambda: "greedy" in "\n".join(app.inside.get(0, [])), seconds=90)
+            await until(pilot, lambda: watch.status().startswith("finished"), seconds=120)
+            seen.append(len(watch.loss.steps))
+            assert seen[0] < seen[1] == 600
+            logged = map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
+            losses = [r["loss"] for r in logged if r["type"] == "train"]
+            assert watch.loss.values == pytest.approx(losses)
+        process.wait(timeout=60)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        process.kill()
+
+
+def dashboard_folder(tmp_path: Path) -> Path:
+    """A finished run with a fixed log and the bundled RNN as its checkpoint."""
+    records = [start(planned=300)]
+    for step in range(1, 301):
+        records.append({"type": "train", "step": step, "loss": 4.4 * math.exp(-step / 60) + 1.3,
+                        "grad_norm": 0.3 + 2.0 * math.exp(-step / 30)})  # fmt: skip
+        if step % 50 == 0:
+            records.append({"type": "rate", "step": step, "tokens_per_s": 20000.0 + step,
+                            "lr": 0.002 * (1 - step / 300), "elapsed_s": step / 5})  # fmt: skip
+        if step % 100 == 0:
+            records.append({"type": "eval", "step": step, "val_loss": 1.5 + 60 / (step + 40)})
+    records.append({"type": "end", "step": 300, "status": "finished"})
+    folder = run_folder(tmp_path, records, "rnn-2x256")
+    rnn = next(p for p in bundled_models() if p.stem == "shakespeare-rnn")
+    shutil.copy(rnn, folder / "last.safetensors")
+    return folder
