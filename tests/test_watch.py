@@ -197,3 +197,34 @@ def dashboard_folder(tmp_path: Path) -> Path:
     rnn = next(p for p in bundled_models() if p.stem == "shakespeare-rnn")
     shutil.copy(rnn, folder / "last.safetensors")
     return folder
+
+
+def test_two_runs_are_overlaid_one_colour_each(tmp_path: Path) -> None:
+    """Both runs in the table and in every plot, each in its own colour with its name in
+    the legend; `n` moves the look inside to the second run."""
+    from rnn_tui.tui.watch_app import WatchApp
+    from rnn_tui.tui.widgets.watch.curves import RUN_COLOURS, Curves
+    from tests.pilot_helpers import until
+
+    first = dashboard_folder(tmp_path)
+    ended = [start(planned=50), *map(train, range(1, 51)),
+             {"type": "end", "step": 50, "status": "interrupted"}]  # fmt: skip
+    second = run_folder(tmp_path, ended, "other")
+
+    def screen_text(app) -> str:
+        return app.export_screenshot().replace("&#160;", " ")
+
+    async def scenario() -> None:
+        app = WatchApp([RunWatch(first), RunWatch(second)])
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: 0 in app.inside, seconds=60)
+            legends = {n: app.query_one(f"#watch-{n}", Curves).legend for n in ("loss", "norm")}
+            one, two = RUN_COLOURS[0], RUN_COLOURS[1]
+            assert {("rnn-2x256 train", one), ("other train", two)} <= set(legends["loss"])
+            assert legends["norm"] == [("rnn-2x256", one), ("other", two)]
+            assert "interrupted" in screen_text(app) and "finished" in screen_text(app)
+            await pilot.press("n")
+            assert app.chosen == 1
+            await until(pilot, lambda: "Inside other" in screen_text(app))
+
+    asyncio.run(scenario())

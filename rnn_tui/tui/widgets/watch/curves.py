@@ -33,6 +33,7 @@ class Curves(PlotextPlot):
         plt.title(f"log10 {title}" if log_y else title)  # plotext drops a title too wide
         plt.xlabel(x_label)
         drawn = False
+        self.legend: list[tuple[str, str]] = []  # (label, colour) of each curve drawn
         for label, run, series, marker in curves:
             points = [
                 (x_of.get(step, math.nan) if x_of is not None else step,
@@ -47,6 +48,7 @@ class Curves(PlotextPlot):
             colour = RUN_COLOURS[run % len(RUN_COLOURS)]
             draw = plt.scatter if marker == "x" else plt.plot  # points (evaluations) unjoined
             draw(xs, ys, label=label, color=colour, marker=marker)
+            self.legend.append((label, colour))
             drawn = True
         if threshold is not None and drawn:  # its meaning is said in the title
             plt.horizontal_line(math.log10(threshold) if log_y else threshold, color="red")
