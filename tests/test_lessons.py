@@ -591,3 +591,33 @@ def test_recurrence_chapter_surprisals_are_each_models_softmax_written_out() -> 
             assert screen.live.count == far + 1 and "further" in screen.done
 
     asyncio.run(scenario())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+@pytest.mark.parametrize("number", [c.number for c in chapters()])
+def test_every_chapter_opens_with_its_live_numbers_and_exercises(
+    number: int, size: tuple[int, int]
+) -> None:
+    """Each chapter at both sizes: its live panel's first line and every exercise are on
+    screen, nothing is still loading, and a step (→) scrolls the live numbers into view."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    def shown(app) -> str:
+        text = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot()))
+        return " ".join(text.split())  # split() also breaks at the &#160; spaces
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(number))
+        async with app.run_test(size=size) as pilot:
+            screen = await open_chapter(pilot, number)
+            await pilot.press("right")
+            await pilot.pause()
+            text = shown(app)
+            assert "loading the model" not in text
+            first = " ".join(screen.live.panel()[0].split())
+            assert first[:30] in text, first
+            for exercise in screen.chapter.exercises:
+                assert " ".join(exercise.task.split())[:25] in text, exercise.task
+
+    asyncio.run(scenario())

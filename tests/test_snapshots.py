@@ -157,3 +157,22 @@ def test_watch_dashboard(snap_compare, size: tuple[int, int], tmp_path) -> None:
 
     app = WatchApp([RunWatch(dashboard_folder(tmp_path))])
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+def test_lesson_chapter_after_a_step(snap_compare, number: int) -> None:
+    """Every other chapter at 80×24 after one step (→): the live numbers in view, the
+    exercises below them. (Chapter 4 is drawn at both sizes above.)"""
+    from rnn_tui.session.lessons import chapter
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def run_before(pilot) -> None:
+        for _ in range(400):
+            if getattr(pilot.app.screen, "live", None) is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("right")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(LessonApp(chapter(number)), terminal_size=(80, 24), run_before=run_before)
