@@ -621,3 +621,38 @@ def test_every_chapter_opens_with_its_live_numbers_and_exercises(
                 assert " ".join(exercise.task.split())[:25] in text, exercise.task
 
     asyncio.run(scenario())
+
+
+def numeric_exercises() -> list[tuple[int, int]]:
+    return [
+        (c.number, k)
+        for c in chapters()
+        for k, exercise in enumerate(c.exercises)
+        if exercise.expected is not None
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("number", "index"), numeric_exercises())
+def test_every_numeric_exercise_fails_a_wrong_answer_and_takes_the_right_one(
+    number: int, index: int
+) -> None:
+    """Driven by keys: `n` to the exercise, `a` and a value 0.01 off (refused, nothing
+    saved), then the value to three decimals (done, and kept in the progress file). The
+    values themselves are checked against independent computations in the tests above."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(number))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, number)
+            await pilot.press(*["n"] * index)
+            exercise = screen.chapter.exercises[index]
+            value = exercise.expected(screen.live)
+            await answer(pilot, f"{value + 0.01:.3f}")
+            assert exercise.key not in screen.done and "✗" in screen.message
+            await answer(pilot, f"{value:.3f}")
+            assert exercise.key in screen.done and "✓" in screen.message
+        assert exercise.key in load_progress()[str(number)]
+
+    asyncio.run(scenario())

@@ -85,8 +85,9 @@ class LessonScreen(Screen[None]):
         numbers are scrolled into view (a short terminal shows the explanation first)."""
         if self.live is None:
             return
-        if look:
-            self.query_one("#lesson-live", Static).scroll_visible(animate=False, top=True)
+        if look:  # after the new numbers are laid out, so the scroll lands on them
+            live = self.query_one("#lesson-live", Static)
+            self.call_after_refresh(live.scroll_visible, animate=False, top=True)
         for exercise in self.chapter.exercises:
             fresh = exercise.reached is not None and exercise.key not in self.done
             if fresh and exercise.reached(self.live):  # type: ignore[misc]
