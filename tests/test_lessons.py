@@ -411,7 +411,7 @@ def test_directions_chapter_norms_and_the_reversed_reading_measured_again() -> N
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_chapter(pilot, 5)
             assert screen.live.scores == pytest.approx(scores, abs=1e-12)
-            j = screen.live.j
+            j = screen.live.at
             backward = float(np.linalg.norm(bidirectional.backward[j].astype(np.float64)))
             await answer(pilot, f"{backward + 0.01:.3f}")
             assert "backward" not in screen.done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
 SHOWN = 4  # the largest scores listed
@@ -30,9 +31,12 @@ def measured_by_length(name: str) -> list[tuple[int, int]]:
     return exact_match_by_length(translator, pairs, LENGTH_BOUNDS)
 
 
-class AttentionLive:
+class AttentionLive(AlongLive):
     """The bundled dates translator (additive attention), decoding greedily; → moves to
     the next output token."""
+
+    DEFAULT_SOURCE = SOURCE
+    READING = "translating"
 
     def __init__(self) -> None:
         from rnn_tui.session.lessons.models import bundled_translator
@@ -55,25 +59,25 @@ class AttentionLive:
         self.source = source
         self.encoded = self.translator.encode_text(source)
         self.output, self.steps = search.greedy(self.translator, self.encoded, max_len=40)
-        self.t = 0
+        self.at = 0
 
     def weights(self) -> list[float]:
-        step = self.steps[self.t]
+        step = self.steps[self.at]
         assert step.weights is not None
         return [float(w) for w in step.weights[0]]
 
     def panel(self) -> list[str]:
         import numpy as np
 
-        step = self.steps[self.t]
+        step = self.steps[self.at]
         assert step.scores is not None
         scores = step.scores[0].astype(np.float64)
         labels = self.translator.source_labels(self.encoded.source_ids)
-        written = self.translator.target_tokenizer.token_text(self.output.tokens[self.t])
+        written = self.translator.target_tokenizer.token_text(self.output.tokens[self.at])
         top = np.argsort(-scores, kind="stable")[:SHOWN]
         lines = [
             f"source ({len(labels)} tokens read by the encoder): {self.source}",
-            f"output step t = {self.t}, writing {written!r}; query s_t with ‖s_t‖ = "
+            f"output step t = {self.at}, writing {written!r}; query s_t with ‖s_t‖ = "
             f"{np.linalg.norm(step.query[0]):.3f}",
             f"scores e_tj = vᵀ tanh(W_q s_t + W_k m_j + b_k), the {SHOWN} largest:",
         ]
@@ -98,24 +102,8 @@ class AttentionLive:
         )
         return lines
 
-    def step(self) -> bool:
-        if self.t + 1 >= len(self.steps):
-            return False
-        self.t += 1
-        return True
-
-    def back(self) -> bool:
-        if self.t == 0:
-            return False
-        self.t -= 1
-        return True
-
-    def type_text(self, text: str) -> str:
-        self.read(text.strip() or SOURCE)
-        return f"translating {self.source!r}"
-
-    def set_value(self, text: str) -> str:
-        return "this chapter has no values to set; t gives a new source"
+    def length(self) -> int:
+        return len(self.steps)
 
 
 CHAPTER = Chapter(

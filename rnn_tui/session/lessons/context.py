@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
 MODEL = "dates-gru-plain"
@@ -11,9 +12,12 @@ SHOWN_CHOICES = 3
 SHOWN_PAIRS = 3
 
 
-class ContextLive:
+class ContextLive(AlongLive):
     """The bundled plain date translator: its decoder starts from the encoder's last
     state and sees nothing else of the source; → moves along the output."""
+
+    DEFAULT_SOURCE = SOURCE
+    READING = "translating"
 
     def __init__(self) -> None:
         from rnn_tui.session.lessons.models import bundled_translator, held_out_pairs
@@ -28,7 +32,7 @@ class ContextLive:
         self.source = source
         self.encoded = self.translator.encode_text(source)
         self.output, self.steps = search.greedy(self.translator, self.encoded, max_len=40)
-        self.t = 0
+        self.at = 0
 
     def context_norm(self) -> float:
         import numpy as np
@@ -39,7 +43,7 @@ class ContextLive:
         """p(y_t = k | y_<t, c) over the target vocabulary at the shown step."""
         import numpy as np
 
-        return np.exp(self.steps[self.t].log_probs[0].astype(np.float64)).tolist()
+        return np.exp(self.steps[self.at].log_probs[0].astype(np.float64)).tolist()
 
     def first_probability(self) -> float:
         import numpy as np
@@ -54,7 +58,7 @@ class ContextLive:
         target = self.translator.target_tokenizer
         p = np.asarray(self.probabilities())
         top = np.argsort(-p, kind="stable")[:SHOWN_CHOICES]
-        written = self.translator.target_text(self.output.tokens[: self.t])
+        written = self.translator.target_text(self.output.tokens[: self.at])
         units = " ".join(f"{v:+.3f}" for v in c[:SHOWN_UNITS])
         lines = [
             f"source: {self.source!r}, {len(self.encoded.source_ids)} tokens read "
@@ -62,7 +66,7 @@ class ContextLive:
             f"c = s_T: {len(c)} numbers, ‖c‖ = {self.context_norm():.4f}; c[0:{SHOWN_UNITS}] = "
             f"{units}",
             f"the decoder starts from s_0 = c: max |s_0 − c| = {np.abs(s0 - c).max():.1e}",
-            f"output step t = {self.t + 1} of {len(self.steps)}, after {written!r}:",
+            f"output step t = {self.at + 1} of {len(self.steps)}, after {written!r}:",
         ]
         lines += [f"  p({target.token_text(int(k))!r}) = {p[k]:.4f}" for k in top]
         lines.append(f"greedy translation: {self.translator.target_text(self.output.tokens)}")
@@ -70,24 +74,8 @@ class ContextLive:
         lines += [f"  {pair.source!r} → {pair.target}" for pair in self.examples]
         return lines
 
-    def step(self) -> bool:
-        if self.t + 1 >= len(self.steps):
-            return False
-        self.t += 1
-        return True
-
-    def back(self) -> bool:
-        if self.t == 0:
-            return False
-        self.t -= 1
-        return True
-
-    def type_text(self, text: str) -> str:
-        self.read(text.strip() or SOURCE)
-        return f"translating {self.source!r}"
-
-    def set_value(self, text: str) -> str:
-        return "this chapter has no values to set; t gives a new source"
+    def length(self) -> int:
+        return len(self.steps)
 
 
 CHAPTER = Chapter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
 BIDIRECTIONAL = "dates-bigru-additive"
@@ -10,9 +11,12 @@ FORWARD, REVERSED = "dates-gru-plain", "dates-gru-plain-reversed"
 MEASURED_PAIRS = 300  # held-out pairs each of the two plain translators decodes
 
 
-class DirectionsLive:
+class DirectionsLive(AlongLive):
     """The bundled bidirectional date encoder at one source position j (→/← move j), and
     two plain translators, one reading forward and one reversed, scored on held-out pairs."""
+
+    DEFAULT_SOURCE = SOURCE
+    READING = "encoding"
 
     def __init__(self) -> None:
         from rnn_tui.session.lessons.models import (
@@ -35,15 +39,15 @@ class DirectionsLive:
         self.source = source
         self.encoded = self.translator.encode_text(source)
         self.labels = self.translator.source_labels(self.encoded.source_ids)
-        self.j = len(self.labels) // 2
+        self.at = len(self.labels) // 2
 
     def norms(self) -> tuple[float, float]:
         """(‖→h_j‖, ‖←h_j‖) at the shown position."""
         import numpy as np
 
         assert self.encoded.backward is not None
-        forward = self.encoded.forward[self.j].astype(np.float64)
-        backward = self.encoded.backward[self.j].astype(np.float64)
+        forward = self.encoded.forward[self.at].astype(np.float64)
+        backward = self.encoded.backward[self.at].astype(np.float64)
         return float(np.linalg.norm(forward)), float(np.linalg.norm(backward))
 
     def gain(self) -> float:
@@ -55,14 +59,14 @@ class DirectionsLive:
 
         assert self.encoded.backward is not None
         forward, backward = self.norms()
-        seen = "".join(self.labels[: self.j + 1])
-        ahead = "".join(self.labels[self.j :])
-        a, b = self.encoded.forward[self.j], self.encoded.backward[self.j]
+        seen = "".join(self.labels[: self.at + 1])
+        ahead = "".join(self.labels[self.at :])
+        a, b = self.encoded.forward[self.at], self.encoded.backward[self.at]
         cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
         size = self.translator.config.hidden_size
         return [
-            f"source: {self.source!r}; position j = {self.j + 1} of {len(self.labels)}: "
-            f"{self.labels[self.j]!r}",
+            f"source: {self.source!r}; position j = {self.at + 1} of {len(self.labels)}: "
+            f"{self.labels[self.at]!r}",
             f"→h_j has read {seen!r}: ‖→h_j‖ = {forward:.4f}",
             f"←h_j has read {ahead!r} from the end: ‖←h_j‖ = {backward:.4f}",
             f"m_j = [→h_j; ←h_j]: {2 * size} numbers; cos(→h_j, ←h_j) = {cosine:+.4f}",
@@ -73,24 +77,8 @@ class DirectionsLive:
             f"  read reversed ({REVERSED}): {self.scores[REVERSED]:.1%}",
         ]
 
-    def step(self) -> bool:
-        if self.j + 1 >= len(self.labels):
-            return False
-        self.j += 1
-        return True
-
-    def back(self) -> bool:
-        if self.j == 0:
-            return False
-        self.j -= 1
-        return True
-
-    def type_text(self, text: str) -> str:
-        self.read(text.strip() or SOURCE)
-        return f"encoding {self.source!r}"
-
-    def set_value(self, text: str) -> str:
-        return "this chapter has no values to set; t gives a new source"
+    def length(self) -> int:
+        return len(self.labels)
 
 
 CHAPTER = Chapter(
@@ -122,7 +110,7 @@ CHAPTER = Chapter(
             "Move to the first source character: the one place where →h_j has read one "
             "character and ←h_j all of them.",
             "Press ← until j = 1.",
-            reached=lambda live: live.j == 0,  # type: ignore[attr-defined]
+            reached=lambda live: live.at == 0,  # type: ignore[attr-defined]
         ),
         Exercise(
             "reversed",

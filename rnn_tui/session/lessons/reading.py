@@ -80,3 +80,38 @@ def setting(text: str, allowed: dict[str, tuple[float, float]]) -> tuple[str, fl
     if not low < number <= high:
         return f"{name} goes above {low:g} up to {high:g}"
     return name, number
+
+
+class AlongLive:
+    """A live view at a position `at` along `length()` places (→ and ← move it) that
+    reads a new source when one is typed (t); it has no values to set."""
+
+    at = 0
+    source = ""
+    DEFAULT_SOURCE = ""
+    READING = "reading"  # the verb in the line said after a source is typed
+
+    def length(self) -> int:
+        raise NotImplementedError
+
+    def read(self, source: str) -> None:
+        raise NotImplementedError
+
+    def step(self) -> bool:
+        if self.at + 1 >= self.length():
+            return False
+        self.at += 1
+        return True
+
+    def back(self) -> bool:
+        if self.at == 0:
+            return False
+        self.at -= 1
+        return True
+
+    def type_text(self, text: str) -> str:
+        self.read(text.strip() or self.DEFAULT_SOURCE)
+        return f"{self.READING} {self.source!r}"
+
+    def set_value(self, text: str) -> str:
+        return "this chapter has no values to set; t gives a new source"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
 MODEL = "dates-gru-self-attention"
 SHOWN = 4  # the largest weights listed
 
 
-class SelfAttentionLive:
+class SelfAttentionLive(AlongLive):
     """The bundled date translator with a self-attention layer; → moves the query
     position i along the source."""
+
+    DEFAULT_SOURCE = SOURCE
+    READING = "encoding"
 
     def __init__(self) -> None:
         from rnn_tui.session.lessons.models import bundled_translator
@@ -23,7 +27,7 @@ class SelfAttentionLive:
         self.source = source
         self.encoded = self.translator.encode_text(source)
         self.labels = self.translator.source_labels(self.encoded.source_ids)
-        self.i = 0
+        self.at = 0
 
     def states(self):  # the recurrent states the layer reads: h_j, (S, H)
         import numpy as np
@@ -45,29 +49,29 @@ class SelfAttentionLive:
     def weights(self) -> list[float]:
         """α_ij over j for the shown query i, as the engine computed them."""
         assert self.encoded.self_attention is not None
-        return [float(a) for a in self.encoded.self_attention[self.i]]
+        return [float(a) for a in self.encoded.self_attention[self.at]]
 
     def own_weight(self) -> float:
-        return self.weights()[self.i]
+        return self.weights()[self.at]
 
     def looks_elsewhere(self) -> bool:
         """Whether the shown query's largest weight is on a position other than its own."""
         weights = self.weights()
-        return max(range(len(weights)), key=weights.__getitem__) != self.i
+        return max(range(len(weights)), key=weights.__getitem__) != self.at
 
     def panel(self) -> list[str]:
         import numpy as np
 
         q, k, v = self.projections()
         d = q.shape[-1]
-        scores = q[self.i] @ k.T / np.sqrt(d)
+        scores = q[self.at] @ k.T / np.sqrt(d)
         alpha = np.asarray(self.weights())
         top = np.argsort(-alpha, kind="stable")[:SHOWN]
         lines = [
-            f"source: {self.source!r}; query position i = {self.i + 1} of {len(self.labels)}: "
-            f"{self.labels[self.i]!r}",
+            f"source: {self.source!r}; query position i = {self.at + 1} of {len(self.labels)}: "
+            f"{self.labels[self.at]!r}",
             f"q_i = W_Q h_i, k_j = W_K h_j, v_j = W_V h_j: {d} numbers each; "
-            f"‖q_i‖ = {np.linalg.norm(q[self.i]):.3f}",
+            f"‖q_i‖ = {np.linalg.norm(q[self.at]):.3f}",
             f"scores q_i·k_j / √{d}, softmax over j; the {SHOWN} largest weights:",
         ]
         lines += [
@@ -76,30 +80,14 @@ class SelfAttentionLive:
         ]
         mixed = alpha @ v
         lines.append(
-            f"m_i = h_i + Σ_j α_ij v_j: ‖h_i‖ = {np.linalg.norm(self.states()[self.i]):.3f}, "
+            f"m_i = h_i + Σ_j α_ij v_j: ‖h_i‖ = {np.linalg.norm(self.states()[self.at]):.3f}, "
             f"‖Σ_j α_ij v_j‖ = {np.linalg.norm(mixed):.3f}, "
-            f"‖m_i‖ = {np.linalg.norm(self.encoded.memory[self.i]):.3f}"
+            f"‖m_i‖ = {np.linalg.norm(self.encoded.memory[self.at]):.3f}"
         )
         return lines
 
-    def step(self) -> bool:
-        if self.i + 1 >= len(self.labels):
-            return False
-        self.i += 1
-        return True
-
-    def back(self) -> bool:
-        if self.i == 0:
-            return False
-        self.i -= 1
-        return True
-
-    def type_text(self, text: str) -> str:
-        self.read(text.strip() or SOURCE)
-        return f"encoding {self.source!r}"
-
-    def set_value(self, text: str) -> str:
-        return "this chapter has no values to set; t gives a new source"
+    def length(self) -> int:
+        return len(self.labels)
 
 
 CHAPTER = Chapter(
