@@ -228,3 +228,28 @@ def test_two_runs_are_overlaid_one_colour_each(tmp_path: Path) -> None:
             await until(pilot, lambda: "Inside other" in screen_text(app))
 
     asyncio.run(scenario())
+
+
+def test_e_opens_the_explorers_view_of_the_checkpoint_and_escape_comes_back(
+    tmp_path: Path,
+) -> None:
+    from rnn_tui.tui.screens.lm_view import LanguageModelScreen
+    from rnn_tui.tui.watch_app import WatchApp
+    from tests.pilot_helpers import until
+
+    folder = dashboard_folder(tmp_path)
+
+    async def scenario() -> None:
+        app = WatchApp([RunWatch(folder)])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, LanguageModelScreen), seconds=60)
+            assert app.screen.path == folder / "last.safetensors"
+            await pilot.press("right")  # the view steps its model as in the explorer
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, LanguageModelScreen))
+            await pilot.press("b")  # no best.safetensors in this run: said, nothing opens
+            await pilot.pause()
+            assert not isinstance(app.screen, LanguageModelScreen)
+
+    asyncio.run(scenario())

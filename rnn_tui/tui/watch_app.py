@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +49,7 @@ class WatchApp(App[None]):
         Binding("p", "third_plot", "Speed/lr", tooltip="the third plot: tokens/s or learning rate"),
         Binding("e", "explore('last')", "Explore", tooltip="the explorer on the latest checkpoint"),
         Binding("b", "explore('best')", "Best", tooltip="the explorer on the best checkpoint"),
+        Binding("escape", "back", "Back", show=False, tooltip="from the explorer to the dashboard"),
         Binding("question_mark", "help", "Help", tooltip="every key, in words"),
         Binding("q", "quit", "Quit", tooltip="leave rnn-tui"),
     ]  # fmt: skip
@@ -223,17 +222,34 @@ class WatchApp(App[None]):
         self.redraw(time.monotonic())
 
     def action_explore(self, which: str) -> None:
-        """The explorer on the chosen run's checkpoint, in this terminal; quitting it
-        (q) comes back here."""
+        """The explorer's view of the chosen run's latest (or best) checkpoint, over the
+        dashboard; Esc comes back."""
         path = self.watches[self.chosen].folder / f"{which}.safetensors"
         if not path.exists():
             self.notify(f"{path} does not exist yet", severity="warning")
             return
-        if self.is_headless:
-            self.notify(f"would open the explorer on {path}")
+        self.open_view(path)
+
+    @work(thread=True, exclusive=True, group="explore")
+    def open_view(self, path: Path) -> None:
+        from rnn_tui.tui.app import open_model_file
+
+        try:
+            model = open_model_file(path)
+        except UserError as error:  # being replaced as we read it
+            self.call_from_thread(self.notify, str(error), title="Cannot open", severity="error")
             return
-        with self.suspend():
-            subprocess.run([sys.executable, "-m", "rnn_tui", "explore", str(path)], check=False)
+        self.call_from_thread(self.show_view, path, model)
+
+    def show_view(self, path: Path, model: Any) -> None:
+        from rnn_tui.tui.app import ExplorerApp
+
+        self.push_screen(ExplorerApp.view_for(model, path, ""))
+
+    def action_back(self) -> None:
+        """Esc: from the explorer's view back to the dashboard."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def action_help(self) -> None:
         from rnn_tui.tui.screens.help import help_for
