@@ -53,9 +53,6 @@ class Series:
         self.steps.append(step)
         self.values.append(value)
 
-    def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
-
 
 def _number(record: dict[str, Any], key: str) -> float | None:
     value = record.get(key)
@@ -91,9 +88,7 @@ class RunWatch:
             )
         self.folder = folder
         self.follower = MetricsFollower(folder / "metrics.jsonl")
-        self.loss, self.val_loss, self.grad_norm = Series(), Series(), Series()
-        self.tokens_per_s, self.lr, self.elapsed = Series(), Series(), Series()
-        self.state = RunState()
+        self.forget_figures()
         self.last_change = 0.0  # when a new line last arrived (time.monotonic)
         self.checkpoint_seen: float | None = None  # mtime of the last checkpoint looked at
         self._config_read: tuple[float | None, dict[str, Any]] = (None, {})
@@ -102,12 +97,17 @@ class RunWatch:
     def name(self) -> str:
         return self.folder.name
 
+    def forget_figures(self) -> None:
+        """Empty series and state: at the start, and when the log is replaced."""
+        self.loss, self.val_loss, self.grad_norm = Series(), Series(), Series()
+        self.tokens_per_s, self.lr, self.elapsed = Series(), Series(), Series()
+        self.state = RunState()
+
     def poll(self, now: float = 0.0) -> bool:
         """Read new records; whether anything changed."""
         records = self.follower.read_new()
-        if self.follower.restarted:
-            self.__init__(self.folder)  # type: ignore[misc]
-            records = self.follower.read_new() or records
+        if self.follower.restarted:  # a new run in the folder (--force): its records only
+            self.forget_figures()
         for record in records:
             self.apply(record)
         if records:

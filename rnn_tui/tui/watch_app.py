@@ -20,7 +20,7 @@ from rnn_tui.session.watching import RunWatch
 from rnn_tui.tui.plain import plain
 from rnn_tui.tui.startup import freeze_imported_objects
 from rnn_tui.tui.widgets.title import Title
-from rnn_tui.tui.widgets.watch.curves import RUN_COLOURS, Curves
+from rnn_tui.tui.widgets.watch.curves import Curves, rich_colour
 
 POLL_S = 0.25  # how often the logs are looked at: a new line shows within this
 CHECKPOINT_POLL_S = 1.0
@@ -116,7 +116,7 @@ class WatchApp(App[None]):
     def redraw(self, now: float) -> None:
         self.query_one("#watch-runs", Static).update(self.runs_table(now))
         x_label = "minutes" if self.against_time else "step"
-        times = [self.minutes_at(w) if self.against_time else None for w in self.watches]
+        times = [self.minutes_at(w) for w in self.watches] if self.against_time else None
         loss, norm, third = (
             self.query_one(f"#watch-{n}", Curves) for n in ("loss", "norm", "third")
         )
@@ -132,7 +132,7 @@ class WatchApp(App[None]):
                 )
             ],
             x_label=x_label,
-            x_of=times[0] if not many else None,
+            x_of=times,
         )
         clips = {w.clip for w in self.watches if w.clip}
         clip = clips.pop() if len(clips) == 1 else None
@@ -142,21 +142,21 @@ class WatchApp(App[None]):
             threshold=clip,
             log_y=True,
             x_label=x_label,
-            x_of=times[0] if not many else None,
+            x_of=times,
         )
         if self.show_rate:
             third.show(
                 "tokens/s",
                 [(w.name, k, w.tokens_per_s, "braille") for k, w in enumerate(self.watches)],
                 x_label=x_label,
-                x_of=times[0] if not many else None,
+                x_of=times,
             )
         else:
             third.show(
                 "learning rate",
                 [(w.name, k, w.lr, "braille") for k, w in enumerate(self.watches)],
                 x_label=x_label,
-                x_of=times[0] if not many else None,
+                x_of=times,
             )
 
     @staticmethod
@@ -185,7 +185,7 @@ class WatchApp(App[None]):
             best = s["best"]
             best_text = "—" if best is None else f"{best['value']:.4f}"
             name = Text(("▶ " if k == self.chosen else "  ") + plain(watch.name),
-                        style=RUN_COLOURS[k % len(RUN_COLOURS)])  # fmt: skip
+                        style=rich_colour(k))  # fmt: skip
             status = Text(s["status"], style="bold red" if "diverged" in s["status"] else "")
             table.add_row(
                 name, status, step, figure(s["loss"]), figure(s["last_val_loss"]), best_text,

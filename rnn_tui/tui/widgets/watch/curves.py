@@ -9,11 +9,18 @@ from textual_plotext import PlotextPlot
 
 from rnn_tui.session.watching import Series
 
-RUN_COLOURS = ("cyan", "orange", "magenta", "green", "red", "blue")
+RUN_COLOURS = ("cyan", "orange", "magenta", "green", "red", "blue")  # plotext's names
+RICH_NAMES = {"orange": "orange1"}  # the same colours where Rich draws them (the table)
+
+
+def rich_colour(run: int) -> str:
+    colour = RUN_COLOURS[run % len(RUN_COLOURS)]
+    return RICH_NAMES.get(colour, colour)
 
 
 class Curves(PlotextPlot):
-    """Each curve is (label, run index, series, marker); x is the step (or minutes);
+    """Each curve is (label, run index, series, marker); x is the step, or with `x_of`
+    (one map per run) the minutes of training at that step;
     the marker "x" draws separate points, any other a line.
     `log_y` plots log10 of the values (plotext's own log scale re-applies itself on
     every redraw)."""
@@ -25,7 +32,7 @@ class Curves(PlotextPlot):
         threshold: float | None = None,
         log_y: bool = False,
         x_label: str = "step",
-        x_of: dict[int, float] | None = None,
+        x_of: list[dict[int, float]] | None = None,
     ) -> None:
         plt = self.plt
         plt.clear_data()
@@ -36,7 +43,7 @@ class Curves(PlotextPlot):
         self.legend: list[tuple[str, str]] = []  # (label, colour) of each curve drawn
         for label, run, series, marker in curves:
             points = [
-                (x_of.get(step, math.nan) if x_of is not None else step,
+                (x_of[run].get(step, math.nan) if x_of is not None else step,
                  math.log10(value) if log_y else value)
                 for step, value in zip(series.steps, series.values, strict=True)
                 if value == value and (value > 0 or not log_y)  # NaN, and ≤ 0 on a log axis
