@@ -253,3 +253,16 @@ def test_e_opens_the_explorers_view_of_the_checkpoint_and_escape_comes_back(
             assert not isinstance(app.screen, LanguageModelScreen)
 
     asyncio.run(scenario())
+
+
+def test_minutes_at_each_step_come_from_the_rate_records(tmp_path: Path) -> None:
+    """x = minutes: a rate record says the seconds spent by its step (step / 5 here);
+    steps between two records are placed in proportion."""
+    from rnn_tui.tui.watch_app import WatchApp
+
+    watch = RunWatch(dashboard_folder(tmp_path))
+    watch.poll()
+    minutes = WatchApp.minutes_at(watch)
+    assert minutes[100] == pytest.approx(100 / 5 / 60)
+    assert minutes[75] == pytest.approx(75 / 5 / 60)
+    assert minutes[300] == pytest.approx(1.0)
