@@ -266,3 +266,34 @@ def test_minutes_at_each_step_come_from_the_rate_records(tmp_path: Path) -> None
     assert minutes[100] == pytest.approx(100 / 5 / 60)
     assert minutes[75] == pytest.approx(75 / 5 / 60)
     assert minutes[300] == pytest.approx(1.0)
+
+
+def test_inside_figures_are_the_gates_on_the_validation_text_written_out(
+    tiny_lstm_checkpoint: Path, repetitive_text_file: Path
+) -> None:
+    """The look inside an LSTM: the validation text is the last tenth of `<bos>` + the
+    corpus's ids (cut here by hand, as `--split tail` does); on its first SLICE tokens the
+    share of σ gates below 0.1 or above 0.9 and the median τ = −1/ln(mean f) are the
+    engine's gates counted here."""
+    import numpy as np
+
+    from rnn_tui.data.vocab import BOS_ID
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.session.watch_inside import SLICE, look_inside
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    ids = [BOS_ID, *model.tokenizer.encode(repetitive_text_file.read_text(encoding="utf-8"))]
+    validation = ids[round(len(ids) * 0.9) :][:SLICE]
+    state, gates = model.initial_state(), {"i": [], "f": [], "o": []}
+    for token in validation:
+        trace = model.step(token, state)
+        state = trace.state
+        for name, values in gates.items():
+            values.append(trace.layers[0].gates[name])
+    shares = {n: np.mean((np.stack(v) < 0.1) | (np.stack(v) > 0.9)) for n, v in gates.items()}
+    horizon = np.median(-1 / np.log(np.stack(gates["f"]).mean(axis=0)))
+    lines = look_inside(tiny_lstm_checkpoint)
+    assert f"on the first {len(validation)} validation tokens:" in lines
+    row = next(line for line in lines if line.startswith("layer 1:"))
+    assert f"i {shares['i']:.0%}, f {shares['f']:.0%}, o {shares['o']:.0%}" in row
+    assert f"memory τ median {horizon:.1f}" in row

