@@ -138,8 +138,15 @@ def join_world(device_name: str) -> tuple[World, torch.device]:
     return World(rank=rank, size=size, backend=backend), device
 
 
-def leave_world(world: World) -> None:
+def leave_world(world: World, together: bool = False) -> None:
+    """`together`, after a run that ended normally: every rank waits at a barrier first.
+    A rank that destroyed the group while rank 0 was still writing its checkpoint could
+    abort in gloo's teardown ("terminate called without an active exception", seen once
+    in CI). After an error no barrier: the other ranks may be inside another collective."""
     if world.active and dist.is_initialized():
+        if together:
+            with contextlib.suppress(RuntimeError):  # a group already broken: just leave
+                dist.barrier()
         dist.destroy_process_group()
 
 
@@ -149,8 +156,10 @@ def training_world(device_name: str) -> Iterator[tuple[World, torch.device]]:
     world, device = join_world(device_name)
     try:
         yield world, device
-    finally:
+    except BaseException:
         leave_world(world)
+        raise
+    leave_world(world, together=True)
 
 
 def agreed_run_dir(world: World, request: RunDirRequest) -> Path:
