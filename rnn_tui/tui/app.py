@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -19,10 +19,10 @@ from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.errors import UserError
-from rnn_tui.tui.screens.help import help_for, key_label
+from rnn_tui.tui.base_app import RnnTuiApp
+from rnn_tui.tui.screens.help import key_label
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
-from rnn_tui.tui.startup import freeze_imported_objects
 from rnn_tui.tui.textual_workarounds import release_dead_views
 
 FIRST_VIEW_WAIT_S = 5.0  # the other models load after the first is drawn, or after this
@@ -73,7 +73,7 @@ def view_text(screen: Screen) -> str:
     return ""
 
 
-class ExplorerApp(App[None]):
+class ExplorerApp(RnnTuiApp):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui"
     BINDINGS = [
@@ -113,12 +113,6 @@ class ExplorerApp(App[None]):
         self.crash: tuple[BaseException, Path | None] | None = None  # an unhandled error
         self.kept_sessions: dict[int, Any] = {}  # open model → its session, across `n`
         self.show_tracebacks = False  # --debug: Textual prints the traceback on exit
-
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        """Run as the process's one app (the CLI, the start-up benchmark; tests use
-        `run_test`)."""
-        freeze_imported_objects()
-        return super().run(*args, **kwargs)
 
     def _handle_exception(self, error: Exception) -> None:
         """An unhandled error: Textual restores the terminal and exits with code 1; the
@@ -356,10 +350,6 @@ class ExplorerApp(App[None]):
                 self.open_model(path)
 
         self.push_screen(ModelPicker(bundled_models(), recent_models()), chosen)
-
-    def action_help(self) -> None:
-        """Every key of the view underneath (whatever view it is) and the app's own."""
-        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
 
     def action_save_svg(self) -> None:
         self.screenshot_dir.mkdir(parents=True, exist_ok=True)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from rnn_tui.session.lessons import Chapter
-from rnn_tui.tui.startup import freeze_imported_objects
+from rnn_tui.tui.base_app import RnnTuiApp
 
 
-class LessonApp(App[None]):
+class LessonApp(RnnTuiApp):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui lessons"
     BINDINGS = [
@@ -23,16 +21,6 @@ class LessonApp(App[None]):
     def __init__(self, chapter: Chapter | None = None) -> None:
         super().__init__()
         self.chapter = chapter
-
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        """Run as the process's one app (the CLI; tests use `run_test`)."""
-        freeze_imported_objects()
-        return super().run(*args, **kwargs)
-
-    def action_help(self) -> None:
-        from rnn_tui.tui.screens.help import help_for
-
-        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
 
     def get_default_screen(self) -> Screen:
         from rnn_tui.tui.screens.chapters import ChapterList

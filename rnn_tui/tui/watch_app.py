@@ -10,15 +10,15 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
 from rnn_tui.errors import UserError
 from rnn_tui.session.watching import RunWatch
+from rnn_tui.tui.base_app import RnnTuiApp
 from rnn_tui.tui.plain import plain
-from rnn_tui.tui.startup import freeze_imported_objects
 from rnn_tui.tui.widgets.title import Title
 from rnn_tui.tui.widgets.watch.curves import Curves, rich_colour
 
@@ -40,7 +40,7 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class WatchApp(App[None]):
+class WatchApp(RnnTuiApp):
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "rnn-tui watch"
     BINDINGS = [
@@ -62,10 +62,6 @@ class WatchApp(App[None]):
         self.show_rate = True  # the third plot: tokens/s (else the learning rate)
         self.inside: dict[int, list[str]] = {}
         self.inside_of: dict[int, Path] = {}
-
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        freeze_imported_objects()
-        return super().run(*args, **kwargs)
 
     def compose(self) -> ComposeResult:
         yield Title("Runs", id="watch-title")
@@ -250,8 +246,3 @@ class WatchApp(App[None]):
         """Esc: from the explorer's view back to the dashboard."""
         if len(self.screen_stack) > 1:
             self.pop_screen()
-
-    def action_help(self) -> None:
-        from rnn_tui.tui.screens.help import help_for
-
-        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
