@@ -186,14 +186,12 @@ class Trainer:
 
     def run(self) -> TrainingOutcome:
         """Train until a budget is spent or a stop is requested; save last/best on the way."""
-        config, task = self.config, self.task
-        task.model.train()
+        self.task.model.train()
         started = time.perf_counter() - self.elapsed_before
-        clip = config.clip if config.clip > 0 else math.inf
         with stop_requests() as requested, contextlib.closing(self.metrics):
             self._log_start()
             try:
-                interrupted = self._train(config, task, started, clip, requested)
+                interrupted = self._train(started, requested)
             except TrainingDiverged as diverged:
                 self._log_end("diverged", str(diverged))
                 raise
@@ -229,10 +227,10 @@ class Trainer:
             }
         )
 
-    def _train(
-        self, config: TrainConfig, task: Any, started: float, clip: float, requested: Any
-    ) -> bool:
+    def _train(self, started: float, requested: Any) -> bool:
         """The loop of `run`; whether it stopped on a request (else a budget was spent)."""
+        config, task = self.config, self.task
+        clip = config.clip if config.clip > 0 else math.inf
         pending_losses: list[Tensor] = []
         pending_norms: list[Tensor] = []
         window_start, tokens_since = time.perf_counter(), 0
