@@ -9,6 +9,7 @@ target as `<bos> y_1 … y_n` → `y_1 … y_n <eos>` for teacher forcing.
 
 from __future__ import annotations
 
+import functools
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -170,6 +171,21 @@ def date_splits(config: PairsConfig) -> tuple[list[Pair], list[Pair]]:
         config.held_out, seed=config.seed + 1_000_003, exclude={e.source for e in train}
     )
     return _date_pairs(train), _date_pairs(val)
+
+
+@functools.lru_cache(maxsize=4)
+def _held_out_dates(config: PairsConfig) -> tuple[Pair, ...]:
+    return tuple(date_splits(config)[1])
+
+
+def held_out_dates(pairs_config: dict, count: int) -> list[Pair]:
+    """The first `count` held-out pairs of a date translator trained with `pairs_config`
+    (its checkpoint's `pairs_config`): the dates it was scored on, whose written forms
+    never occur among its training pairs. Made once per process (~3 s: the training
+    dates are generated to be left out)."""
+    if pairs_config.get("source") != "dates":
+        raise UserError("held-out pairs are known here for date translators only")
+    return list(_held_out_dates(PairsConfig.from_dict(pairs_config))[:count])
 
 
 def prepare_pairs(

@@ -103,14 +103,14 @@ def validation_slice(model: Any, data_config: dict[str, Any]) -> list[int] | Non
 
 
 def _translator_lines(path: Path) -> list[str]:
+    from rnn_tui.data.pairs import held_out_dates
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.translation_search import greedy
-    from rnn_tui.session.lessons.models import held_out_pairs
 
     translator = load_translator(path)
     pairs_config = translator.meta.get("pairs_config") or {}
     if pairs_config.get("source") == "dates":  # held out: never among its training pairs
-        sources = [(p.source, p.target) for p in held_out_pairs(translator, SOURCES)]
+        sources = [(p.source, p.target) for p in held_out_dates(pairs_config, SOURCES)]
     else:
         example = translator.meta.get("card", {}).get("example_source")
         sources = [(str(example), "")] if example else []

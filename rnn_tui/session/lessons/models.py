@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from rnn_tui.bundled import bundled_models, lesson_models
-from rnn_tui.config import PairsConfig
-from rnn_tui.data.pairs import Pair, date_splits
+from rnn_tui.data.pairs import Pair, held_out_dates
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.loading import load_language_model, load_translator
 from rnn_tui.engine.translator import Translator
@@ -31,18 +29,9 @@ def bundled_translator(stem: str) -> Translator:
     return load_translator(bundled_path(stem))
 
 
-@functools.lru_cache(maxsize=4)
-def _date_held_out(config: PairsConfig) -> tuple[Pair, ...]:
-    return tuple(date_splits(config)[1])
-
-
 def held_out_pairs(translator: Translator, count: int) -> list[Pair]:
-    """The first `count` held-out pairs the translator was scored on in training (its
-    own generated dates, whose written forms never occur among its training pairs)."""
-    pairs = translator.meta.get("pairs_config") or {}
-    if pairs.get("source") != "dates":
-        raise UserError("the lesson measures date translators only")
-    return list(_date_held_out(PairsConfig.from_dict(pairs))[:count])
+    """The first `count` held-out dates the translator was scored on in training."""
+    return held_out_dates(translator.meta.get("pairs_config") or {}, count)
 
 
 def greedy_output(translator: Translator, source: str) -> str:
