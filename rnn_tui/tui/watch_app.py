@@ -140,20 +140,13 @@ class WatchApp(RnnTuiApp):
             x_label=x_label,
             x_of=times,
         )
-        if self.show_rate:
-            third.show(
-                "tokens/s",
-                [(w.name, k, w.tokens_per_s, "braille") for k, w in enumerate(self.watches)],
-                x_label=x_label,
-                x_of=times,
-            )
-        else:
-            third.show(
-                "learning rate",
-                [(w.name, k, w.lr, "braille") for k, w in enumerate(self.watches)],
-                x_label=x_label,
-                x_of=times,
-            )
+        title, series = ("tokens/s", "tokens_per_s") if self.show_rate else ("learning rate", "lr")
+        third.show(
+            title,
+            [(w.name, k, getattr(w, series), "braille") for k, w in enumerate(self.watches)],
+            x_label=x_label,
+            x_of=times,
+        )
 
     @staticmethod
     def minutes_at(watch: RunWatch) -> dict[int, float]:
