@@ -532,6 +532,25 @@ def test_a_file_name_with_markup_or_escapes_is_shown_as_written(
     asyncio.run(scenario())
 
 
+def test_the_first_model_is_drawn_before_the_others_load(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """The first model's view is drawn while it is the only open model; the others join
+    the open models (`n`) after it, so they never hold up its first frames."""
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
+        async with app.run_test(size=(120, 36)) as pilot:
+            open_when_drawn: list[int] = []
+            while not isinstance(app.screen, LanguageModelScreen):
+                await pilot.pause(0.01)
+            app.screen.call_after_refresh(lambda: open_when_drawn.append(len(app.models)))
+            await until(pilot, lambda: len(app.models) == 2)
+            assert open_when_drawn == [1]
+            assert app.models[1][0] == tiny_rnn_checkpoint
+
+    asyncio.run(scenario())
+
+
 def test_a_burst_of_n_presses_is_one_switch_by_their_sum(
     tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
 ) -> None:

@@ -26,6 +26,9 @@ from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 from rnn_tui.tui.textual_workarounds import release_dead_views
 
 FIRST_VIEW_WAIT_S = 5.0  # the other models load after the first is drawn, or after this
+# …and this long after it was drawn: its first frames (layout, then its resize) come
+# right after the first, and a worker thread loading models holds the GIL against them.
+OTHERS_AFTER_DRAWN_S = 0.3
 
 WELCOME = (
     "rnn-tui — a terminal microscope for recurrent sequence models\n\n"
@@ -208,7 +211,7 @@ class ExplorerApp(RnnTuiApp):
         self.kept_sessions = {}
         self.show_model(0, self.prompt)
         if drawn is not None:
-            self.screen.call_after_refresh(drawn)
+            self.screen.call_after_refresh(self.set_timer, OTHERS_AFTER_DRAWN_S, drawn)
 
     def add_model(self, path: Path, model: Model) -> None:
         remember_model(path)
