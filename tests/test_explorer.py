@@ -537,6 +537,7 @@ def test_the_first_model_is_drawn_before_the_others_load(
 ) -> None:
     """The first model's view is drawn while it is the only open model; the others join
     the open models (`n`) after it, so they never hold up its first frames."""
+
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
         async with app.run_test(size=(120, 36)) as pilot:
