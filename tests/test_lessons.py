@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import html
 import itertools
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -37,6 +40,41 @@ def test_list_and_bad_chapters() -> None:
     missing = run_cli("lesson", "99")
     assert missing.exit_code == 2 and "no such chapter" in missing.output
     assert run_cli("lesson", "--markdown").exit_code == 2
+
+
+def test_the_contents_are_the_chapters_numbers_titles_and_exercise_counts() -> None:
+    """The list is drawn from `contents` alone; each chapter it names must be the chapter
+    its module defines, with that many exercises."""
+    from rnn_tui.session.lessons.contents import CONTENTS
+
+    listed = [(e.number, e.title, e.exercises) for e in CONTENTS]
+    defined = [(c.number, c.title, len(c.exercises)) for c in chapters()]
+    assert listed == defined and [n for n, _, _ in listed] == list(range(1, 15))
+
+
+def test_the_chapter_list_and_one_chapter_import_only_what_they_show() -> None:
+    """`lesson --list` imports no chapter module (nor NumPy); `chapter(8)` imports the
+    two-step chapter and no other."""
+    script = (
+        "import sys\n"
+        "from rnn_tui.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(app, ['lesson', '--list']).exit_code == 0\n"
+        "loaded = lambda: {m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "                  if m.startswith('rnn_tui.session.lessons.')}\n"
+        "print(sorted(loaded()), 'numpy' in sys.modules)\n"
+        "from rnn_tui.session.lessons import chapter\n"
+        "chapter(8)\n"
+        "print(sorted(loaded()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    from rnn_tui.session.lessons.contents import CONTENTS
+
+    chapter_modules = {e.defined_in.split(":")[0] for e in CONTENTS}
+    assert out[0] == "['contents', 'progress'] False"
+    assert chapter_modules & set(ast.literal_eval(out[1])) == {"two_step"}
 
 
 def test_two_step_handout_numbers_are_the_formula_written_out() -> None:

@@ -17,20 +17,22 @@ def lesson_command(
     ),
 ) -> None:
     """Open a lesson: a short explanation, a live model, exercises checked against it."""
-    from rnn_tui.session.lessons import chapter, chapters, markdown
+    from rnn_tui.session.lessons import chapter, markdown
+    from rnn_tui.session.lessons.contents import CONTENTS
     from rnn_tui.session.lessons.progress import load_progress
 
     if list_chapters:
         progress = load_progress()
-        for c in chapters():
-            done = len(set(progress.get(str(c.number), [])))
-            typer.echo(f"{c.number:2d}. {c.title} ({done}/{len(c.exercises)} exercises done)")
+        for entry in CONTENTS:
+            done = len(set(progress.get(str(entry.number), [])))
+            total = entry.exercises
+            typer.echo(f"{entry.number:2d}. {entry.title} ({done}/{total} exercises done)")
         return
     found = None
     if number is not None:
         found = chapter(number)
         if found is None:
-            known = ", ".join(str(c.number) for c in chapters())
+            known = ", ".join(str(entry.number) for entry in CONTENTS)
             raise UserError(f"lesson {number}: no such chapter (there are {known})")
     if as_markdown:
         if found is None:

@@ -60,32 +60,18 @@ class Chapter:
 
 
 def chapters() -> list[Chapter]:
-    """Every chapter, in course order."""
-    from rnn_tui.session.lessons import (
-        attention,
-        beam,
-        cell,
-        context,
-        directions,
-        flow,
-        gates,
-        loss,
-        recurrence,
-        self_attention,
-        two_step,
-        unfolding,
-    )
+    """Every chapter, in course order (imports them all; the list needs only `contents`)."""
+    from rnn_tui.session.lessons.contents import CONTENTS, load
 
-    found = (
-        unfolding.CHAPTER, loss.CHAPTER, cell.CHAPTER, flow.CHAPTER, two_step.CHAPTER,
-        gates.FORGET, gates.INPUT, gates.OUTPUT, attention.CHAPTER, beam.CHAPTER,
-        context.CHAPTER, directions.CHAPTER, self_attention.CHAPTER, recurrence.CHAPTER,
-    )  # fmt: skip
-    return sorted(found, key=lambda c: c.number)
+    return [load(found) for found in CONTENTS]
 
 
 def chapter(number: int) -> Chapter | None:
-    return next((c for c in chapters() if c.number == number), None)
+    """Chapter `number`, importing only its own module; None if there is none."""
+    from rnn_tui.session.lessons.contents import entry, load
+
+    found = entry(number)
+    return None if found is None else load(found)
 
 
 def markdown(chapter: Chapter, live: Live) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
@@ -108,7 +109,7 @@ class AttentionLive(AlongLive):
 
 CHAPTER = Chapter(
     number=12,
-    title="Attention",
+    title=title(12),
     text=[
         "Without attention, the decoder sees the source only through the context vector:",
         "one fixed-size state for the whole sentence, the bottleneck. With attention it",

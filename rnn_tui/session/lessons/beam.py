@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import setting
 
 SOURCE = "i am very tired ."
@@ -91,7 +92,7 @@ class BeamLive:
 
 CHAPTER = Chapter(
     number=13,
-    title="Beam search",
+    title=title(13),
     text=[
         "A translator gives p(y_t | y_<t, x) one token at a time. Greedy decoding takes",
         "the likeliest token at each step, but the likeliest sentence need not start with",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "Now is the winter of our discontent"
@@ -48,7 +49,7 @@ def _saturated(live: CellLive) -> bool:
 
 CHAPTER = Chapter(
     number=4,
-    title="Inside the RNN cell",
+    title=title(4),
     text=[
         "One step of a plain RNN is s_t = φ(W s_t−1 + U x_t + b). Three things meet in",
         "every unit: the previous state s_t−1 through the recurrent matrix W (what the",

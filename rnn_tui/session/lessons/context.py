@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
@@ -80,7 +81,7 @@ class ContextLive(AlongLive):
 
 CHAPTER = Chapter(
     number=6,
-    title="The context vector",
+    title=title(6),
     text=[
         "An encoder–decoder translates in two parts. The encoder, an RNN, reads the",
         "source x_1 … x_T, s_t = φ(W s_{t−1} + U x_t + b), and keeps only its last state:",

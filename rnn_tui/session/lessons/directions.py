@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
@@ -83,7 +84,7 @@ class DirectionsLive(AlongLive):
 
 CHAPTER = Chapter(
     number=5,
-    title="Two directions, and reading backwards",
+    title=title(5),
     text=[
         "An RNN's state at position j has read only x_1 … x_j. A bidirectional encoder",
         "runs a second RNN from the end, so each position has two states:",

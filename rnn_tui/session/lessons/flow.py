@@ -8,6 +8,7 @@ hand-written BPTT for the scaled model.
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import SettingsLive, setting
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak."
@@ -82,7 +83,7 @@ class FlowLive(SettingsLive):
 
 CHAPTER = Chapter(
     number=7,
-    title="Training through time: vanishing and exploding gradients",
+    title=title(7),
     text=[
         "An RNN is trained like the network it becomes when unfolded: the loss at step",
         "t is differentiated back through every earlier step (backpropagation through",

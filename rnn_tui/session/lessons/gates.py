@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "ROMEO:\nBut, soft! what light through yonder window breaks?"
@@ -18,7 +19,6 @@ PROBE_NAME = "spaces"
 SELECTIVE = 0.8  # |2·AUC − 1|: AUC above 0.9 or below 0.1
 LISTED = 3  # the most selective units the panel names
 SLOT = {"i": 0, "f": 1, "g": 2, "o": 3}  # PyTorch's stacking of the gates' rows
-NAMES = {"f": "forget", "i": "input", "o": "output"}
 
 
 class GateLive(ReadingLive):
@@ -103,7 +103,6 @@ class GateLive(ReadingLive):
 
 
 def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: Exercise) -> Chapter:
-    name = NAMES[gate]
     probe = Exercise(
         "probe",
         f"Watch a unit whose {gate} gate tells {PROBE_NAME} from other characters: AUC "
@@ -114,7 +113,7 @@ def _chapter(number: int, gate: str, text: list[str], effect: Exercise, reach: E
     )
     return Chapter(
         number=number,
-        title=f"The LSTM's {name} gate",
+        title=title(number),
         text=text,
         keys="→ reads the next character, ← steps back, t reads your text, v picks a unit",
         open_live=lambda: GateLive(gate),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 
 TEXT = "To be, or not to be"
 SHOWN = 12  # tokens listed one by one; earlier ones are summed in one line
@@ -73,7 +74,7 @@ class LossLive:
 
 CHAPTER = Chapter(
     number=3,
-    title="The language-model loss",
+    title=title(3),
     text=[
         "A language model gives each next token a probability, p(w_i | w_1 … w_i−1).",
         "The chain rule makes the probability of a whole text their product,",

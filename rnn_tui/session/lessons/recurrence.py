@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 
 RECURRENT, WINDOW = "shakespeare-rnn", "shakespeare-window"
 TEXT = (
@@ -102,7 +103,7 @@ class RecurrenceLive:
 
 CHAPTER = Chapter(
     number=1,
-    title="Why recurrence",
+    title=title(1),
     text=[
         "A language model gives the probability of the next token from the ones before.",
         "The simplest one looks at a fixed window: the last K tokens, embedded, through",

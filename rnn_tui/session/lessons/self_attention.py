@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 
 SOURCE = "le samedi 9 mai 2018"
@@ -92,7 +93,7 @@ class SelfAttentionLive(AlongLive):
 
 CHAPTER = Chapter(
     number=14,
-    title="Self-attention",
+    title=title(14),
     text=[
         "Attention lets the decoder look at every encoder state. Self-attention lets",
         "each source position look at every other one. From the recurrent states h_j,",

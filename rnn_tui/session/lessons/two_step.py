@@ -6,6 +6,7 @@ import dataclasses
 
 from rnn_tui.engine.two_step import TwoStepInputs, TwoStepTerms, two_step_terms
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import SettingsLive, setting
 
 SETTABLE = ("u", "w", "v", "b", "x1", "x2", "d1", "d2")
@@ -50,7 +51,7 @@ def _through_h1_cut(live: TwoStepLive) -> bool:
 
 CHAPTER = Chapter(
     number=8,
-    title="The two-step derivation of ∂E/∂u",
+    title=title(8),
     text=[
         "A network of one unit runs two steps: h(t) = tanh(u·x(t) + w·h(t−1) + b), with",
         "output y(t) = v·h(t) and error E(t) = ½(y(t) − d(t))². The total error is",

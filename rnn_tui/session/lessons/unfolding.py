@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnn_tui.session.lessons import Chapter, Exercise
+from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import ReadingLive
 
 TEXT = "To be, or not to be, that is the question"
@@ -45,7 +46,7 @@ class UnfoldLive(ReadingLive):
 
 CHAPTER = Chapter(
     number=2,
-    title="Unfolding in time",
+    title=title(2),
     text=[
         "A recurrent network is one cell used again and again. At step t it reads an",
         "input x_t (here one character), combines it with its own previous state",

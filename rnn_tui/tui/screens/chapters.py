@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from rnn_tui.session.lessons import chapters
+from rnn_tui.session.lessons.contents import CONTENTS
 from rnn_tui.session.lessons.progress import load_progress
 from rnn_tui.tui.widgets.title import Title
 
@@ -25,21 +25,19 @@ class ChapterList(Screen[None]):
             classes="dim",
         )
 
-    def on_mount(self) -> None:
-        self.on_screen_resume()
-
     def on_screen_resume(self) -> None:
+        """List the chapters with their progress: on first showing, and on coming back
+        from a chapter."""
         progress = load_progress()
         options = self.query_one("#chapters", OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        for chapter in chapters():
-            done = len(set(progress.get(str(chapter.number), [])))
-            total = len(chapter.exercises)
+        for entry in CONTENTS:
+            done = len(set(progress.get(str(entry.number), [])))
             options.add_option(
                 Option(
-                    f"{chapter.number:2d}. {chapter.title}  ({done}/{total} done)",
-                    id=str(chapter.number),
+                    f"{entry.number:2d}. {entry.title}  ({done}/{entry.exercises} done)",
+                    id=str(entry.number),
                 )
             )
         options.highlighted = highlighted if highlighted is not None else 0
