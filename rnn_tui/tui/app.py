@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.errors import UserError
-from rnn_tui.tui.base_app import RnnTuiApp
+from rnn_tui.tui.base_app import RnnTuiApp, stylesheets
 from rnn_tui.tui.screens.help import key_label
 from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
@@ -77,7 +77,7 @@ def view_text(screen: Screen) -> str:
 
 
 class ExplorerApp(RnnTuiApp):
-    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
+    CSS_PATH = stylesheets("common", "explorer")
     TITLE = "rnn-tui"
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="this list of keys"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -20,6 +21,13 @@ def freeze_imported_objects() -> None:
     if not _frozen:
         _frozen = True
         gc.freeze()
+
+
+def stylesheets(*names: str) -> list[Path]:
+    """The stylesheets an app draws with (`common`, and its own): Textual parses all of an
+    app's CSS before its first frame, so no app reads another's rules."""
+    folder = Path(__file__).resolve().parent
+    return [folder / f"{name}.tcss" for name in names]
 
 
 class RnnTuiApp(App[None]):

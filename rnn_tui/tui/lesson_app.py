@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.binding import Binding
 from textual.screen import Screen
 
 from rnn_tui.session.lessons import Chapter
-from rnn_tui.tui.base_app import RnnTuiApp
+from rnn_tui.tui.base_app import RnnTuiApp, stylesheets
 
 
 class LessonApp(RnnTuiApp):
-    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
+    CSS_PATH = stylesheets("common", "lessons")
     TITLE = "rnn-tui lessons"
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="every key of this screen, in words")

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from rnn_tui.errors import UserError
 from rnn_tui.session.watching import RunWatch
-from rnn_tui.tui.base_app import RnnTuiApp
+from rnn_tui.tui.base_app import RnnTuiApp, stylesheets
 from rnn_tui.tui.plain import plain
 from rnn_tui.tui.widgets.title import Title
 from rnn_tui.tui.widgets.watch.curves import Curves, rich_colour
@@ -41,7 +41,7 @@ def duration(seconds: float | None) -> str:
 
 
 class WatchApp(RnnTuiApp):
-    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
+    CSS_PATH = stylesheets("common", "watch", "explorer")  # Enter opens the explorer's view
     TITLE = "rnn-tui watch"
     BINDINGS = [
         Binding("n", "next_run", "Next run", tooltip="look inside the next run's checkpoint"),
