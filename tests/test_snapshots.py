@@ -122,6 +122,14 @@ def test_too_small_notice(snap_compare, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_lesson_chapter_list(snap_compare, size: tuple[int, int]) -> None:
+    """`rnn-tui lesson`: the fourteen chapters, the third chosen."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    assert snap_compare(LessonApp(), terminal_size=size, press=["down", "down"])
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_lesson_chapter_four(snap_compare, size: tuple[int, int]) -> None:
     """A lesson chapter: the explanation, one unit's parts of a_t, the exercises."""
     from rnn_tui.session.lessons import chapter

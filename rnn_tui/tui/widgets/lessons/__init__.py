@@ -1,0 +1,1 @@
+"""Widgets of `rnn-tui lesson`."""

@@ -1,0 +1,89 @@
+"""The chapter list as one widget: a row per chapter, the chosen one highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class ChapterMenu(Widget, can_focus=True):
+    """Rows, one per chapter: a label and a tail (the progress) that stays in view when the
+    label is cut to the width. ↑/↓/Home/End choose, Enter or a click opens.
+
+    One widget drawing lines, rather than an OptionList with a widget-sized cost per
+    option, because it is the lessons' first frame (issue #19: within 1.1× of a minimal
+    Textual app's)."""
+
+    COMPONENT_CLASSES = {"chapter-menu--chosen"}
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("home", "move_to(0)", "First", show=False),
+        Binding("end", "move_to(-1)", "Last", show=False),
+        Binding("enter", "open", "Open", tooltip="open the chosen chapter"),
+    ]
+
+    chosen: reactive[int] = reactive(0)
+
+    class Opened(Message):
+        """A row was opened (Enter, or a click)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[tuple[str, str]] = []
+
+    def set_rows(self, rows: Sequence[tuple[str, str]]) -> None:
+        self.rows = list(rows)
+        self.chosen = min(self.chosen, max(len(self.rows) - 1, 0))
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.rows)
+
+    def render(self) -> Text:
+        """The rows, each cut to the width with its tail kept; the chosen one highlighted
+        across the whole width."""
+        chosen_style = self.get_component_rich_style("chapter-menu--chosen")
+        width = self.content_size.width
+        text = Text(end="")
+        for index, (label, tail) in enumerate(self.rows):
+            room = max(width - cell_len(tail), 1)
+            if cell_len(label) > room:
+                label = set_cell_size(label, room - 1) + "…"
+            row = label + tail
+            if index:
+                text.append("\n")
+            if index == self.chosen:
+                text.append(row + " " * max(width - cell_len(row), 0), style=chosen_style)
+            else:
+                text.append(row)
+        return text
+
+    def action_move(self, by: int) -> None:
+        if self.rows:
+            self.chosen = (self.chosen + by) % len(self.rows)
+
+    def action_move_to(self, index: int) -> None:
+        if self.rows:
+            self.chosen = index % len(self.rows)
+
+    def action_open(self) -> None:
+        if self.rows:
+            self.post_message(self.Opened(self.chosen))
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self.rows):
+            self.chosen = event.y
+            self.post_message(self.Opened(self.chosen))
