@@ -260,10 +260,19 @@ def test_thirty_model_switches_keep_memory_bounded(
         return sum(issubclass(type(o), kind) for o in gc.get_objects())
 
     async def settle(app, pilot) -> None:
+        """Until the switch is done and the shown view has finished composing (its footer
+        mounts its keys a moment later; on a loaded machine, after the first 0.2 s)."""
         while app._switching:
             await asyncio.sleep(0.05)
         await app.workers.wait_for_complete()
         await pilot.pause(0.2)
+        before = -1
+        for _ in range(30):
+            now = live(Widget)
+            if now == before:
+                return
+            before = now
+            await pilot.pause(0.1)
 
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the")
