@@ -17,7 +17,7 @@ def lesson_command(
     ),
 ) -> None:
     """Open a lesson: a short explanation, a live model, exercises checked against it."""
-    from rnn_tui.session.lessons import chapter, markdown
+    from rnn_tui.session.lessons import chapter
     from rnn_tui.session.lessons.contents import CONTENTS
     from rnn_tui.session.lessons.progress import load_progress
 
@@ -37,6 +37,8 @@ def lesson_command(
     if as_markdown:
         if found is None:
             raise UserError("--markdown: give the chapter, e.g. rnn-tui lesson 3 --markdown")
+        from rnn_tui.session.lessons.structure import markdown
+
         typer.echo(markdown(found, found.open_live()), nl=False)
         return
     from rnn_tui.tui.lesson_app import LessonApp

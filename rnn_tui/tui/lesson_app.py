@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.screen import Screen
 
-from rnn_tui.session.lessons import Chapter
 from rnn_tui.tui.base_app import RnnTuiApp, stylesheets
+
+if TYPE_CHECKING:
+    from rnn_tui.session.lessons.structure import Chapter
 
 
 class LessonApp(RnnTuiApp):

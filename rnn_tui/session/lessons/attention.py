@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 SOURCE = "le samedi 9 mai 2018"
 SHOWN = 4  # the largest scores listed

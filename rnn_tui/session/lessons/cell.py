@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import ReadingLive
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 TEXT = "Now is the winter of our discontent"
 

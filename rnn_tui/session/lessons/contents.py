@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rnn_tui.session.lessons import Chapter
+    from rnn_tui.session.lessons.structure import Chapter
 
 
 @dataclass(frozen=True)

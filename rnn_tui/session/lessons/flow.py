@@ -7,9 +7,9 @@ hand-written BPTT for the scaled model.
 
 from __future__ import annotations
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import SettingsLive, setting
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak."
 

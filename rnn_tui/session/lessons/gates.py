@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import ReadingLive
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 TEXT = "ROMEO:\nBut, soft! what light through yonder window breaks?"
 PROBE = " "  # the gates are probed as detectors of this pattern (a regex): the spaces

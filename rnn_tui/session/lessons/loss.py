@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 TEXT = "To be, or not to be"
 SHOWN = 12  # tokens listed one by one; earlier ones are summed in one line

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 RECURRENT, WINDOW = "shakespeare-rnn", "shakespeare-window"
 TEXT = (

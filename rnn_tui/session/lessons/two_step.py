@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from rnn_tui.engine.two_step import TwoStepInputs, TwoStepTerms, two_step_terms
-from rnn_tui.session.lessons import Chapter, Exercise
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import SettingsLive, setting
+from rnn_tui.session.lessons.structure import Chapter, Exercise
 
 SETTABLE = ("u", "w", "v", "b", "x1", "x2", "d1", "d2")
 

@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rnn_tui.session.lessons import Chapter, Live
 from rnn_tui.session.lessons.progress import load_progress, mark_done
+from rnn_tui.session.lessons.structure import Chapter, Live
 from rnn_tui.tui.plain import plain
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.title import Title

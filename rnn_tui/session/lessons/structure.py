@@ -1,0 +1,62 @@
+"""What a chapter is made of: its explanation, its live view, its exercises; and the
+chapter as a teacher's handout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Live(Protocol):
+    """What a chapter's live view can do; keys the chapter does not use do nothing."""
+
+    def panel(self) -> list[str]: ...
+    def step(self) -> bool: ...
+    def back(self) -> bool: ...
+    def type_text(self, text: str) -> str: ...
+    def set_value(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """`reached(live)` for a state to reach; `expected(live)` for a number to give (an
+    answer counts when it equals the engine's value to the three decimals asked)."""
+
+    key: str
+    task: str
+    hint: str
+    reached: Callable[[Live], bool] | None = None
+    expected: Callable[[Live], float] | None = None
+
+    def check(self, live: Live, answer: str | None = None) -> tuple[bool, str]:
+        """(done?, one line saying why)."""
+        if self.reached is not None:
+            return (True, "reached") if self.reached(live) else (False, "not yet")
+        assert self.expected is not None
+        try:
+            given = float((answer or "").replace("−", "-"))
+        except ValueError:
+            return False, f"{answer!r} is not a number"
+        value = self.expected(live)
+        if abs(given - value) <= 0.0005 + 1e-9 * abs(value):
+            return True, f"right: {value:.4f}"
+        return False, f"not {given:g}; look again (to three decimals)"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    title: str
+    text: list[str]  # the explanation, a line each
+    keys: str  # which live keys the chapter uses, in words
+    open_live: Callable[[], Live]
+    exercises: list[Exercise] = field(default_factory=list)
+
+
+def markdown(chapter: Chapter, live: Live) -> str:
+    """The chapter as a handout: its text, the live numbers of this run, the exercises."""
+    lines = [f"# Chapter {chapter.number}: {chapter.title}", "", *chapter.text, ""]
+    lines += ["## Live numbers", "", "```text", *live.panel(), "```", "", "## Exercises", ""]
+    lines += [f"{k}. {exercise.task}" for k, exercise in enumerate(chapter.exercises, start=1)]
+    return "\n".join(lines) + "\n"
