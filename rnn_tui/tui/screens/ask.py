@@ -15,6 +15,23 @@ class AskScreen(ModalScreen[str | None]):
     With `newlines`, the box shows a newline as `\\n` and a typed `\\n` comes back as a
     newline (one line of input, text of many).
     """
+    DEFAULT_CSS = """
+    AskScreen {
+        align: center bottom;
+    }
+    #ask {
+        width: 100%;
+        height: auto;
+        background: $panel;
+        border-top: tall $primary;
+        padding: 0 1;
+    }
+    #ask .question {
+        color: $accent;
+        text-style: bold;
+    }
+    """  # here, not in a stylesheet: parsed when first opened, not before the first frame
+
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -29,7 +46,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
-            yield Static(self.question, classes="title")
+            yield Static(self.question, classes="question")
             yield Input(value=self.value, id="ask-input")
             yield Static(f"{self.hint}  Enter: done · Esc: cancel".strip(), classes="dim")
 

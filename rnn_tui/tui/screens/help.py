@@ -49,6 +49,20 @@ def help_for(view: Screen, app_bindings: list[BindingType]) -> HelpScreen:
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help {
+        width: 90%;
+        max-width: 110;
+        height: 90%;
+        background: $panel;
+        border: round $primary;
+        padding: 0 1;
+    }
+    """  # here, not in a stylesheet: parsed when first opened, not before the first frame
+
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
     def __init__(self, view_bindings: list[BindingType], app_bindings: list[BindingType]) -> None:

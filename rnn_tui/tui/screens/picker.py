@@ -26,6 +26,20 @@ def where(path: Path) -> str:
 
 
 class ModelPicker(ModalScreen[Path | None]):
+    DEFAULT_CSS = """
+    ModelPicker {
+        align: center middle;
+    }
+    #picker {
+        width: 90%;
+        max-width: 110;
+        height: 90%;
+        background: $panel;
+        border: round $primary;
+        padding: 0 1;
+    }
+    """  # here, not in a stylesheet: parsed when first opened, not before the first frame
+
     BINDINGS = [Binding("escape", "dismiss_picker", "Close")]
 
     def __init__(self, bundled: list[Path], recent: list[Path]) -> None:
