@@ -15,6 +15,7 @@ class AskScreen(ModalScreen[str | None]):
     With `newlines`, the box shows a newline as `\\n` and a typed `\\n` comes back as a
     newline (one line of input, text of many).
     """
+
     DEFAULT_CSS = """
     AskScreen {
         align: center bottom;
@@ -31,7 +32,6 @@ class AskScreen(ModalScreen[str | None]):
         text-style: bold;
     }
     """  # here, not in a stylesheet: parsed when first opened, not before the first frame
-
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from rnn_tui.tui.screens.dialog import dialog_css
+
 _KEY_NAMES = {
     "left_square_bracket": "[",
     "right_square_bracket": "]",
@@ -49,19 +51,7 @@ def help_for(view: Screen, app_bindings: list[BindingType]) -> HelpScreen:
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    #help {
-        width: 90%;
-        max-width: 110;
-        height: 90%;
-        background: $panel;
-        border: round $primary;
-        padding: 0 1;
-    }
-    """  # here, not in a stylesheet: parsed when first opened, not before the first frame
+    DEFAULT_CSS = dialog_css("HelpScreen", "help")
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 

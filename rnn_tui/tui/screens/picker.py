@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_name
+from rnn_tui.tui.screens.dialog import dialog_css
 
 
 def where(path: Path) -> str:
@@ -26,19 +27,7 @@ def where(path: Path) -> str:
 
 
 class ModelPicker(ModalScreen[Path | None]):
-    DEFAULT_CSS = """
-    ModelPicker {
-        align: center middle;
-    }
-    #picker {
-        width: 90%;
-        max-width: 110;
-        height: 90%;
-        background: $panel;
-        border: round $primary;
-        padding: 0 1;
-    }
-    """  # here, not in a stylesheet: parsed when first opened, not before the first frame
+    DEFAULT_CSS = dialog_css("ModelPicker", "picker")
 
     BINDINGS = [Binding("escape", "dismiss_picker", "Close")]
 
