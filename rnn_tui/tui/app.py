@@ -133,8 +133,8 @@ class ExplorerApp(RnnTuiApp):
         yield Static(WELCOME, id="welcome")
 
     def on_mount(self) -> None:
-        if self.paths:  # after the first frame, which a worker importing NumPy would slow;
-            self.call_after_refresh(self.open_models, self.paths)  # the model is no later
+        if self.paths:  # at once: started after the first frame it shows the model later
+            self.open_models(self.paths)  # (bench/startup.py), and the frame is no slower
         self.check_size()
 
     def on_resize(self, event: events.Resize) -> None:
