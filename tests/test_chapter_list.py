@@ -23,9 +23,16 @@ def write_progress(done: dict[str, list[str]]) -> None:
     (folder / "lessons.json").write_text(json.dumps(done), encoding="utf-8")
 
 
-def shown_rows(app: LessonApp) -> list[str]:
+def shown_lines(app: LessonApp) -> list[str]:
     menu = app.screen.query_one(ChapterMenu)
     return [strip.text.rstrip() for strip in menu.render_lines(menu.content_region.reset_offset)]
+
+
+def shown_rows(app: LessonApp) -> list[str]:
+    """The chapter rows: below a blank line and the heading, above the note."""
+    lines = shown_lines(app)
+    assert lines[1].startswith("Lessons") and lines[-1].startswith("↑/↓ choose")
+    return lines[2:-1]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 18)])
@@ -74,7 +81,7 @@ def test_a_click_opens_the_chapter_under_it() -> None:
         app = LessonApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            await pilot.click(ChapterMenu, offset=(3, 4))  # the fifth row
+            await pilot.click(ChapterMenu, offset=(3, 6))  # the fifth row, below the heading
             await until(pilot, lambda: isinstance(app.screen, LessonScreen))
             assert app.screen.chapter.number == 5
 

@@ -5,23 +5,20 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Static
 
 from rnn_tui.session.lessons.contents import CONTENTS
 from rnn_tui.session.lessons.progress import load_progress
 from rnn_tui.tui.widgets.lessons.chapter_menu import ChapterMenu
-from rnn_tui.tui.widgets.title import Title
 
 
 class ChapterList(Screen[None]):
     BINDINGS = [Binding("q,escape", "app.quit", "Quit")]
 
     def compose(self) -> ComposeResult:
-        yield Title("Lessons: the course's questions, answered with a live model")
-        yield ChapterMenu(id="chapters")
-        yield Static(
-            "↑/↓ choose · Enter opens a chapter · finished exercises are kept · q quits",
-            classes="dim",
+        yield ChapterMenu(
+            "Lessons: the course's questions, answered with a live model",
+            "↑/↓ choose · Enter opens · your progress is kept · q quits",
+            id="chapters",
         )
 
     def on_screen_resume(self) -> None:

@@ -15,13 +15,16 @@ from textual.widget import Widget
 
 
 class ChapterMenu(Widget, can_focus=True):
-    """Rows, one per chapter: a label and a tail (the progress) that stays in view when the
-    label is cut to the width. ↑/↓/Home/End choose, Enter or a click opens.
+    """A heading, rows (one per chapter: a label and a tail, the progress, that stays in
+    view when the label is cut to the width) and a footnote. ↑/↓/Home/End choose, Enter
+    or a click opens.
 
-    Lines drawn by one widget rather than an OptionList, whose drawing took about 20 ms
-    of the lessons' first frame (goal: within 1.1× of a minimal Textual app's)."""
+    Lines drawn by one widget rather than an OptionList, a heading and a note, which took
+    about 25 ms of the lessons' first frame (goal: within 1.1× of a minimal Textual
+    app's)."""
 
-    COMPONENT_CLASSES = {"chapter-menu--chosen"}
+    COMPONENT_CLASSES = {"chapter-menu--chosen", "chapter-menu--heading", "chapter-menu--note"}
+    ROWS_FROM = 2  # a blank line and the heading come first
     BINDINGS = [
         Binding("up", "move(-1)", "Previous", show=False),
         Binding("down", "move(1)", "Next", show=False),
@@ -39,8 +42,9 @@ class ChapterMenu(Widget, can_focus=True):
             super().__init__()
             self.index = index
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, heading: str, note: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.heading, self.note = heading, note
         self.rows: list[tuple[str, str]] = []
 
     def set_rows(self, rows: Sequence[tuple[str, str]]) -> None:
@@ -49,25 +53,28 @@ class ChapterMenu(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.rows)
+        return self.ROWS_FROM + len(self.rows) + 1
 
     def render(self) -> Text:
-        """The rows, each cut to the width with its tail kept; the chosen one highlighted
-        across the whole width."""
+        """The heading, the rows (each cut to the width with its tail kept; the chosen one
+        highlighted across the whole width) and the note."""
         chosen_style = self.get_component_rich_style("chapter-menu--chosen")
         width = self.content_size.width
         text = Text(end="")
+        text.append("\n")
+        text.append(self.heading, style=self.get_component_rich_style("chapter-menu--heading"))
         for index, (label, tail) in enumerate(self.rows):
             room = max(width - cell_len(tail), 1)
             if cell_len(label) > room:
                 label = set_cell_size(label, room - 1) + "…"
             row = label + tail
-            if index:
-                text.append("\n")
+            text.append("\n")
             if index == self.chosen:
                 text.append(row + " " * max(width - cell_len(row), 0), style=chosen_style)
             else:
                 text.append(row)
+        text.append("\n")
+        text.append(self.note, style=self.get_component_rich_style("chapter-menu--note"))
         return text
 
     def action_move(self, by: int) -> None:
@@ -83,6 +90,7 @@ class ChapterMenu(Widget, can_focus=True):
             self.post_message(self.Opened(self.chosen))
 
     def on_click(self, event: events.Click) -> None:
-        if 0 <= event.y < len(self.rows):
-            self.chosen = event.y
+        row = event.y - self.ROWS_FROM
+        if 0 <= row < len(self.rows):
+            self.chosen = row
             self.post_message(self.Opened(self.chosen))
