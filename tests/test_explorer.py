@@ -255,9 +255,16 @@ def test_thirty_model_switches_keep_memory_bounded(
     from textual import events
     from textual.screen import Screen
     from textual.widget import Widget
+    from textual.widgets._footer import FooterKey
 
     def live(kind: type) -> int:
         return sum(issubclass(type(o), kind) for o in gc.get_objects())
+
+    def live_widgets() -> int:
+        """Widgets alive, less footer keys: after a burst the shown view's footer is at
+        times left without its 9 keys (a Textual race, docs/known-issues.md), which is
+        not a leak."""
+        return live(Widget) - live(FooterKey)
 
     async def settle(app, pilot) -> None:
         """Until the switch is done and the shown view has finished composing (its footer
@@ -268,7 +275,7 @@ def test_thirty_model_switches_keep_memory_bounded(
         await pilot.pause(0.2)
         before = -1
         for _ in range(30):
-            now = live(Widget)
+            now = live_widgets()
             if now == before:
                 return
             before = now
@@ -289,7 +296,7 @@ def test_thirty_model_switches_keep_memory_bounded(
                 if switch in (15, 30):
                     await settle(app, pilot)
                     gc.collect()
-                    counts[switch] = (live(Widget), sys.getallocatedblocks())
+                    counts[switch] = (live_widgets(), sys.getallocatedblocks())
             assert most_views <= 8
             assert counts[30][0] <= counts[15][0] + 5
             assert counts[30][1] - counts[15][1] < 10_000, counts
