@@ -19,12 +19,12 @@ def lesson_command(
     """Open a lesson: a short explanation, a live model, exercises checked against it."""
     from rnn_tui.session.lessons import chapter
     from rnn_tui.session.lessons.contents import CONTENTS
-    from rnn_tui.session.lessons.progress import load_progress
+    from rnn_tui.session.lessons.progress import done_count, load_progress
 
     if list_chapters:
         progress = load_progress()
         for entry in CONTENTS:
-            done = len(set(progress.get(str(entry.number), [])))
+            done = done_count(progress, entry.number)
             total = entry.exercises
             typer.echo(f"{entry.number:2d}. {entry.title} ({done}/{total} exercises done)")
         return

@@ -44,3 +44,8 @@ def mark_done(chapter: int, exercise: str) -> None:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(progress), encoding="utf-8")
         os.replace(temporary, path)
+
+
+def done_count(progress: dict[str, list[str]], chapter: int) -> int:
+    """How many different exercises of `chapter` the progress holds done."""
+    return len(set(progress.get(str(chapter), [])))

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from rnn_tui.session.lessons.contents import CONTENTS
-from rnn_tui.session.lessons.progress import load_progress
+from rnn_tui.session.lessons.progress import done_count, load_progress
 from rnn_tui.tui.widgets.lessons.chapter_menu import ChapterMenu
 
 
@@ -27,7 +27,7 @@ class ChapterList(Screen[None]):
         progress = load_progress()
         rows = []
         for entry in CONTENTS:
-            done = len(set(progress.get(str(entry.number), [])))
+            done = done_count(progress, entry.number)
             rows.append((f"{entry.number:2d}. {entry.title}", f"  ({done}/{entry.exercises} done)"))
         menu = self.query_one(ChapterMenu)
         menu.set_rows(rows)
