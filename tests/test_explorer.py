@@ -267,8 +267,8 @@ def test_thirty_model_switches_keep_memory_bounded(
         return live(Widget) - live(FooterKey)
 
     async def settle(app, pilot) -> None:
-        """Until the switch is done and the shown view has finished composing (its footer
-        mounts its keys a moment later; on a loaded machine, after the first 0.2 s)."""
+        """Until the switch is done and the widget count is steady: the shown view's
+        widgets mount over several frames, later than 0.2 s on a loaded machine."""
         while app._switching:
             await asyncio.sleep(0.05)
         await app.workers.wait_for_complete()
