@@ -694,3 +694,21 @@ def test_every_numeric_exercise_fails_a_wrong_answer_and_takes_the_right_one(
         assert exercise.key in load_progress()[str(number)]
 
     asyncio.run(scenario())
+
+
+def test_recurrence_chapter_states_its_models_true_sizes_and_window() -> None:
+    """Chapter 1's text gives both models' weight counts and the window's width as
+    numbers; they must be the bundled files' (a retrained model would change them)."""
+    from safetensors.numpy import load_file
+
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.session.lessons.recurrence import RECURRENT, WINDOW
+
+    paths = {p.stem: p for p in [*bundled_models(), *lesson_models()]}
+    sizes = [
+        sum(a.size for a in load_file(str(paths[name])).values()) for name in (RECURRENT, WINDOW)
+    ]
+    window = load_language_model(paths[WINDOW]).config.context
+    text = " ".join(chapter(1).text)
+    assert f"have {sizes[0]:,} and {sizes[1]:,} weights" in text
+    assert text.count(f"{window} characters") == 2
