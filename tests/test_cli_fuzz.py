@@ -37,7 +37,9 @@ def refused(code: int, err: str, *fragments: str) -> str:
 
 def test_click_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     line = refused(*run(capsys, "train", "lm", "--hidden", "abc")[::2], "--hidden:")
-    assert "valid integer" in line
+    assert line == "error: --hidden: expected an integer, got 'abc'"
+    line = refused(*run(capsys, "generate", DATES, "--temperature", "hot")[::2])
+    assert line == "error: --temperature: expected a number, got 'hot'"
     refused(*run(capsys, "train", "lm", "--no-such-option", "1")[::2], "--no-such-option")
     refused(*run(capsys, "generate")[::2], "Missing argument")
     refused(*run(capsys, "translate", DATES, "x", "--beam", "two")[::2], "--beam:")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line; every error, Click's own included, is one `error:` line.
 
     Click's usage errors (a bad integer, an unknown option) would print a framed box;
-    here they read like rnn-tui's own: `error: --hidden: 'abc' is not a valid integer`,
+    here they read like rnn-tui's own: `error: --hidden: expected an integer, got 'abc'`,
     exit 2.
     """
     import sys

@@ -48,11 +48,17 @@ def flag_of(field: str) -> str:
     return FIELD_FLAGS.get(field, "--" + field.replace("_", "-"))
 
 
+NUMBER_KINDS = {"int": "an integer", "integer": "an integer", "float": "a number"}
+
+
 def usage_line(error: Any) -> str:
-    """Click's usage error as one line, naming the option: "--hidden: 'x' is not a valid
-    integer" rather than a framed box."""
+    """Click's usage error as one line, naming the option: "--hidden: expected an
+    integer, got 'x'" rather than a framed box."""
     message = " ".join(error.format_message().split())
     message = re.sub(r"^Invalid value for [^:]+: ", "", message)
+    wrong_number = re.fullmatch(r"(.*) is not a valid (int|integer|float)\.?", message)
+    if wrong_number:
+        message = f"expected {NUMBER_KINDS[wrong_number[2]]}, got {wrong_number[1]}"
     parameter = getattr(error, "param", None)
     if getattr(parameter, "param_type_name", "") == "option" and parameter.opts:
         return f"{max(parameter.opts, key=len)}: {message}"
