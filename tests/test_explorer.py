@@ -374,7 +374,7 @@ def test_an_unhandled_error_exits_non_zero_with_one_line_and_a_log(
 ) -> None:
     """A bug in a view: the app exits with code 1, the traceback lands in the state
     folder's crash log, and the CLI prints one line naming it (exit 1, not 0)."""
-    from rnn_tui.cli.explore import ExplorerCrashed, report_crash
+    from rnn_tui.cli.open_apps import ExplorerCrashed, report_crash
 
     def broken_step(self) -> None:
         raise RuntimeError("a bug in a view")

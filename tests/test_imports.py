@@ -122,3 +122,69 @@ def test_serve_without_textual_serve_names_the_extra_in_one_line(
         "error: rnn-tui serve needs textual-serve, which is not installed: "
         "pip install 'rnn-tui[serve]'"
     )
+
+
+WITHOUT_TYPER = """
+import sys
+from pathlib import Path
+
+import textual.app
+
+def run(self, *args, **kwargs):
+    print("RAN", type(self).__name__, getattr(self, "show_tracebacks", "-"))
+    if {crash!r}:
+        self.crash = (RuntimeError("a bug in a view"), Path("/state/crash-1.log"))
+
+textual.app.App.run = run
+sys.argv = ["rnn-tui", *{args!r}]
+from rnn_tui.cli import main
+try:
+    main()
+except SystemExit as stopped:
+    print("EXIT", stopped.code)
+print("TYPER", "typer" in sys.modules)
+"""
+
+
+def run_without_terminal(*args: str, crash: bool = False) -> tuple[list[str], str]:
+    """`rnn-tui ARGS` with the app's run replaced by a line naming the app."""
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TYPER.format(args=list(args), crash=crash)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.splitlines(), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "opened"),
+    [
+        ([], "RAN ExplorerApp False"),
+        (["--debug"], "RAN ExplorerApp True"),
+        (["lesson"], "RAN LessonApp -"),
+        (["--debug", "lesson"], "RAN LessonApp -"),
+    ],
+)
+def test_the_explorer_and_the_chapter_list_open_without_typer(args: list[str], opened: str) -> None:
+    """Typer's import and command tree cost a fifth of a minimal Textual app's first
+    frame, so the two commands without arguments open without it."""
+    assert run_without_terminal(*args) == ([opened, "EXIT 0", "TYPER False"], "")
+
+
+def test_other_words_still_go_through_typer() -> None:
+    lines, _ = run_without_terminal("explore", "--prompt", "To be")
+    assert lines == ["RAN ExplorerApp False", "EXIT 0", "TYPER True"]
+    lines, err = run_without_terminal("lesson", "99")
+    assert lines == ["EXIT 2", "TYPER True"]
+    assert err.startswith("error: lesson 99: no such chapter")
+
+
+def test_a_crash_without_typer_is_the_same_one_line_as_with_it() -> None:
+    expected = (
+        "error: the explorer stopped on an unexpected error (RuntimeError: a bug in a "
+        "view); the traceback is in /state/crash-1.log\n"
+    )
+    for args in ([], ["explore"]):
+        lines, err = run_without_terminal(*args, crash=True)
+        assert lines[1] == "EXIT 1" and err == expected

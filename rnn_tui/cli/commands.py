@@ -1,8 +1,4 @@
-"""The `rnn-tui` command line. Parses arguments; the work happens elsewhere.
-
-Nothing here imports torch at module level: `--help`, `generate`, `eval`,
-`info` and the explorer run on NumPy alone. Only `train` imports torch.
-"""
+"""The Typer app: every command and its options (rnn_tui.cli.main hands it the words)."""
 
 from __future__ import annotations
 
@@ -12,12 +8,13 @@ from rnn_tui.cli import common
 from rnn_tui.cli.common import app
 from rnn_tui.cli.convert import convert_command
 from rnn_tui.cli.evaluate import evaluate_command
-from rnn_tui.cli.explore import explore_command, run_explorer
+from rnn_tui.cli.explore import explore_command
 from rnn_tui.cli.generate import generate_command
 from rnn_tui.cli.gradients import gradients_command, two_step_command
 from rnn_tui.cli.import_model import import_command
 from rnn_tui.cli.info import info_command
 from rnn_tui.cli.lesson import lesson_command
+from rnn_tui.cli.open_apps import run_explorer
 from rnn_tui.cli.serve import serve_command
 from rnn_tui.cli.train import train_app
 from rnn_tui.cli.translate import translate_command
@@ -51,10 +48,10 @@ def root(
     """
     common.DEBUG = debug
     if context.invoked_subcommand is None:
-        run_explorer([])
+        run_explorer([], debug=debug)
 
 
-def main(argv: list[str] | None = None) -> None:
+def run_command_line(words: list[str]) -> None:
     """Run the command line; every error, Click's own included, is one `error:` line.
 
     Click's usage errors (a bad integer, an unknown option) would print a framed box;
@@ -65,7 +62,6 @@ def main(argv: list[str] | None = None) -> None:
 
     from rnn_tui.cli import click_compat
 
-    words = sys.argv[1:] if argv is None else argv
     try:
         common.refuse_repeated_options(app, words)
         code = app(args=words, prog_name="rnn-tui", standalone_mode=False)
@@ -89,4 +85,4 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "run_command_line"]

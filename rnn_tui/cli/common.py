@@ -12,10 +12,9 @@ from typing import Any, TypeVar
 
 import typer
 
+from rnn_tui.cli.report import print_error
 from rnn_tui.config import SettingError
 from rnn_tui.errors import UserError
-from rnn_tui.text_safety import visible
-from rnn_tui.train.torchrun_env import process_rank
 
 app = typer.Typer(
     help="A terminal microscope for recurrent sequence models.",
@@ -35,13 +34,6 @@ FIELD_FLAGS = {
     "batch_size": "--batch",
     "warmup_steps": "--warmup",
 }
-
-
-def print_error(message: str) -> None:
-    """One `error:` line on stderr, control characters made visible (a path or a value
-    from a file may hold escape sequences); under torchrun only rank 0 prints."""
-    if not process_rank():
-        print(f"error: {visible(message, keep='')}", file=sys.stderr)
 
 
 def flag_of(field: str) -> str:

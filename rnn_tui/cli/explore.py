@@ -8,35 +8,7 @@ import typer
 
 from rnn_tui.cli import common
 from rnn_tui.cli.common import reports_user_errors
-from rnn_tui.errors import UserError
-
-
-def run_explorer(paths: list[Path], prompt: str = "") -> None:
-    for path in paths:
-        if not path.is_file():
-            raise UserError(f"{path}: no such checkpoint file")
-    from rnn_tui.tui.app import make_app
-
-    app = make_app(paths, prompt=prompt)
-    app.show_tracebacks = common.DEBUG
-    app.run()
-    report_crash(app)
-
-
-class ExplorerCrashed(UserError):
-    exit_code = 1
-
-
-def report_crash(app) -> None:
-    """After the terminal is restored: an unhandled error as one line naming the log."""
-    if app.crash is None:
-        return
-    error, log = app.crash
-    where = f"the traceback is in {log}" if log else "no crash log could be written"
-    raise ExplorerCrashed(
-        f"the explorer stopped on an unexpected error ({type(error).__name__}: "
-        f"{str(error).splitlines()[0] if str(error) else ''}); {where}"
-    )
+from rnn_tui.cli.open_apps import run_explorer
 
 
 @reports_user_errors
@@ -47,4 +19,4 @@ def explore_command(
     prompt: str = typer.Option("", "--prompt", "-p", help="Text the model reads first."),
 ) -> None:
     """Open the explorer: step a model token by token and watch its states, gates and outputs."""
-    run_explorer(list(checkpoints or []), prompt)
+    run_explorer(list(checkpoints or []), prompt, debug=common.DEBUG)
