@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -625,3 +627,62 @@ def test_sampling_uses_the_seeds_uniforms_and_reset_starts_them_again(
     for token in drawn:
         session.advance()
         assert session.tokens[-1] == token
+
+
+def test_waiting_for_the_first_view_stops_when_asked() -> None:
+    from rnn_tui.tui.app import wait_until_set
+
+    never = threading.Event()
+    start = time.monotonic()
+    wait_until_set(never, 5.0, lambda: time.monotonic() - start > 0.1)
+    assert 0.1 <= time.monotonic() - start < 1.0
+    done = threading.Event()
+    done.set()
+    start = time.monotonic()
+    wait_until_set(done, 5.0, lambda: False)
+    assert time.monotonic() - start < 0.1
+
+
+@pytest.mark.slow
+def test_quitting_before_the_first_model_is_drawn_exits_at_once(tmp_path: Path) -> None:
+    """`q` pressed as soon as the welcome frame is on a terminal, while the first model is
+    still loading: the process ends in well under the 5 s the loader waits for the view
+    (it took 5.3 s when the loader did not hear that the app was closing)."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", RNN_TUI_STATE_DIR=str(tmp_path))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rnn_tui"], stdin=follower, stdout=follower, stderr=follower,
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    os.close(follower)
+
+    def read() -> bytes:
+        """What the app wrote since the last read; b"" once it has closed the terminal."""
+        try:
+            return os.read(leader, 1 << 16) if select.select([leader], [], [], 0.05)[0] else b""
+        except OSError:  # EIO: the app has exited
+            return b""
+
+    written = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"terminal microscope" not in written and time.monotonic() < deadline:
+            written += read()
+        os.write(leader, b"q")
+        pressed = time.monotonic()
+        while child.poll() is None and time.monotonic() - pressed < 10:
+            read()
+        assert child.poll() == 0
+        assert time.monotonic() - pressed < 3.0
+    finally:
+        child.kill()
+        child.wait()
+        os.close(leader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.errors import UserError
@@ -188,15 +190,18 @@ class ExplorerApp(RnnTuiApp):
         """Read and check checkpoints off the UI thread; the first that opens is shown at once,
         the others join the open models (`n`) once it has been drawn, so that loading them
         does not hold up its first frame."""
+        worker = get_current_worker()
         first_drawn: threading.Event | None = None
         for path in paths:
+            if worker.is_cancelled:  # the app is closing: quitting never waits for loads
+                return
             model = self.open_or_report(path)
             if model is None:
                 continue
             if first_drawn is None:
                 first_drawn = threading.Event()
                 self.call_from_thread(self.show_models, [(path, model)], first_drawn.set)
-                first_drawn.wait(FIRST_VIEW_WAIT_S)
+                wait_until_set(first_drawn, FIRST_VIEW_WAIT_S, lambda: worker.is_cancelled)
             else:
                 self.call_from_thread(self.add_model, path, model)
 
@@ -390,9 +395,15 @@ class NextModel(Message):
         return False
 
 
+def wait_until_set(event: threading.Event, seconds: float, stop: Callable[[], bool]) -> None:
+    """Wait for `event` at most `seconds`, and no longer once `stop()` holds."""
+    deadline = time.monotonic() + seconds
+    while not event.wait(0.02) and not stop() and time.monotonic() < deadline:
+        pass
+
+
 def write_crash_log(error: BaseException) -> Path | None:
     """The traceback in the state folder (`crash-<time>.log`); None if it cannot be written."""
-    import time
     import traceback
 
     from rnn_tui.bundled import state_dir
