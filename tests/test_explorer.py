@@ -686,3 +686,19 @@ def test_quitting_before_the_first_model_is_drawn_exits_at_once(tmp_path: Path) 
         child.kill()
         child.wait()
         os.close(leader)
+
+
+def test_the_opened_models_go_to_the_recent_list(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """Each model the explorer opens is put first in the picker's recent list (written
+    by the loader, off the screen's thread), the last opened first."""
+    from rnn_tui.bundled import recent_models
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint])
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: len(app.models) == 2)
+
+    asyncio.run(scenario())
+    assert recent_models() == [tiny_rnn_checkpoint.resolve(), tiny_lstm_checkpoint.resolve()]

@@ -178,6 +178,7 @@ class ExplorerApp(RnnTuiApp):
     def open_and_add(self, path: Path) -> None:
         model = self.open_or_report(path)
         if model is not None:
+            remember_model(path)
             self.call_from_thread(self.add_and_show, path, model)
 
     def add_and_show(self, path: Path, model: Model) -> None:
@@ -201,8 +202,10 @@ class ExplorerApp(RnnTuiApp):
             if first_drawn is None:
                 first_drawn = threading.Event()
                 self.call_from_thread(self.show_models, [(path, model)], first_drawn.set)
+                remember_model(path)  # file work, here rather than before the view
                 wait_until_set(first_drawn, FIRST_VIEW_WAIT_S, lambda: worker.is_cancelled)
             else:
+                remember_model(path)
                 self.call_from_thread(self.add_model, path, model)
 
     def show_models(
@@ -210,8 +213,6 @@ class ExplorerApp(RnnTuiApp):
     ) -> None:
         """Make `loaded` the open models (replacing any) and step the first one; `drawn` is
         called once its view has been drawn."""
-        for path, _ in loaded:
-            remember_model(path)
         self.models = loaded
         self.kept_sessions = {}
         self.show_model(0, self.prompt)
@@ -219,7 +220,7 @@ class ExplorerApp(RnnTuiApp):
             self.screen.call_after_refresh(self.set_timer, OTHERS_AFTER_DRAWN_S, drawn)
 
     def add_model(self, path: Path, model: Model) -> None:
-        remember_model(path)
+        """One more open model (the worker that loaded it put it in the recent list)."""
         self.models.append((path, model))
 
     def show_model(self, index: int, prompt: str) -> None:
