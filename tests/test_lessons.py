@@ -466,28 +466,39 @@ def test_directions_chapter_norms_and_the_reversed_reading_measured_again() -> N
 
 @needs("dates-gru-plain", "dates-gru-additive")
 @pytest.mark.slow
-def test_attention_chapters_bottleneck_table_is_the_scorers_exact_match_by_length() -> None:
-    """Chapter 12's table: per source-length bucket, `score_decoding` on those pairs."""
-    from rnn_tui.engine.translation_eval import score_decoding
+def test_attention_chapters_bottleneck_table_is_exact_match_and_bleu_by_length() -> None:
+    """Chapter 12's table: per source-length bucket, the greedy outputs equal to their
+    targets and sacrebleu's corpus BLEU of those outputs, computed here output by output;
+    the panel shows them."""
+    import sacrebleu
+
     from rnn_tui.session.lessons.attention import (
         LENGTH_BOUNDS,
         MEASURED_PAIRS,
         WITH,
         WITHOUT,
+        AttentionLive,
         measured_by_length,
     )
-    from rnn_tui.session.lessons.models import held_out_pairs
+    from rnn_tui.session.lessons.models import greedy_output, held_out_pairs
 
+    rows = {}
     for name in (WITHOUT, WITH):
         translator = lesson_translator(name)
         pairs = held_out_pairs(translator, MEASURED_PAIRS)
         edges = [0, *LENGTH_BOUNDS, 10**6]
-        expected = []
-        for low, high in itertools.pairwise(edges):
+        measured = measured_by_length(name)
+        for (low, high), score in zip(itertools.pairwise(edges), measured, strict=True):
             bucket = [p for p in pairs if low < len(p.source) <= high]
-            share = score_decoding(translator, bucket, 1, 0.0, 40).exact_match if bucket else 0
-            expected.append((round(share * len(bucket)), len(bucket)))
-        assert measured_by_length(name) == expected
+            outputs = [greedy_output(translator, p.source) for p in bucket]
+            right = sum(o == p.target for o, p in zip(outputs, bucket, strict=True))
+            assert (score.right, score.pairs) == (right, len(bucket))
+            bleu = sacrebleu.corpus_bleu(outputs, [[p.target for p in bucket]]).score
+            assert score.bleu == pytest.approx(bleu, abs=1e-9)
+        rows[name] = "".join(f"{s.bleu:>9.1f}" for s in measured)
+    panel = AttentionLive().panel()
+    assert f"  {'no attention, BLEU':<20}{rows[WITHOUT]}" in panel
+    assert f"  {'attention, BLEU':<20}{rows[WITH]}" in panel
 
 
 @needs("dates-gru-self-attention")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 from rnn_tui.session.lessons.structure import Chapter, Exercise
+
+if TYPE_CHECKING:
+    from rnn_tui.data.pairs import Pair
 
 SOURCE = "le samedi 9 mai 2018"
 SHOWN = 4  # the largest scores listed
@@ -19,17 +25,39 @@ def bucket_names() -> list[str]:
     return [*names, f">{LENGTH_BOUNDS[-1]}"]
 
 
-def measured_by_length(name: str) -> list[tuple[int, int]]:
-    """(right, pairs) per source-length bucket for bundled translator `name`."""
-    from rnn_tui.session.lessons.models import (
-        bundled_translator,
-        exact_match_by_length,
-        held_out_pairs,
-    )
+@dataclass(frozen=True)
+class BucketScore:
+    """Greedy decoding of the held-out pairs whose source length falls in one bucket."""
+
+    right: int  # outputs equal to the target
+    pairs: int
+    bleu: float  # corpus BLEU of the bucket's outputs against its targets (0–100)
+
+
+def length_bucket(length: int) -> int:
+    """0 for sources of ≤ LENGTH_BOUNDS[0] characters, 1 for the next bound, …"""
+    return next((k for k, b in enumerate(LENGTH_BOUNDS) if length <= b), len(LENGTH_BOUNDS))
+
+
+def measured_by_length(name: str) -> list[BucketScore]:
+    """Exact match and BLEU per source-length bucket for bundled translator `name`, on
+    its first MEASURED_PAIRS held-out pairs, decoded greedily."""
+    from rnn_tui.engine.translation_eval import score_decoding
+    from rnn_tui.session.lessons.models import MAX_OUTPUT, bundled_translator, held_out_pairs
 
     translator = bundled_translator(name)
-    pairs = held_out_pairs(translator, MEASURED_PAIRS)
-    return exact_match_by_length(translator, pairs, LENGTH_BOUNDS)
+    buckets: list[list[Pair]] = [[] for _ in range(len(LENGTH_BOUNDS) + 1)]
+    for pair in held_out_pairs(translator, MEASURED_PAIRS):
+        buckets[length_bucket(len(pair.source))].append(pair)
+    scores = []
+    for bucket in buckets:
+        if not bucket:
+            scores.append(BucketScore(0, 0, float("nan")))
+            continue
+        decoded = score_decoding(translator, bucket, 1, 0.0, MAX_OUTPUT)
+        right = round(decoded.exact_match * len(bucket))
+        scores.append(BucketScore(right, len(bucket), decoded.bleu))
+    return scores
 
 
 class AttentionLive(AlongLive):
@@ -48,11 +76,8 @@ class AttentionLive(AlongLive):
 
     def gain_on_longest(self) -> float:
         """Exact match with attention minus without, on the longest sources (a share)."""
-        (right_with, total), (right_without, _) = (
-            self.bottleneck[WITH][-1],
-            self.bottleneck[WITHOUT][-1],
-        )
-        return (right_with - right_without) / total
+        with_, without = self.bottleneck[WITH][-1], self.bottleneck[WITHOUT][-1]
+        return (with_.right - without.right) / with_.pairs
 
     def read(self, source: str) -> None:
         from rnn_tui.engine import translation_search as search
@@ -88,19 +113,18 @@ class AttentionLive(AlongLive):
             f"Σ_j exp(e_tj − max e) over all {len(labels)} = {spread:.4f};  "
             "α_tj = exp(e_tj − max e) / Σ",
             f"context c_t = Σ_j α_tj m_j, ‖c_t‖ = {np.linalg.norm(step.context[0]):.3f}",
-            f"The bottleneck, measured now: greedy exact match on {MEASURED_PAIRS} held-out "
+            f"The bottleneck, measured now: greedy decoding of {MEASURED_PAIRS} held-out "
             "dates by source length, two GRU translators trained alike:",
-            "  characters      " + "".join(f"{name:>9}" for name in bucket_names()),
+            f"  {'characters':<20}" + "".join(f"{name:>9}" for name in bucket_names()),
         ]
         for name, label in ((WITHOUT, "no attention"), (WITH, "attention")):
-            cells = "".join(
-                f"{right / total:>9.1%}" if total else f"{'—':>9}"
-                for right, total in self.bottleneck[name]
+            buckets = self.bottleneck[name]
+            exact = "".join(
+                f"{b.right / b.pairs:>9.1%}" if b.pairs else f"{'—':>9}" for b in buckets
             )
-            lines.append(f"  {label:<16}{cells}")
-        lines.append(
-            "  pairs           " + "".join(f"{total:>9}" for _, total in self.bottleneck[WITH])
-        )
+            bleu = "".join(f"{b.bleu:>9.1f}" if b.pairs else f"{'—':>9}" for b in buckets)
+            lines += [f"  {label + ', exact':<20}{exact}", f"  {label + ', BLEU':<20}{bleu}"]
+        lines.append(f"  {'pairs':<20}" + "".join(f"{b.pairs:>9}" for b in self.bottleneck[WITH]))
         return lines
 
     def length(self) -> int:
@@ -121,7 +145,9 @@ CHAPTER = Chapter(
         "    α_tj = exp(e_tj) / Σ_k exp(e_tk),",
         "and the context for this step is their weighted sum, c_t = Σ_j α_tj m_j. A date",
         "translator shows it plainly: writing the year, it looks at the year. The table",
-        "below measures the bottleneck: the same translator with and without attention.",
+        "below measures the bottleneck: the same translator with and without attention",
+        "(exact match: the whole date right; BLEU, 0–100: how much of the output, one",
+        "piece at a time and in runs of up to four pieces, is also in the target).",
     ],
     keys="→/← moves along the output, t translates a date of your own",
     open_live=AttentionLive,
