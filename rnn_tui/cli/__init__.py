@@ -32,7 +32,7 @@ def open_without_parsing(lesson: bool, debug: bool) -> None:
     """`rnn-tui [--debug]` or `rnn-tui [--debug] lesson`, as their Typer commands would
     run them: a UserError is one line and its exit code."""
     from rnn_tui.cli.open_apps import run_chapter_list, run_explorer
-    from rnn_tui.cli.report import print_error
+    from rnn_tui.cli.report import file_error_line, print_error
     from rnn_tui.errors import UserError
 
     try:
@@ -45,10 +45,11 @@ def open_without_parsing(lesson: bool, debug: bool) -> None:
             raise
         print_error(str(error))
         sys.exit(error.exit_code)
-    except OSError as error:  # as reports_user_errors shows one the checks did not foresee
-        if error.filename is None or debug:
+    except OSError as error:  # a path the checks did not foresee, as Typer commands show it
+        line = file_error_line(error)
+        if line is None or debug:
             raise
-        print_error(f"{error.filename}: {error.strerror or error}")
+        print_error(line)
         sys.exit(2)
     sys.exit(0)
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from rnn_tui.cli.report import print_error
+from rnn_tui.cli.report import file_error_line, print_error
 from rnn_tui.config import SettingError
 from rnn_tui.errors import UserError
 
@@ -113,9 +113,10 @@ def reports_user_errors(function: F) -> F:
             except SettingError as error:  # a config's field, shown as its flag
                 raise UserError(error.render(flag_of)) from None
             except OSError as error:  # a path the checks above did not foresee
-                if error.filename is None or DEBUG:
+                line = file_error_line(error)
+                if line is None or DEBUG:
                     raise
-                raise UserError(f"{error.filename}: {error.strerror or error}") from None
+                raise UserError(line) from None
         except UserError as error:
             if DEBUG:
                 raise

@@ -14,3 +14,11 @@ def print_error(message: str) -> None:
     from a file may hold escape sequences); under torchrun only rank 0 prints."""
     if not process_rank():
         print(f"error: {visible(message, keep='')}", file=sys.stderr)
+
+
+def file_error_line(error: OSError) -> str | None:
+    """An OSError that names its file, as the one line to show ("PATH: reason"); None
+    for one that names none, which is a bug to show in full."""
+    if error.filename is None:
+        return None
+    return f"{error.filename}: {error.strerror or error}"
