@@ -643,6 +643,26 @@ def test_waiting_for_the_first_view_stops_when_asked() -> None:
     assert time.monotonic() - start < 0.1
 
 
+def test_closing_the_app_stops_the_loader_waiting_for_the_first_view(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first view is never reported drawn here, so the loader would wait
+    FIRST_VIEW_WAIT_S (5 s) before the second model; closing the app must end that
+    wait. asyncio.run returns only once the worker threads have finished."""
+    from rnn_tui.tui.app import FIRST_VIEW_WAIT_S, ExplorerApp
+
+    monkeypatch.setattr(ExplorerApp, "show_models", lambda self, loaded, drawn=None: None)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+
+    start = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - start < FIRST_VIEW_WAIT_S / 2
+
+
 @pytest.mark.slow
 def test_quitting_before_the_first_model_is_drawn_exits_at_once(tmp_path: Path) -> None:
     """`q` pressed as soon as the welcome frame is on a terminal, while the first model is
