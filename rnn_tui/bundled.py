@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -50,6 +49,8 @@ def state_dir() -> Path:
 
 
 def recent_models() -> list[Path]:
+    import json
+
     path = state_dir() / "recent.json"
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
@@ -60,6 +61,8 @@ def recent_models() -> list[Path]:
 
 def remember_model(path: Path) -> None:
     """Put `path` first in the recent list (best effort: a read-only home is fine)."""
+    import json
+
     entries = [str(path.resolve())] + [
         str(p) for p in recent_models() if p.resolve() != path.resolve()
     ]

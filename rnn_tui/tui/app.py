@@ -22,8 +22,6 @@ from textual.worker import get_current_worker
 from rnn_tui.bundled import bundled_models, recent_models, remember_model
 from rnn_tui.errors import UserError
 from rnn_tui.tui.base_app import RnnTuiApp, stylesheets
-from rnn_tui.tui.screens.help import key_label
-from rnn_tui.tui.screens.picker import ModelPicker
 from rnn_tui.tui.screens.too_small import TooSmallScreen, too_small
 from rnn_tui.tui.textual_workarounds import release_dead_views
 
@@ -354,6 +352,8 @@ class ExplorerApp(RnnTuiApp):
         self.push_screen(CompareScreen(language_models, text))
 
     def action_pick_model(self) -> None:
+        from rnn_tui.tui.screens.picker import ModelPicker
+
         def chosen(path: Path | None) -> None:
             if path is not None:
                 self.open_model(path)
@@ -366,6 +366,8 @@ class ExplorerApp(RnnTuiApp):
         self.notify(f"saved {filename}", title="Screenshot")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from rnn_tui.tui.screens.help import key_label
+
         yield from super().get_system_commands(screen)
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.action != "close_input":
