@@ -17,8 +17,9 @@ terminal has received the text that shows a frame was drawn:
 Figures are medians over rounds, and each round's ratio to that round's baseline
 (the machine's drift between rounds cancels). Targets (issue #17): explorer first frame
 ≤ 1.1×, first model drawn ≤ 1.5×; (issue #19) the chapter list ≤ 1.1×. rnn-tui's
-bytecode is compiled first, as an installed copy has it; its recent-models list goes
-to a temporary folder.
+bytecode is compiled first, as an installed copy has it; its state folder (the recent
+models, the lessons' progress) is found as users' is, through $XDG_STATE_HOME, here a
+temporary folder.
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         minimal = Path(folder) / "minimal.py"
         minimal.write_text(MINIMAL, encoding="utf-8")
-        env = dict(os.environ, TERM="xterm-256color", RNN_TUI_STATE_DIR=str(Path(folder) / "state"))
+        # The state folder through the platform's rule (platformdirs), as users have it,
+        # pointed at a temporary folder.
+        env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(Path(folder) / "state"))
+        env.pop("RNN_TUI_STATE_DIR", None)
         rounds: list[dict[str, float]] = []
         for _ in range(args.runs):  # interleaved, so drift in the machine hits all alike
             times = terminal_times([sys.executable, str(minimal)], ["hello"], env)
