@@ -34,21 +34,21 @@ class BucketScore:
     bleu: float  # corpus BLEU of the bucket's outputs against its targets (0–100)
 
 
-def length_bucket(length: int) -> int:
-    """0 for sources of ≤ LENGTH_BOUNDS[0] characters, 1 for the next bound, …"""
-    return next((k for k, b in enumerate(LENGTH_BOUNDS) if length <= b), len(LENGTH_BOUNDS))
-
-
 def measured_by_length(name: str) -> list[BucketScore]:
     """Exact match and BLEU per source-length bucket for bundled translator `name`, on
     its first MEASURED_PAIRS held-out pairs, decoded greedily."""
     from rnn_tui.engine.translation_eval import score_decoding
-    from rnn_tui.session.lessons.models import MAX_OUTPUT, bundled_translator, held_out_pairs
+    from rnn_tui.session.lessons.models import (
+        MAX_OUTPUT,
+        bundled_translator,
+        held_out_pairs,
+        length_bucket,
+    )
 
     translator = bundled_translator(name)
     buckets: list[list[Pair]] = [[] for _ in range(len(LENGTH_BOUNDS) + 1)]
     for pair in held_out_pairs(translator, MEASURED_PAIRS):
-        buckets[length_bucket(len(pair.source))].append(pair)
+        buckets[length_bucket(len(pair.source), LENGTH_BOUNDS)].append(pair)
     scores = []
     for bucket in buckets:
         if not bucket:

@@ -42,14 +42,20 @@ def greedy_output(translator: Translator, source: str) -> str:
     return translator.target_text(hypothesis.tokens)
 
 
+def length_bucket(length: int, bounds: tuple[int, ...]) -> int:
+    """0 for a source of ≤ bounds[0] characters, 1 for ≤ bounds[1], …, len(bounds) for
+    one longer than the last bound."""
+    return next((k for k, b in enumerate(bounds) if length <= b), len(bounds))
+
+
 def exact_match_by_length(
     translator: Translator, pairs: list[Pair], bounds: tuple[int, ...]
 ) -> list[tuple[int, int]]:
-    """(right, pairs) per source-length bucket: lengths ≤ bounds[0], ≤ bounds[1], …, and
-    longer than the last bound; right = greedy output equal to the target."""
+    """(right, pairs) per source-length bucket (`length_bucket`); right = greedy output
+    equal to the target."""
     counts = [[0, 0] for _ in range(len(bounds) + 1)]
     for pair in pairs:
-        bucket = next((k for k, b in enumerate(bounds) if len(pair.source) <= b), len(bounds))
+        bucket = length_bucket(len(pair.source), bounds)
         counts[bucket][1] += 1
         counts[bucket][0] += greedy_output(translator, pair.source) == pair.target
     return [(right, total) for right, total in counts]
