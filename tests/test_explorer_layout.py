@@ -4,6 +4,7 @@ against the formula written out (PCA by eigendecomposition, histograms by counti
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,38 @@ def test_heatmap_reaches_every_unit_and_says_which_it_draws(tiny_lstm_checkpoint
                 assert f"units {shown[0]}–{shown[-1]} of {units}" in heatmap.caption()
                 seen.update(shown.tolist())
             assert seen == set(range(units))
+
+    asyncio.run(scenario())
+
+
+def drawn_heatmap(app, heatmap: StateHeatmap) -> tuple[str, list[int]]:
+    """The heatmap's caption and the unit labels of its rows, as painted on the screen."""
+    region = heatmap.content_region
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    rows = [lines[y][region.x : region.right] for y in range(region.y, region.bottom)]
+    labels = [int(n) for row in rows[1:] for n in re.findall(r"\d+", row.split("▸")[0][:8])]
+    return rows[0], labels
+
+
+def test_the_heatmap_caption_names_the_rows_painted_after_a_resize(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """The caption is drawn for the size the heatmap is painted at: Textual can paint a
+    new size before the widget hears of it, and a caption kept from the old size named
+    units 0–5 over rows showing 0–13."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint])
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_app(app, pilot)
+            heatmap = screen.query_one(StateHeatmap)
+            for size in [(80, 24), (120, 36), (80, 30), (80, 24)]:
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                caption, labels = drawn_heatmap(app, heatmap)
+                assert labels == list(range(labels[0], labels[-1] + 1))
+                assert f"units {labels[0]}–{labels[-1]} of 24" in caption, (size, caption)
+                assert "red +1" in caption
 
     asyncio.run(scenario())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -41,7 +42,8 @@ class StateHeatmap(Widget):
         self.step_name = "t"
         self._bins = np.zeros((0, 0), dtype=int)
         self._selected = 0
-        self._cache: dict[int, Strip] = {}
+        self._cache: dict[int, Strip] = {}  # drawn rows, for `_cache_size`
+        self._cache_size = Size(0, 0)
         self._styles = {
             (upper, lower): Style(color=DIVERGING_COLORS[upper], bgcolor=DIVERGING_COLORS[lower])
             for upper in range(len(DIVERGING_COLORS))
@@ -122,10 +124,10 @@ class StateHeatmap(Widget):
 
     # --- drawing ----------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self._cache.clear()
-
     def render_line(self, y: int) -> Strip:
+        if self.size != self._cache_size:  # the caption and the rows depend on the size, and
+            self._cache.clear()  # Textual can paint the new size before the Resize event
+            self._cache_size = self.size
         if y in self._cache:
             return self._cache[y]
         width = self.size.width
