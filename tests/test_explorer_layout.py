@@ -15,7 +15,7 @@ from rnn_tui.session.lm import units_by_activity
 from rnn_tui.session.trajectory import pca_trajectory
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.plain import model_name, model_title
-from rnn_tui.tui.widgets.lm.gates import histogram, saturated_shares
+from rnn_tui.tui.widgets.lm.gates import GatePanel, histogram, saturated_shares
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.trajectory import TrajectoryPlot, dot_grid
 from tests.test_explorer import engine_trace, open_app
@@ -164,6 +164,29 @@ def test_the_heatmap_caption_names_the_rows_painted_after_a_resize(
                 assert labels == list(range(labels[0], labels[-1] + 1))
                 assert f"units {labels[0]}–{labels[-1]} of 24" in caption, (size, caption)
                 assert "red +1" in caption
+
+    asyncio.run(scenario())
+
+
+def test_a_vanilla_rnn_shows_its_pre_activation_on_whole_lines(tiny_rnn_checkpoint: Path) -> None:
+    """No gates: the panel shows a_t[unit] and mean |a_t| (s_t = tanh(a_t)), one number a
+    line, so that neither is split at 80 columns (it painted "mean |a| = 2." above "376")."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_rnn_checkpoint], prompt="the qu")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_app(app, pilot)
+            _, trace = engine_trace(tiny_rnn_checkpoint, list(screen.session.tokens))
+            pre = trace.layers[0].pre["a"]
+            np.testing.assert_allclose(np.tanh(pre), trace.layers[0].h, atol=1e-6)
+            panel = screen.query_one(GatePanel)
+            region = panel.content_region
+            lines = [strip.text for strip in app.screen._compositor.render_strips()]
+            painted = [
+                lines[y][region.x : region.right].rstrip() for y in range(region.y, region.bottom)
+            ]
+            assert f"a_t[0] = {pre[0]:+.3f}" in painted
+            assert f"mean |a_t| = {np.abs(pre).mean():.3f}" in painted
 
     asyncio.run(scenario())
 

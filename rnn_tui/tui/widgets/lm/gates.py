@@ -72,9 +72,10 @@ class GatePanel(Widget):
             return Text()
         if not trace.gates:
             pre = trace.pre.get("a")
-            text = Text("no gates: s_t = tanh(a_t)\n", style="dim")
-            if pre is not None:
-                text.append(f"a_t[{unit}] = {pre[unit]:+.3f}   mean |a| = {np.abs(pre).mean():.3f}")
+            text = Text("no gates: s_t = tanh(a_t)", style="dim", no_wrap=True, overflow="crop")
+            if pre is not None:  # one number a line: at 80 columns the panel is 33 wide
+                text.append(f"\na_t[{unit}] = {pre[unit]:+.3f}")
+                text.append(f"\nmean |a_t| = {np.abs(pre).mean():.3f}")
             return text
         wide = self.size.width >= 43
         name_width = 8 if wide else 2
