@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.app import App
 
 from rnn_tui.render.attention_map import attention_lines, column_widths
 from rnn_tui.session.lm import units_by_activity
@@ -129,9 +130,46 @@ def test_heatmap_reaches_every_unit_and_says_which_it_draws(tiny_lstm_checkpoint
                 first = 2 * heatmap.first_row()
                 shown = heatmap.order[first : first + heatmap.units_per_page()]
                 assert screen.chosen_unit in shown
-                assert f"units {shown[0]}–{shown[-1]} of {units}" in heatmap.caption()
+                assert caption_units(heatmap.caption()) == (shown[0], shown[-1], units)
                 seen.update(shown.tolist())
             assert seen == set(range(units))
+
+    asyncio.run(scenario())
+
+
+def caption_units(caption: str) -> tuple[int, int, int]:
+    """(first, last, of how many) from "units 0–13 of 256", "units 0–13/256" or "0–13/256"."""
+    match = re.search(r"(\d+)–(\d+)(?: of |/)(\d+)", caption)
+    assert match, caption
+    first, last, units = map(int, match.groups())
+    return first, last, units
+
+
+def test_the_heatmap_caption_fits_its_width_and_keeps_the_colour_scale() -> None:
+    """Narrow panels get a shorter caption, not a cut one: which units, which steps and
+    the colour scale (here ±2.5) stay readable (an encoder heatmap is 20 wide at 60×18)."""
+
+    async def scenario() -> None:
+        matrix = np.linspace(-2.5, 2.5, 256 * 300).reshape(256, 300)
+
+        class One(App):
+            def compose(self):
+                yield StateHeatmap()
+
+        for width in (25, 32, 40, 44, 60, 100):  # 25: the shortest form, four-digit steps
+            app = One()
+            async with app.run_test(size=(width, 12)) as pilot:
+                heatmap = app.query_one(StateHeatmap)
+                heatmap.show(matrix, 0, scale=2.5, first_step=1000)
+                await pilot.pause()
+                caption = heatmap.caption()
+                assert len(caption) <= width, caption
+                first, count = heatmap.steps_shown()
+                assert caption_units(caption) == (0, 21, 256)
+                assert f"t {1000 + first}–{1000 + first + count - 1}" in caption
+                assert "±2.5" in caption or ("−2.5" in caption and "+2.5" in caption)
+                painted = app.screen._compositor.render_strips()[0].text
+                assert painted.rstrip() == caption
 
     asyncio.run(scenario())
 
@@ -162,8 +200,8 @@ def test_the_heatmap_caption_names_the_rows_painted_after_a_resize(
                 await pilot.pause()
                 caption, labels = drawn_heatmap(app, heatmap)
                 assert labels == list(range(labels[0], labels[-1] + 1))
-                assert f"units {labels[0]}–{labels[-1]} of 24" in caption, (size, caption)
-                assert "red +1" in caption
+                assert caption_units(caption) == (labels[0], labels[-1], 24), (size, caption)
+                assert "−1" in caption and "+1" in caption
 
     asyncio.run(scenario())
 

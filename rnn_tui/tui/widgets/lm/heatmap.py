@@ -114,13 +114,26 @@ class StateHeatmap(Widget):
         top = 2 * self.first_row()
         bottom = min(units, top + self.units_per_page())
         drawn = self.order[top:bottom]
-        if np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn))):
-            which = f"units {drawn[0]}–{drawn[-1]} of {units}"
-        else:
-            which = f"{len(drawn)} busiest-first of {units} units"
+        in_order = np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn)))
         start = self.first_step + first
         steps = f"{self.step_name} {start}–{start + count - 1}"
-        return f"{which} · {steps} · blue −{self.scale:.3g} … red +{self.scale:.3g}"
+        scale = f"{self.scale:.3g}"
+        if in_order:
+            forms = [
+                f"units {drawn[0]}–{drawn[-1]} of {units} · {steps} · blue −{scale} … red +{scale}",
+                f"units {drawn[0]}–{drawn[-1]}/{units} · {steps} · blue −{scale}…red +{scale}",
+                f"{drawn[0]}–{drawn[-1]}/{units} · {steps} · −{scale}…+{scale}",
+                f"{drawn[0]}–{drawn[-1]}/{units} {steps} ±{scale}",
+            ]
+        else:
+            forms = [
+                f"{len(drawn)} busiest-first of {units} units · {steps} · "
+                f"blue −{scale} … red +{scale}",
+                f"{len(drawn)} busiest/{units} · {steps} · blue −{scale}…red +{scale}",
+                f"{len(drawn)} busiest/{units} · {steps} · −{scale}…+{scale}",
+                f"{len(drawn)} busiest/{units} {steps} ±{scale}",
+            ]
+        return next((form for form in forms if len(form) <= self.size.width), forms[-1])
 
     # --- drawing ----------------------------------------------------------------------------
 
