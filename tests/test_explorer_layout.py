@@ -404,3 +404,68 @@ def test_text_boxes_take_backslash_n_for_a_new_line(tiny_lstm_checkpoint: Path) 
             assert app.screen.query_one(Input).value == "ab\\ncd"
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("keys", "view"),
+    [((), "LanguageModelScreen"), (("g",), "GradientLabScreen"), (("u",), "NeuronScreen"),
+     (("C",), "CompareScreen"), (("n", "n"), "TranslatorScreen")],
+)  # fmt: skip
+def test_every_view_keeps_quit_in_its_footer_at_80x24(
+    tiny_lstm_checkpoint: Path,
+    tiny_rnn_checkpoint: Path,
+    tiny_translator_checkpoint: Path,
+    keys: tuple[str, ...],
+    view: str,
+) -> None:
+    """The footer is cut at the right edge: the keys a view lists must leave room for `q`."""
+    from tests.pilot_helpers import until
+
+    async def scenario() -> None:
+        paths = [tiny_lstm_checkpoint, tiny_rnn_checkpoint, tiny_translator_checkpoint]
+        app = make_app(paths, prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_app(app, pilot)
+            await until(pilot, lambda: len(app.models) == 3)
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+            await until(pilot, lambda: type(app.screen).__name__ == view)
+            await until(pilot, lambda: "Help" in footer_line(app))
+            assert footer_line(app).rstrip().endswith("q Quit"), footer_line(app)
+
+    asyncio.run(scenario())
+
+
+def footer_line(app) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+def test_the_neuron_views_hidden_app_keys_still_work_and_are_listed_once(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """o and g are left out of the neuron view's footer (room for q) but still answer, and
+    help lists them once, with the app's keys."""
+    from rnn_tui.tui.screens.help import HelpScreen
+    from rnn_tui.tui.screens.lab import GradientLabScreen
+    from rnn_tui.tui.screens.neuron_view import NeuronScreen
+    from rnn_tui.tui.screens.picker import ModelPicker
+    from tests.pilot_helpers import until
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_app(app, pilot)
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, NeuronScreen))
+            assert "Models" not in footer_line(app) and "Gradients" not in footer_line(app)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            listed = [b.description for b in app.screen.view_bindings + app.screen.app_bindings]
+            assert listed.count("Models") == 1 and listed.count("Gradients") == 1
+            await pilot.press("escape", "o")
+            await until(pilot, lambda: isinstance(app.screen, ModelPicker))
+            await pilot.press("escape", "g")
+            await until(pilot, lambda: isinstance(app.screen, GradientLabScreen))
+
+    asyncio.run(scenario())

@@ -191,3 +191,34 @@ def test_translator_what_if(tiny_translator_checkpoint: Path) -> None:
             assert screen.session.tokens == list(expected.tokens)
 
     asyncio.run(scenario())
+
+
+def test_the_found_units_panel_says_what_it_waits_for_and_why_a_search_failed(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """Before a search the panel says how to start one (not an empty list box); a pattern
+    marking every token leaves its one-line reason there; a good one lists the units."""
+    from textual.widgets import OptionList, Static
+
+    from tests.pilot_helpers import first_view
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await first_view(pilot, LanguageModelScreen)
+            await pilot.press("u")
+            screen = await first_view(pilot, NeuronScreen)
+            note, options = screen.query_one("#found-note", Static), screen.query_one(OptionList)
+            painted = [strip.text for strip in app.screen._compositor.render_strips()]
+            assert painted[1].strip().startswith("Unit 0")  # no blank row under the status
+            assert "none yet: / and a pattern" in "".join(painted)
+            assert note.display and not options.display
+            await pilot.press("slash", *"(?s).", "enter")
+            await until(pilot, lambda: "tokens" in str(note.render()))
+            tokens = len(read_activations(screen.model, PROMPT).tokens)
+            assert f"the pattern marks {tokens} of {tokens} tokens" in str(note.render())
+            await pilot.press("slash", "o", "enter")
+            await until(pilot, lambda: options.display)
+            assert not note.display and options.option_count == len(screen.found) == 8
+
+    asyncio.run(scenario())

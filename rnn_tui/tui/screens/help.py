@@ -47,6 +47,11 @@ def bindings_table(bindings: list[BindingType]) -> Table:
 def help_for(view: Screen, app_bindings: list[BindingType]) -> HelpScreen:
     """Help on every key of `view` (none if it is itself a dialog) and the app's own."""
     bindings = [] if isinstance(view, ModalScreen) else list(getattr(view, "BINDINGS", []))
+    bindings = [  # an app key a view re-binds only to keep it out of its footer
+        b
+        for b in bindings
+        if not (isinstance(b, Binding) and b.action.startswith("app.") and not b.show)
+    ]
     return HelpScreen(bindings, app_bindings)
 
 

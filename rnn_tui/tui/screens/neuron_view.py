@@ -28,6 +28,12 @@ from rnn_tui.tui.widgets.title import Title
 TOP_SHOWN = 5
 
 
+FOUND_NOTHING_YET = Text(
+    "none yet: / and a pattern ranks the units that tell the tokens inside it from those outside",
+    style="dim",
+)
+
+
 class NeuronScreen(Screen):
     composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     AUTO_FOCUS = ""  # the found-units list takes focus only once it has units (its keys)
@@ -51,13 +57,15 @@ class NeuronScreen(Screen):
             "comma",
             "unit(-1)",
             "Unit−",
+            show=False,  # the footer shows both keys as one entry (so that q fits at 80)
             tooltip="the previous unit",
         ),
         Binding(
             "full_stop",
             "unit(1)",
-            "Unit+",
-            tooltip="the next unit",
+            "Unit",
+            key_display=",.",
+            tooltip="the next unit (, the previous)",
         ),
         Binding(
             "less_than_sign",
@@ -124,6 +132,22 @@ class NeuronScreen(Screen):
             "Back",
             tooltip="back to the model",
         ),
+        # The app's o and g, left out of this footer so that q fits at 80 columns (help
+        # lists them with the app's keys).
+        Binding(
+            "o",
+            "app.pick_model",
+            "Models",
+            show=False,
+            tooltip="open another model: bundled or recent",
+        ),
+        Binding(
+            "g",
+            "app.gradient_lab",
+            "Gradients",
+            show=False,
+            tooltip="the gradient lab: how far back the loss reaches (BPTT)",
+        ),
     ]
 
     def __init__(self, model: LanguageModel, path: Path, text: str) -> None:
@@ -148,6 +172,7 @@ class NeuronScreen(Screen):
                 yield Title("Top contexts: where this unit is largest")
                 yield Static(id="contexts")
                 yield Title("Units found (/ pattern; Enter opens one)")
+                yield Static(FOUND_NOTHING_YET, id="found-note")
                 yield OptionList(id="found")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -157,6 +182,7 @@ class NeuronScreen(Screen):
     def on_mount(self) -> None:
         self.composed = True  # its widgets exist: drawing can start
         self.query_one("#whatif-title").display = False
+        self.query_one("#found").display = False  # until a search finds units
         self.refresh_view()
         self.load_contexts()
 
@@ -232,7 +258,7 @@ class NeuronScreen(Screen):
         try:
             found = self.session.find_units(pattern)
         except UserError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
+            self.app.call_from_thread(self._show_find_error, str(error))
             return
         self.app.call_from_thread(self._show_found, found)
 
@@ -248,7 +274,17 @@ class NeuronScreen(Screen):
             for s in found
         )
         options.highlighted = 0 if found else None
+        options.display = True
+        self.query_one("#found-note", Static).display = False
         options.focus()
+
+    def _show_find_error(self, message: str) -> None:
+        """The search's one-line error stays where its units would be (and is notified)."""
+        self.query_one("#found", OptionList).display = False
+        note = self.query_one("#found-note", Static)
+        note.update(Text(message, style="red"))
+        note.display = True
+        self.notify(message, severity="error")
 
     @work(thread=True, exclusive=True, group="what-if")
     def run_what_if(self, value: float) -> None:
