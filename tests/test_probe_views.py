@@ -222,3 +222,39 @@ def test_the_found_units_panel_says_what_it_waits_for_and_why_a_search_failed(
             assert not note.display and options.option_count == len(screen.found) == 8
 
     asyncio.run(scenario())
+
+
+def test_compare_columns_show_each_models_mean_surprisal_in_full(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """Each column paints the model's mean −log p over the text read (computed here by
+    stepping the engine) and its perplexity; at 80×24 both were cut off the column title."""
+    import itertools
+    import math
+
+    def mean_surprisal(path: Path, tokens: list[int]) -> float:
+        model = load_language_model(path)
+        state, total = model.initial_state(), 0.0
+        for token, following in itertools.pairwise(tokens):
+            trace = model.step(token, state)
+            state = trace.state
+            total -= math.log(float(trace.probs[following]))
+        return total / (len(tokens) - 1)
+
+    async def scenario() -> None:
+        paths = [tiny_lstm_checkpoint, tiny_rnn_checkpoint]
+        app = make_app(paths, prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: len(app.models) == 2)
+            await pilot.press("C", "right", "right")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen)
+            await pilot.pause()
+            painted = "\n".join(s.text for s in app.screen._compositor.render_strips())
+            for index, path in enumerate(paths):
+                tokens = screen.session.sessions[index].tokens
+                mean = mean_surprisal(path, tokens)
+                assert f"mean −log p {mean:.3f} nats" in painted
+                assert f"text ppl {math.exp(mean):.2f}" in painted
+
+    asyncio.run(scenario())

@@ -141,10 +141,15 @@ class LanguageModelSession:
         ]
         return pieces, self.surprisals[first:], "" if tokenizer.kind == "char" else " "
 
+    def mean_surprisal(self) -> float:
+        """The mean of −log p(x_t | x_<t) over the tokens read after `<bos>`, in nats
+        (nan if none): the text's cross-entropy under the model."""
+        values = self.surprisals[1:]
+        return sum(values) / len(values) if values else float("nan")
+
     def perplexity(self) -> float:
         """exp of the mean surprisal of the tokens read after `<bos>` (nan if none)."""
-        values = self.surprisals[1:]
-        return math.exp(sum(values) / len(values)) if values else float("nan")
+        return math.exp(self.mean_surprisal())
 
     def trajectory(self, layer: int) -> Trajectory:
         """The kept steps' h_t of `layer` projected on their first two principal components."""

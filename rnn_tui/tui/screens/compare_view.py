@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -80,6 +81,7 @@ class CompareScreen(Screen):
             for index, title in enumerate(self.titles):
                 with Vertical(classes="compare-column"):
                     yield Title(title, id=f"compare-name-{index}")
+                    yield Static(id=f"compare-surprisal-{index}", classes="compare-surprisal")
                     yield NextTokenBars(id=f"compare-next-{index}")
                     yield TokenStrip(id=f"compare-strip-{index}")
         yield Footer(compact=True, show_command_palette=False)
@@ -96,15 +98,16 @@ class CompareScreen(Screen):
         self.query_one("#compare-status", Static).update(
             f"t={s.sessions[0].position}"
             + (f" · playing {self.AUTOPLAY_PER_SECOND}/s" if self.playing else " · paused")
-            + f" · next token: argmax of {leader} (l: another leader) · "
+            + f" · next token: argmax of ▶ {leader} (l: another leader) · "
             f"{len(s.sessions)} models read the same text",
             layout=False,
         )
         for index, session in enumerate(s.sessions):
-            mean = sum(session.surprisals[1:]) / max(1, len(session.surprisals) - 1)
-            marker = " (leader)" if index == s.leader else ""
-            self.query_one(f"#compare-name-{index}", Title).set(
-                f"{self.titles[index]}{marker} · mean surprisal {mean:.3f} nats"
+            marker = "▶ " if index == s.leader else ""  # the status line names the leader
+            self.query_one(f"#compare-name-{index}", Title).set(f"{marker}{self.titles[index]}")
+            mean = session.mean_surprisal()
+            self.query_one(f"#compare-surprisal-{index}", Static).update(
+                f"mean −log p {'—' if math.isnan(mean) else f'{mean:.3f} nats'}"
             )
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
                 session.next_tokens(TOP_K_SHOWN), None

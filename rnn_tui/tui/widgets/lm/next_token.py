@@ -18,7 +18,17 @@ class NextTokenBars(Static):
 
     predictions: list[Prediction] = []
 
+    shown: NextTokens | None = None
+    chosen: int | None = None
+
+    def on_resize(self) -> None:
+        if self.shown is not None:
+            self.show(self.shown, self.chosen)
+
     def show(self, shown: NextTokens, chosen: int | None) -> None:
+        """Bars for `shown`, `chosen` highlighted; the summary line splits at its " · "
+        when the widget is too narrow for it (in the compare view's columns)."""
+        self.shown, self.chosen = shown, chosen
         self.predictions = shown.predictions
         labels = [token_label(p.text) for p in shown.predictions]
         label_width = max((len(label) for label in labels), default=1)
@@ -35,5 +45,9 @@ class NextTokenBars(Static):
             if raw and raw != f"{prediction.probability:.3f}":  # only where it reads differently
                 text.append(f" {raw}", style="dim")
             text.append("\n")
-        text.append(shown.summary, style="dim")
+        width = self.content_region.width
+        summary = (
+            shown.summary.replace(" · ", "\n") if 0 < width < len(shown.summary) else shown.summary
+        )
+        text.append(summary, style="dim")
         self.update(text, layout=False)
