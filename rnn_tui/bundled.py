@@ -63,12 +63,14 @@ def remember_model(path: Path) -> None:
     """Put `path` first in the recent list (best effort: a read-only home is fine)."""
     import json
 
+    from rnn_tui.files import write_text_atomically
+
     entries = [str(path.resolve())] + [
         str(p) for p in recent_models() if p.resolve() != path.resolve()
     ]
     try:
         directory = state_dir()
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "recent.json").write_text(json.dumps(entries[:RECENT_LIMIT]), encoding="utf-8")
+        write_text_atomically(directory / "recent.json", json.dumps(entries[:RECENT_LIMIT]))
     except OSError:
         pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -27,3 +28,19 @@ def regular_file_size(path: Path, named: str, kind: str = "file") -> int:
     if not stat.S_ISREG(status.st_mode):
         raise UserError(f"{named}: not a regular file (a pipe or a device), expected a {kind}")
     return status.st_size
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader (or a crash) sees the old file or
+    the new one, never half of one. The text goes to a temporary file beside it first."""
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rnn_tui.errors import UserError
+from rnn_tui.files import write_text_atomically
 
 
 class MetricsLog:
@@ -31,9 +31,7 @@ class MetricsLog:
         are trained again and logged again."""
         self._stream.close()
         kept = [r for r in read_metrics(self.path) if int(r.get("step", 0)) <= step]
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-        os.replace(temporary, self.path)
+        write_text_atomically(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self._stream = self.path.open("a", encoding="utf-8")
 
 

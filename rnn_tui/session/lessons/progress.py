@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 
 from rnn_tui.bundled import state_dir
+from rnn_tui.files import write_text_atomically
 
 MAX_BYTES = 1 << 20
 
@@ -41,9 +41,7 @@ def mark_done(chapter: int, exercise: str) -> None:
     path = progress_file()
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(progress), encoding="utf-8")
-        os.replace(temporary, path)
+        write_text_atomically(path, json.dumps(progress))
 
 
 def done_count(progress: dict[str, list[str]], chapter: int) -> int:

@@ -1,0 +1,53 @@
+"""The small state files (recent models, lesson progress, a resumed run's metrics) are
+replaced in one step: a failure part-way leaves the old file whole and no debris."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.bundled import recent_models, remember_model, state_dir
+from rnn_tui.files import write_text_atomically
+
+
+def test_an_atomic_write_replaces_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old", encoding="utf-8")
+    write_text_atomically(target, "new ✓")
+    assert target.read_text(encoding="utf-8") == "new ✓"
+    assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old", encoding="utf-8")
+
+    def refuse(source: str, destination: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError):
+        write_text_atomically(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_the_recent_list_survives_a_failed_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    first.write_bytes(b""), second.write_bytes(b"")
+    remember_model(first)
+    assert recent_models() == [first.resolve()]
+
+    def refuse(source: str, destination: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    remember_model(second)  # best effort: no error, and the saved list is kept whole
+    assert json.loads((state_dir() / "recent.json").read_text()) == [str(first.resolve())]
