@@ -200,6 +200,22 @@ def test_eval_reports_bleu_chrf_and_exact_match(
     assert "40 pairs" in text and "BLEU" in text
 
 
+def test_eval_refuses_text_data_for_a_translator_and_pairs_for_a_language_model(
+    tiny_translator_checkpoint: Path, tiny_lstm_checkpoint: Path, cli, tmp_path: Path
+) -> None:
+    """An option meant for the other kind of model is named, not silently ignored (a
+    translator scored its own held-out pairs and printed them as if --data were used)."""
+    text = tmp_path / "text.txt"
+    text.write_text("some text\n", encoding="utf-8")
+    result = cli("eval", str(tiny_translator_checkpoint), "--data", str(text))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: --data: {tiny_translator_checkpoint} is a translator; use --pairs for pairs"
+    )
+    result = cli("eval", str(tiny_lstm_checkpoint), "--pairs", str(text))
+    assert result.exit_code == 2 and result.output.startswith("error: --pairs: ")
+
+
 def _train_losses(run: Path) -> list[float]:
     lines = (run / "metrics.jsonl").read_text().splitlines()
     return [r["loss"] for r in map(json.loads, lines) if r["type"] == "train"]

@@ -42,6 +42,9 @@ def evaluate_command(
     if checkpoint_kind(checkpoint) == "translator":
         from rnn_tui.cli.evaluate_translator import evaluate_translator
 
+        if data is not None:
+            raise UserError(f"--data: {checkpoint} is a translator; use --pairs for pairs")
+
         evaluate_translator(checkpoint, pairs, beam, alpha, as_json)
         return
     if pairs is not None:
