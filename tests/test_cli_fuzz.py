@@ -40,8 +40,14 @@ def test_click_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert line == "error: --hidden: expected an integer, got 'abc'"
     line = refused(*run(capsys, "generate", DATES, "--temperature", "hot")[::2])
     assert line == "error: --temperature: expected a number, got 'hot'"
-    refused(*run(capsys, "train", "lm", "--no-such-option", "1")[::2], "--no-such-option")
-    refused(*run(capsys, "generate")[::2], "Missing argument")
+    line = refused(*run(capsys, "train", "lm", "--no-such-option", "1")[::2])
+    assert line == "error: --no-such-option: no such option"
+    line = refused(*run(capsys, "two-step", "--x3", "1")[::2])
+    assert line == "error: --x3: no such option (did you mean --x1 or --x2?)"
+    line = refused(*run(capsys, "generate")[::2])
+    assert line == "error: CHECKPOINT: missing (this command needs it; see --help)"
+    line = refused(*run(capsys, "units", LM, "--match", "e")[::2])
+    assert line == "error: --text: missing (this command needs it; see --help)"
     refused(*run(capsys, "translate", DATES, "x", "--beam", "two")[::2], "--beam:")
     refused(*run(capsys, "train", "lm", "--data", "a", "--data", "b")[::2],
             "--data: given 2 times; give it once")  # fmt: skip

@@ -46,7 +46,20 @@ NUMBER_KINDS = {"int": "an integer", "integer": "an integer", "float": "a number
 def usage_line(error: Any) -> str:
     """Click's usage error as one line, naming the option: "--hidden: expected an
     integer, got 'x'" rather than a framed box."""
+    unknown = getattr(error, "option_name", None)  # Click's NoSuchOption
+    if unknown:
+        close = sorted(getattr(error, "possibilities", None) or [])
+        close = [name for name in close if name not in ("--help", "-h")] or close
+        return f"{unknown}: no such option" + (
+            f" (did you mean {' or '.join(close)}?)" if close else ""
+        )
     message = " ".join(error.format_message().split())
+    missing = re.fullmatch(r"Missing (option|argument) '?([^'.]+)'?\.?", message)
+    if missing:
+        parameter = getattr(error, "param", None)
+        opts = getattr(parameter, "opts", None) or []
+        name = max(opts, key=len) if missing[1] == "option" and opts else missing[2].upper()
+        return f"{name}: missing (this command needs it; see --help)"
     message = re.sub(r"^Invalid value for [^:]+: ", "", message)
     wrong_number = re.fullmatch(r"(.*) is not a valid (int|integer|float)\.?", message)
     if wrong_number:
