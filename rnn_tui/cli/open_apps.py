@@ -15,15 +15,22 @@ class ExplorerCrashed(UserError):
 def run_explorer(paths: list[Path], prompt: str = "", debug: bool = False) -> None:
     """The explorer on `paths` (none: the bundled models); `debug` shows a crash's
     traceback instead of the one line naming its log."""
-    for path in paths:
-        if not path.is_file():
-            raise UserError(f"{path}: no such checkpoint file")
+    check_checkpoint_paths(paths)
     from rnn_tui.tui.app import make_app
 
     app = make_app(paths, prompt=prompt)
     app.show_tracebacks = debug
     app.run()
     report_crash(app)
+
+
+def check_checkpoint_paths(paths: list[Path]) -> None:
+    """Each path is a regular file, else one line: missing, a folder, a pipe or a device
+    (its contents are checked when it is opened, with the app's other errors)."""
+    from rnn_tui.files import regular_file_size
+
+    for path in paths:
+        regular_file_size(path, str(path), "checkpoint file")
 
 
 def report_crash(app) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.open_apps import check_checkpoint_paths
 from rnn_tui.errors import UserError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -49,9 +50,7 @@ def serve_command(
         )
     if not 1 <= port <= 65535:
         raise UserError(f"--port: expected 1 to 65535, got {port}")
-    for path in checkpoints or []:
-        if not path.is_file():
-            raise UserError(f"{path}: no such checkpoint file")
+    check_checkpoint_paths(list(checkpoints or []))
     from textual_serve.server import Server
 
     if host not in LOOPBACK:
