@@ -13,6 +13,10 @@ from rnn_tui.bundled import recent_models, remember_model, state_dir
 from rnn_tui.files import write_text_atomically
 
 
+def disk_full(source: str, destination: str) -> None:
+    raise OSError(28, "No space left on device")
+
+
 def test_an_atomic_write_replaces_the_file(tmp_path: Path) -> None:
     target = tmp_path / "state.json"
     target.write_text("old", encoding="utf-8")
@@ -27,10 +31,7 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(
     target = tmp_path / "state.json"
     target.write_text("old", encoding="utf-8")
 
-    def refuse(source: str, destination: str) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", disk_full)
     with pytest.raises(OSError):
         write_text_atomically(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
@@ -45,9 +46,6 @@ def test_the_recent_list_survives_a_failed_save(
     remember_model(first)
     assert recent_models() == [first.resolve()]
 
-    def refuse(source: str, destination: str) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", disk_full)
     remember_model(second)  # best effort: no error, and the saved list is kept whole
     assert json.loads((state_dir() / "recent.json").read_text()) == [str(first.resolve())]
