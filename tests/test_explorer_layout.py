@@ -469,3 +469,33 @@ def test_the_neuron_views_hidden_app_keys_still_work_and_are_listed_once(
             await until(pilot, lambda: isinstance(app.screen, GradientLabScreen))
 
     asyncio.run(scenario())
+
+
+def test_a_title_draws_its_longest_form_that_fits() -> None:
+    """A heading with shorter forms keeps what they say instead of an ellipsis: at each
+    width the painted line is the longest form no wider than the panel."""
+    from rnn_tui.tui.widgets.title import Title
+
+    forms = ("Unit 3 (h, layer 2) after each token: blue −1 … red +1",
+             "Unit 3 (h, layer 2): blue −1 … red +1", "Unit 3: blue −1 … red +1")  # fmt: skip
+
+    async def scenario() -> None:
+        class One(App):
+            def compose(self):
+                yield Title(*forms)
+
+        for width, expected in [(80, 0), (54, 0), (53, 1), (37, 1), (36, 2), (24, 2), (20, 2)]:
+            app = One()
+            async with app.run_test(size=(width, 3)) as pilot:
+                await pilot.pause()
+                title = app.query_one(Title)
+                y = title.content_region.y
+                painted = app.screen._compositor.render_strips()[y].text.rstrip()
+                fitting = [form for form in forms if len(form) <= width]
+                assert forms[expected] == (fitting[0] if fitting else forms[-1])
+                if fitting:
+                    assert painted == forms[expected], (width, painted)
+                else:  # none fits: the shortest, cut with an ellipsis
+                    assert painted.endswith("…") and forms[-1].startswith(painted[:-1].rstrip())
+
+    asyncio.run(scenario())

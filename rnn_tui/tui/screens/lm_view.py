@@ -248,7 +248,11 @@ class LanguageModelScreen(Screen):
         yield Static(id="status")
         with Horizontal(id="lm-body"):
             with Vertical(id="lm-left"):
-                yield Title("Text read · surprisal −log p: green low … red high")
+                yield Title(
+                    "Text read · surprisal −log p: green low … red high",
+                    "Text read · −log p: green low … red high",
+                    "−log p: green low … red high",
+                )
                 yield TokenStrip(id="strip")
                 yield Title(id="heatmap-title")
                 yield StateHeatmap(id="heatmap")
@@ -341,13 +345,16 @@ class LanguageModelScreen(Screen):
             if self.busiest_first
             else "s: busiest first"
         )
+        named = f"{name[0].upper()}{name[1:]}, layer {self.chosen_layer + 1}"
         self.query_one("#heatmap-title", Title).set(
-            f"{name[0].upper()}{name[1:]}, layer {self.chosen_layer + 1} · {order}"
+            f"{named} · {order}",
+            f"{named} · busiest first" if self.busiest_first else named,
         )
         heatmap.show(matrix, self.chosen_unit, scale, self.unit_order, s.position - len(traces) + 1)
 
         self.query_one("#equation-title", Title).set(
-            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step"
+            f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
+            f"Unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
         )
         token = token_label(tokenizer.token_text(s.tokens[-1]))
         source = (
@@ -374,7 +381,8 @@ class LanguageModelScreen(Screen):
 
         trajectory_layer = self.chosen_layer
         self.query_one("#trajectory-title", Title).set(
-            f"Path of h_t, PCA to 2-D (layer {trajectory_layer + 1})"
+            f"Path of h_t, PCA to 2-D (layer {trajectory_layer + 1})",
+            f"Path of h_t, PCA (layer {trajectory_layer + 1})",
         )
         now = self.clock()
         if not self._playing or now - self._trajectory_drawn >= TRAJECTORY_EVERY:
@@ -385,7 +393,8 @@ class LanguageModelScreen(Screen):
         steps = range(s.position - len(recent) + 1, s.position + 1)
         self.query_one("#unrolled-title", Title).set(
             f"Unrolled: the same U, W, V at every step; each box is h_t[{self.chosen_unit}] "
-            f"of layer {self.chosen_layer + 1}"
+            f"of layer {self.chosen_layer + 1}",
+            f"Unrolled: boxes are h_t[{self.chosen_unit}] of layer {self.chosen_layer + 1}",
         )
         self.query_one("#unrolled", UnrolledView).show(
             inputs=[tokenizer.token_text(s.tokens[k]) for k in steps],

@@ -169,9 +169,11 @@ class NeuronScreen(Screen):
                 yield Static(id="whatif-title", classes="title")
                 yield Static(id="whatif")
             with VerticalScroll(id="neuron-right"):
-                yield Title("Top contexts: where this unit is largest")
+                yield Title(
+                    "Top contexts: where this unit is largest", "Where this unit is largest"
+                )
                 yield Static(id="contexts")
-                yield Title("Units found (/ pattern; Enter opens one)")
+                yield Title("Units found (/ pattern; Enter opens one)", "Units found (Enter opens)")
                 yield Static(FOUND_NOTHING_YET, id="found-note")
                 yield OptionList(id="found")
         yield Footer(compact=True, show_command_palette=False)
@@ -202,6 +204,8 @@ class NeuronScreen(Screen):
         self.query_one("#neuron-title", Title).set(
             f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}) after each token: "
             f"blue −{scale:.3g} … red +{scale:.3g}",
+            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}): blue −{scale:.3g} … red +{scale:.3g}",
+            f"Unit {s.unit}: blue −{scale:.3g} … red +{scale:.3g}",
         )
         self.query_one("#neuron-text", ActivationText).show(
             s.activations.pieces, s.values(), scale, s.cursor

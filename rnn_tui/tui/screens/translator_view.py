@@ -213,32 +213,50 @@ class TranslatorScreen(Screen):
         self.query_one("#source-line", Static).update(shown)
         units = config.hidden_size
         self.query_one("#forward-title", Title).set(
-            f"Encoder →h_j (top layer, read left to right): {units} units × source tokens"
+            f"Encoder →h_j (top layer, read left to right): {units} units × source tokens",
+            "Encoder →h_j, top layer, left to right",
+            "Encoder →h_j (left to right)",
         )
         self.query_one("#forward", StateHeatmap).show(encoded.forward.T, -1, step_name="j")
         if encoded.backward is not None:
             self.query_one("#backward-title", Title).set(
-                f"Encoder ←h_j (top layer, read right to left): {units} units × source tokens"
+                f"Encoder ←h_j (top layer, read right to left): {units} units × source tokens",
+                "Encoder ←h_j, top layer, right to left",
+                "Encoder ←h_j (right to left)",
             )
             self.query_one("#backward", StateHeatmap).show(encoded.backward.T, -1, step_name="j")
         if config.plain:
-            context_note = "Context vector c = final encoder state = s_0, the decoder's start"
+            context_notes = (
+                "Context vector c = final encoder state = s_0, the decoder's start",
+                "Context c = final encoder state = s_0",
+            )
         elif config.attention == "none":
-            context_note = (
-                "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees"
+            context_notes = (
+                "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees",
+                "Context c = [→h_S ; ←h_1]: all the decoder sees",
+                "Context c: all the decoder sees",
             )
         else:
-            context_note = (
-                "Context vector c = final encoder state (starts the decoder via the bridge)"
+            context_notes = (
+                "Context vector c = final encoder state (starts the decoder via the bridge)",
+                "Context c = final encoder state (via bridge)",
+                "Context c = final encoder state",
             )
-        self.query_one("#context-title", Title).set(context_note)
+        self.query_one("#context-title", Title).set(*context_notes)
         self.query_one("#context", VectorStrip).show(encoded.context)
-        attention_title = (
-            "Attention α_tj: a row per output token, a column per source token"
+        attention_titles = (
+            (
+                "Attention α_tj: a row per output token, a column per source token",
+                "Attention α_tj (rows output, cols source)",
+                "Attention α_tj (row t, column j)",
+            )
             if config.attention != "none"
-            else "Attention: none — ctx_t = c at every step (the bottleneck)"
+            else (
+                "Attention: none — ctx_t = c at every step (the bottleneck)",
+                "Attention: none — ctx_t = c at every step",
+            )
         )
-        self.query_one("#attention-title", Title).set(attention_title)
+        self.query_one("#attention-title", Title).set(*attention_titles)
         self.query_one("#attention", AttentionMap).show(
             s.attention_rows(),
             source_tokens,
@@ -262,7 +280,9 @@ class TranslatorScreen(Screen):
         shown = sorted(sorted(rows, key=lambda r: -r.weight)[:SCORE_ROWS], key=lambda r: r.position)
         extent = f", top {len(shown)} of {len(rows)} by α" if len(shown) < len(rows) else ""
         self.query_one("#scores-title", Title).set(
-            f"Scores e_tj ({config.attention}) → α_tj this step{extent}"
+            f"Scores e_tj ({config.attention}) → α_tj this step{extent}",
+            f"e_tj ({config.attention}) → α_tj{extent}",
+            f"e_tj → α_tj{extent}",
         )
         self.query_one("#scores", ScoreTable).show(
             shown,

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from textual.visual import Visual, visualize
 from textual.widgets import Static
 
 
 class Title(Static):
-    """One line of heading; laid out again only when its length (so its wrapping) changes."""
+    """One line of heading, drawn in the longest of its forms that fits its width: the
+    shorter forms say the same in fewer words, so a narrow panel (80×24) keeps its colour
+    scale or its layer rather than losing them to an ellipsis. Laid out again only when
+    the length of its first form (so its wrapping) changes."""
 
-    def __init__(self, text: str = "", **kwargs) -> None:
+    def __init__(self, text: str = "", *shorter: str, **kwargs) -> None:
         kwargs["classes"] = ("title " + kwargs.get("classes", "")).strip()
         super().__init__(text, **kwargs)
         self.text = text
+        self.forms: tuple[str, ...] = (text, *shorter)
 
-    def set(self, text: str) -> None:
+    def set(self, text: str, *shorter: str) -> None:
         relayout = len(text) != len(self.text)
         self.text = text
+        self.forms = (text, *shorter)
         self.update(text, layout=relayout)
+
+    def shown_form(self) -> str:
+        """The form drawn at the current width (the first before the first layout)."""
+        width = self.content_region.width
+        if width <= 0:
+            return self.forms[0]
+        return next((form for form in self.forms if cell_len(form) <= width), self.forms[-1])
+
+    def render(self) -> Visual:
+        if len(self.forms) == 1:
+            return self.visual
+        return visualize(self, self.shown_form(), markup=self._render_markup)
