@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -154,9 +155,12 @@ def test_the_dashboard_follows_a_real_training_run(
     process = subprocess.Popen([sys.executable, "-m", "rnn_tui", *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
-    deadline = time.time() + 120
-    while not (out / "metrics.jsonl").exists() and time.time() < deadline:
+    log, deadline = out / "metrics.jsonl", time.time() + 120
+    while time.time() < deadline and not (log.exists() and '"train"' in log.read_text()):
         time.sleep(0.05)
+    # Held still, once it has logged a step, until the dashboard has drawn it: on a loaded
+    # machine the 600 steps could otherwise be done before the dashboard opens.
+    process.send_signal(signal.SIGSTOP)
 
     async def scenario() -> None:
         watch = RunWatch(out)
@@ -166,6 +170,7 @@ def test_the_dashboard_follows_a_real_training_run(
             await until(pilot, lambda: len(watch.loss.steps) > 0, seconds=60)
             seen.append(len(watch.loss.steps))
             assert seen[0] < 600 and watch.status() == "running"
+            process.send_signal(signal.SIGCONT)
             await until(pilot, lambda: "greedy" in "\n".join(app.inside.get(0, [])), seconds=90)
             await until(pilot, lambda: watch.status().startswith("finished"), seconds=120)
             seen.append(len(watch.loss.steps))
@@ -178,6 +183,7 @@ def test_the_dashboard_follows_a_real_training_run(
     try:
         asyncio.run(scenario())
     finally:
+        process.send_signal(signal.SIGCONT)
         process.kill()
 
 
