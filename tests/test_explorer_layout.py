@@ -499,3 +499,46 @@ def test_a_title_draws_its_longest_form_that_fits() -> None:
                     assert painted.endswith("…") and forms[-1].startswith(painted[:-1].rstrip())
 
     asyncio.run(scenario())
+
+
+def test_the_gradient_lab_fits_three_models_charts_at_80x24(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, tmp_path: Path
+) -> None:
+    """Each chart gets as many rows of bars as let every open model's chart stay above the
+    fold (at 80×24 the third model's was below it); the largest ‖∂L_t/∂h_k‖ of all
+    models still fills its column to the top, the smallest draws nothing."""
+    import shutil
+
+    from rnn_tui.tui.screens.lab import GradientLabScreen
+    from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
+    from tests.pilot_helpers import until
+
+    third = tmp_path / "third.safetensors"
+    shutil.copy(tiny_lstm_checkpoint, third)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint, third], prompt="the quick")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_app(app, pilot)
+            await until(pilot, lambda: len(app.models) == 3)
+            await pilot.press("g")
+            await until(pilot, lambda: isinstance(app.screen, GradientLabScreen))
+            lab = app.screen
+            await until(pilot, lambda: len(lab.flows) == 3)
+            lines = [strip.text for strip in app.screen._compositor.render_strips()]
+            axes = [y for y, line in enumerate(lines) if line.lstrip().startswith("└")]
+            assert len(axes) == 3 and axes[-1] < 23  # every chart above the footer
+            norms = [list(map(float, flow.norms)) for flow in lab.flows]
+            high, low = max(map(max, norms)), min(v for n in norms for v in n if v > 0)
+            for index, values in enumerate(norms):
+                chart = lab.query_one(f"#flow-{index}", GradientFlowBars)
+                rows = [line[1:] for line in str(chart.render()).splitlines()[1:-1]]
+                assert 3 <= len(rows) < 8
+                for column, value in enumerate(values):
+                    drawn = [row[column] if column < len(row) else " " for row in rows]
+                    if value == high:
+                        assert set(drawn) == {"█"}
+                    if value == low:
+                        assert set(drawn) == {" "}
+
+    asyncio.run(scenario())

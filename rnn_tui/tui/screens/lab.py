@@ -27,6 +27,17 @@ from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
 
 LAB_TOKENS = 64
+BAR_ROWS = (3, 8)  # the fewest and the most rows of bars a model's chart gets
+CHART_FRAME_ROWS = 3  # its title, its axis of tokens and the blank line after
+
+
+def bar_height(room: int, charts: int) -> int:
+    """Rows of bars for each of `charts` models so that all of them fit in `room` rows
+    (at 80×24 three models' charts stay above the fold), within BAR_ROWS."""
+    fewest, most = BAR_ROWS
+    return max(fewest, min(most, room // max(1, charts) - CHART_FRAME_ROWS))
+
+
 CLIP_CHOICES = (None, 0.25, 1.0, 5.0)
 
 
@@ -106,8 +117,13 @@ class GradientLabScreen(Screen):
             flows.append(gradient_flow(model, tokens, position, clip if clip else math.inf))
         self.app.call_from_thread(self.show_flows, flows)
 
+    def on_resize(self) -> None:
+        if self.flows:
+            self.call_after_refresh(self.show_flows, self.flows)  # the body has its new size
+
     def show_flows(self, flows: list[GradientFlow]) -> None:
         self.flows = flows
+        height = bar_height(self.query_one("#lab-body").size.height, len(flows))
         first = flows[0]
         self.position = first.position
         positive = [float(v) for f in flows for v in f.norms if v > 0]
@@ -125,7 +141,7 @@ class GradientLabScreen(Screen):
                 f"{model.config.num_layers}: farthest/nearest = {flow.ratio:.2e}"
             )
             self.query_one(f"#flow-{index}", GradientFlowBars).show(
-                title, [float(v) for v in flow.norms], flow.pieces, low, high
+                title, [float(v) for v in flow.norms], flow.pieces, low, high, height
             )
             name = model_title(path)
             if clip is None:
