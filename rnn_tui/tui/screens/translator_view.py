@@ -289,7 +289,8 @@ class TranslatorScreen(Screen):
             "no attention: no scores" if config.attention == "none" else "no step yet",
         )
         self.query_one("#beam-title", Title).set(
-            f"Beam search, width {self.beam_width}, step {s.position}"
+            f"Beam search, width {self.beam_width}, step {s.position} · ■ ended",
+            f"Beam, width {self.beam_width}, step {s.position} · ■ ended",
         )
         self.query_one("#beam", BeamTable).show(
             s.beam_step(),

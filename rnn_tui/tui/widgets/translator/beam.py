@@ -12,14 +12,16 @@ from rnn_tui.text_safety import visible
 
 
 def beam_text(step: BeamStep, text_of: Callable[[tuple[int, ...]], str]) -> Text:
-    """A heading, then one line per hypothesis, best first: rank, parent beam, log p, words."""
-    text = Text(" # from    log p  hypothesis (■ ended)\n", style="dim")
+    """A heading, then one line per hypothesis, best first: rank, parent beam, log p, ■ for
+    one that has ended (before its words, which a narrow panel cuts), words."""
+    text = Text(" # from    log p   hypothesis\n", style="dim")
     entries = [(h, "live") for h in step.live] + [(h, "done") for h in step.finished]
     entries.sort(key=lambda e: -e[0].log_prob)
     for rank, (hypothesis, status) in enumerate(entries, start=1):
         words = visible(text_of(hypothesis.tokens), keep="")
         text.append(f"{rank:>2} {hypothesis.parent:>4} ", style="dim")
-        text.append(f"{hypothesis.log_prob:>8.3f}  {words}{' ■' if status == 'done' else ''}\n")
+        ended = "■" if status == "done" else " "
+        text.append(f"{hypothesis.log_prob:>8.3f} {ended} {words}\n")
     text.rstrip()
     return text
 
