@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import WorkerCancelled
 
 ViewT = TypeVar("ViewT", bound=Screen)
 
@@ -24,8 +25,20 @@ async def until(pilot: Pilot, condition: Callable[[], bool], seconds: float = 30
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {seconds:.0f} s and it never happened")
         await pilot.pause(0.02)
-    await pilot.app.workers.wait_for_complete()
+    await workers_settled(pilot)
     await pilot.pause()
+
+
+async def workers_settled(pilot: Pilot, rounds: int = 50) -> None:
+    """Until no worker runs. An exclusive worker that a newer one replaces while it is
+    waited on raises WorkerCancelled (a live view does this all the time): wait again."""
+    for _ in range(rounds):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+    raise AssertionError(f"workers were replaced {rounds} times while waited on")
 
 
 async def first_view(pilot: Pilot, kind: type[ViewT]) -> ViewT:
