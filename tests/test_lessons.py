@@ -178,6 +178,26 @@ def test_two_step_chapter_checks_answers_and_reached_states(size: tuple[int, int
 
 
 @needs_models
+def test_a_chapters_footer_shows_every_key_at_80_columns() -> None:
+    """→ and ← (shadowed in the footer by the focused text's hidden scroll keys) and ?
+    Help (cut by the command palette's corner) are on the footer, and → still steps."""
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(4))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 4)
+            footer = app.screen._compositor.render_strips()[-1].text
+            for key in ("→ Step", "← Back", "a Answer", "esc Chapters", "q Quit", "? Help"):
+                assert key in footer, footer
+            before = screen.live.session.position
+            await pilot.press("right")
+            assert screen.live.session.position == before + 1
+
+    asyncio.run(scenario())
+
+
+@needs_models
 @pytest.mark.slow
 @pytest.mark.parametrize("number", [3, 4])
 def test_model_chapters_step_and_check(number: int) -> None:

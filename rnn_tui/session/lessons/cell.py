@@ -58,7 +58,7 @@ CHAPTER = Chapter(
         "that is the new state, handed to the next step and to the output layer V.",
         "The same U, W and b serve at every step. Where |a| is large, tanh is flat:",
         "the unit is saturated, its slope 1 − s² is near 0, and it passes little",
-        "gradient back in time. On the right are unit j's three parts at this step.",
+        "gradient back in time. Below (Live) are unit j's three parts at this step.",
     ],
     keys="→ reads the next character, ← steps back, t reads your text, v picks a unit",
     open_live=CellLive,

@@ -84,7 +84,7 @@ CHAPTER = Chapter(
         "when it did not. Training lowers the sum over the training text: it moves U, W and",
         "V so that what comes next gets more probability. L/m is the loss per token in",
         "nats, and exp(L/m), the perplexity, is the number of equally likely choices that",
-        "would surprise the model as much. On the right a character RNN reads a line.",
+        "would surprise the model as much. Below (Live) a character RNN reads a line.",
     ],
     keys="→ reads the next character, ← undoes it, t reads a text of your own",
     open_live=LossLive,

@@ -55,7 +55,7 @@ CHAPTER = Chapter(
         "Drawn with a loop, that is a single box. Unfolded, it is a chain of copies, one",
         "per step, each passing its state to the next. The copies are not different",
         "networks: U, W and V are the same three matrices at every step, so the number",
-        "of parameters does not grow with the length of the text. On the right are the",
+        "of parameters does not grow with the length of the text. Below (Live) are the",
         "last steps side by side.",
     ],
     keys="→ reads the next character, ← steps back, t reads your text, v picks a unit",

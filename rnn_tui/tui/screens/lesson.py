@@ -36,8 +36,18 @@ def reflowed(text: list[str]) -> str:
 
 class LessonScreen(Screen[None]):
     BINDINGS = [
-        Binding("right", "step", "Step", tooltip="the live view's next step"),
-        Binding("left", "back", "Back", tooltip="undo the last step"),
+        # priority: the focused text's scroll bindings (hidden) would shadow them in the footer
+        Binding(
+            "right",
+            "step",
+            "Step",
+            key_display="→",
+            priority=True,
+            tooltip="the live view's next step",
+        ),
+        Binding(
+            "left", "back", "Back", key_display="←", priority=True, tooltip="undo the last step"
+        ),
         Binding("a", "answer", "Answer", tooltip="answer the chosen exercise, or check it"),
         Binding("h", "hint", "Hint", tooltip="a hint for the chosen exercise"),
         Binding("n", "next_exercise", "Next", tooltip="choose the next exercise"),
@@ -65,7 +75,7 @@ class LessonScreen(Screen[None]):
         yield Title("Exercises", id="lesson-exercises-title")
         yield Static("", id="lesson-exercises")
         yield Static("", id="lesson-message", classes="dim")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.open_live()
