@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from rnn_tui.errors import UserError
-from rnn_tui.files import regular_file_size
+from rnn_tui.files import current_umask, regular_file_size
 from rnn_tui.safetensors_writing import write_safetensors
 
 FORMAT = "rnn-tui"
@@ -66,7 +66,7 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             write_safetensors(stream, checkpoint.tensors, metadata)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; honour the umask
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; honour the umask
         os.replace(temporary, path)
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
@@ -82,12 +82,6 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             os.fsync(directory)
         finally:
             os.close(directory)
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _check_container(path: Path) -> None:

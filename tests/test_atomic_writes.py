@@ -49,3 +49,18 @@ def test_the_recent_list_survives_a_failed_save(
     monkeypatch.setattr(os, "replace", disk_full)
     remember_model(second)  # best effort: no error, and the saved list is kept whole
     assert json.loads((state_dir() / "recent.json").read_text()) == [str(first.resolve())]
+
+
+def test_an_atomic_write_keeps_the_permissions_a_plain_write_gives(tmp_path: Path) -> None:
+    """The temporary file is made 0600; the file it becomes gets 0666 less the umask, as
+    `open(path, "w")` would give it (the recent list and a run's metrics log were 0600)."""
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        plain, atomic = tmp_path / "plain.json", tmp_path / "atomic.json"
+        plain.write_text("x", encoding="utf-8")
+        write_text_atomically(atomic, "x")
+        assert stat.S_IMODE(atomic.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == 0o644
+    finally:
+        os.umask(previous)
