@@ -114,25 +114,25 @@ class StateHeatmap(Widget):
         top = 2 * self.first_row()
         bottom = min(units, top + self.units_per_page())
         drawn = self.order[top:bottom]
-        in_order = np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn)))
         start = self.first_step + first
         steps = f"{self.step_name} {start}–{start + count - 1}"
-        scale = f"{self.scale:.3g}"
-        if in_order:
-            forms = [
-                f"units {drawn[0]}–{drawn[-1]} of {units} · {steps} · blue −{scale} … red +{scale}",
-                f"units {drawn[0]}–{drawn[-1]}/{units} · {steps} · blue −{scale}…red +{scale}",
-                f"{drawn[0]}–{drawn[-1]}/{units} · {steps} · −{scale}…+{scale}",
-                f"{drawn[0]}–{drawn[-1]}/{units} {steps} ±{scale}",
-            ]
+        s = f"{self.scale:.3g}"
+        if np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn))):
+            span = f"{drawn[0]}–{drawn[-1]}"
+            which = (f"units {span} of {units}", f"units {span}/{units}", f"{span}/{units}")
         else:
-            forms = [
-                f"{len(drawn)} busiest-first of {units} units · {steps} · "
-                f"blue −{scale} … red +{scale}",
-                f"{len(drawn)} busiest/{units} · {steps} · blue −{scale}…red +{scale}",
-                f"{len(drawn)} busiest/{units} · {steps} · −{scale}…+{scale}",
-                f"{len(drawn)} busiest/{units} {steps} ±{scale}",
-            ]
+            busiest = f"{len(drawn)} busiest"
+            which = (
+                f"{busiest}-first of {units} units",
+                f"{busiest}/{units}",
+                f"{busiest}/{units}",
+            )
+        forms = [  # longest first, each shorter in the same three parts
+            f"{which[0]} · {steps} · blue −{s} … red +{s}",
+            f"{which[1]} · {steps} · blue −{s}…red +{s}",
+            f"{which[2]} · {steps} · −{s}…+{s}",
+            f"{which[2]} {steps} ±{s}",
+        ]
         return next((form for form in forms if len(form) <= self.size.width), forms[-1])
 
     # --- drawing ----------------------------------------------------------------------------
