@@ -116,7 +116,7 @@ class StateHeatmap(Widget):
         drawn = self.order[top:bottom]
         start = self.first_step + first
         steps = f"{self.step_name} {start}–{start + count - 1}"
-        s = f"{self.scale:.3g}"
+        scale = f"{self.scale:.3g}"
         if np.array_equal(drawn, np.arange(drawn[0], drawn[0] + len(drawn))):
             span = f"{drawn[0]}–{drawn[-1]}"
             which = (f"units {span} of {units}", f"units {span}/{units}", f"{span}/{units}")
@@ -128,10 +128,10 @@ class StateHeatmap(Widget):
                 f"{busiest}/{units}",
             )
         forms = [  # longest first, each shorter in the same three parts
-            f"{which[0]} · {steps} · blue −{s} … red +{s}",
-            f"{which[1]} · {steps} · blue −{s}…red +{s}",
-            f"{which[2]} · {steps} · −{s}…+{s}",
-            f"{which[2]} {steps} ±{s}",
+            f"{which[0]} · {steps} · blue −{scale} … red +{scale}",
+            f"{which[1]} · {steps} · blue −{scale}…red +{scale}",
+            f"{which[2]} · {steps} · −{scale}…+{scale}",
+            f"{which[2]} {steps} ±{scale}",
         ]
         return next((form for form in forms if len(form) <= self.size.width), forms[-1])
 
