@@ -16,12 +16,10 @@ class Title(Static):
     def __init__(self, text: str = "", *shorter: str, **kwargs) -> None:
         kwargs["classes"] = ("title " + kwargs.get("classes", "")).strip()
         super().__init__(text, **kwargs)
-        self.text = text
         self.forms: tuple[str, ...] = (text, *shorter)
 
     def set(self, text: str, *shorter: str) -> None:
-        relayout = len(text) != len(self.text)
-        self.text = text
+        relayout = len(text) != len(self.forms[0])
         self.forms = (text, *shorter)
         self.update(text, layout=relayout)
 
