@@ -258,3 +258,68 @@ def test_compare_columns_show_each_models_mean_surprisal_in_full(
                 assert f"text ppl {math.exp(mean):.2f}" in painted
 
     asyncio.run(scenario())
+
+
+def test_compare_status_line_says_less_rather_than_being_cut(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """At 80 columns the status line ended in a dangling `· ` (its last part cut off); it
+    now drops whole parts, keeping the step, the leader and the key that changes it."""
+
+    async def status_at(width: int, height: int) -> tuple[str, str, int]:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the quick")
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: len(app.models) == 2)
+            await pilot.press("C", "right", "l")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen)
+            await pilot.pause()
+            leader = screen.titles[screen.session.leader]
+            position = screen.session.sessions[0].position  # the prompt's tokens and one
+            return app.screen._compositor.render_strips()[0].text.strip(), leader, position
+
+    wide, leader, t = asyncio.run(status_at(160, 36))
+    assert wide == (
+        f"t={t} · paused · next token: argmax of ▶ {leader} (l: another leader) · "
+        "2 models read the same text"
+    )
+    narrow, leader, t = asyncio.run(status_at(80, 24))
+    assert narrow.startswith(f"t={t} · paused · next token: argmax of ▶ {leader}")
+    assert not narrow.endswith("·") and "…" not in narrow
+    assert narrow in wide
+
+
+def test_next_token_caption_keeps_its_meaning_in_fewer_words_when_narrow(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """The caption said `softmax(z/1), top 10 · grey: T…` in the LM view at 80×24 and
+    `next token 3: p(y | y_<3, x), …` (argmax cut off) in the translator's."""
+    from rnn_tui.session.lm import LanguageModelSession
+    from rnn_tui.tui.widgets.title import longest_fitting
+
+    session = LanguageModelSession(load_language_model(tiny_lstm_checkpoint))
+    session.reset("the")
+    session.set_sampling(0.85, 10)
+    captions = session.next_tokens(5).captions
+    assert longest_fitting(captions, 40) == "softmax(z/0.85), top 10 · grey: T=1"
+    assert longest_fitting(captions, 32) == "softmax(z/0.85) k=10 · grey: T=1"
+    assert longest_fitting(captions, 25) == "softmax(z/0.85) k=10"
+    session.set_sampling(1.0, 0)
+    assert longest_fitting(session.next_tokens(5).captions, 30) == "softmax(z/1) · grey: T=1"
+    session.mode = "argmax"
+    assert longest_fitting(session.next_tokens(5).captions, 23) == "argmax of p"
+
+
+def test_translator_caption_keeps_argmax_when_narrow(tiny_translator_checkpoint: Path) -> None:
+    from rnn_tui.engine.loading import load_translator
+    from rnn_tui.session.translator import TranslatorSession
+    from rnn_tui.tui.widgets.title import longest_fitting
+
+    session = TranslatorSession(load_translator(tiny_translator_checkpoint))
+    session.set_source("hello")
+    session.step()
+    session.step()
+    captions = session.next_tokens(5).captions
+    assert longest_fitting(captions, 40) == "next token 3: p(y | y_<3, x), argmax"
+    assert longest_fitting(captions, 32) == "y_3: argmax of p(y | y_<3, x)"
+    assert longest_fitting(captions, 20) == "y_3: argmax"

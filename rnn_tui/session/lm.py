@@ -44,7 +44,7 @@ class NextTokens:
 
     predictions: list[Prediction]  # best first
     entropy: float  # nats, of the distribution the predictions come from
-    caption: str  # which distribution that is (temperature, top-k, specials)
+    captions: tuple[str, ...]  # which distribution that is, in ever fewer words
     summary: str  # entropy and the running perplexity, named
 
 
@@ -120,14 +120,16 @@ class LanguageModelSession:
         text_of = self.model.tokenizer.token_text
         if self.mode == "argmax":
             predictions = [Prediction(i, text_of(i), float(raw[i])) for i in order]
-            caption = "argmax of p = softmax(z)"
+            captions: tuple[str, ...] = ("argmax of p = softmax(z)", "argmax of p")
         else:
             predictions = [Prediction(i, text_of(i), float(shown[i]), float(raw[i])) for i in order]
             top = f", top {self.top_k}" if self.top_k else ""
-            caption = f"softmax(z/{self.temperature:.3g}){top} · grey: T=1"
+            k = f" k={self.top_k}" if self.top_k else ""  # the status line's notation
+            scaled = f"softmax(z/{self.temperature:.3g})"
+            captions = (f"{scaled}{top} · grey: T=1", f"{scaled}{k} · grey: T=1", f"{scaled}{k}")
         entropy = entropy_nats(shown)
         summary = f"H {entropy:.2f} nats · text ppl {format_perplexity(self.perplexity())}"
-        return NextTokens(predictions, entropy, caption, summary)
+        return NextTokens(predictions, entropy, captions, summary)
 
     def text_pieces(self, count: int) -> tuple[list[str], list[float], str]:
         """The last `count` tokens read, as the text strip shows them (`<bos>` left out, a

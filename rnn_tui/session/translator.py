@@ -186,17 +186,23 @@ class TranslatorSession:
         step = self.upcoming
         if step is None:
             why = "<eos> emitted" if self.tokens[-1] == EOS_ID else f"max length {self.max_len}"
-            return NextTokens([], 0.0, f"output complete ({why})", f"output ppl {perplexity}")
+            return NextTokens([], 0.0, (f"output complete ({why})",), f"output ppl {perplexity}")
         probs = np.exp(step.log_probs[0])
         best = np.argsort(-probs, kind="stable")[:k]
         predictions = [Prediction(int(i), text_of(int(i)), float(probs[i])) for i in best]
         entropy = entropy_nats(probs)
-        forced = " (forced by the what-if prefix)" if self.position < len(self.prefix) else ""
+        n = self.position + 1
+        full = f"next token {n}: p(y | y_<{n}, x), argmax"
+        if self.position < len(self.prefix):
+            captions = (
+                f"{full} (forced by the what-if prefix)",
+                f"y_{n}: forced by the what-if prefix",
+                f"y_{n}: forced",
+            )
+        else:
+            captions = (full, f"y_{n}: argmax of p(y | y_<{n}, x)", f"y_{n}: argmax")
         return NextTokens(
-            predictions,
-            entropy,
-            f"next token {self.position + 1}: p(y | y_<{self.position + 1}, x), argmax{forced}",
-            f"H {entropy:.2f} nats · output ppl {perplexity}",
+            predictions, entropy, captions, f"H {entropy:.2f} nats · output ppl {perplexity}"
         )
 
     def output_perplexity(self) -> float:

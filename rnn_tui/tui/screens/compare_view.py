@@ -18,7 +18,7 @@ from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
-from rnn_tui.tui.widgets.title import Title
+from rnn_tui.tui.widgets.title import FittingLine, Title
 
 STRIP_TOKENS = 400
 TOP_K_SHOWN = 5
@@ -76,7 +76,7 @@ class CompareScreen(Screen):
         self.playing: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="compare-status")
+        yield FittingLine(id="compare-status")
         with Horizontal(id="compare-body"):
             for index, title in enumerate(self.titles):
                 with Vertical(classes="compare-column"):
@@ -95,12 +95,12 @@ class CompareScreen(Screen):
             return
         s = self.session
         leader = self.titles[s.leader]
-        self.query_one("#compare-status", Static).update(
-            f"t={s.sessions[0].position}"
-            + (f" · playing {self.AUTOPLAY_PER_SECOND}/s" if self.playing else " · paused")
-            + f" · next token: argmax of ▶ {leader} (l: another leader) · "
-            f"{len(s.sessions)} models read the same text",
-            layout=False,
+        play = f"playing {self.AUTOPLAY_PER_SECOND}/s" if self.playing else "paused"
+        state = f"t={s.sessions[0].position} · {play} · next token: argmax of ▶ {leader}"
+        self.query_one("#compare-status", FittingLine).set(
+            f"{state} (l: another leader) · {len(s.sessions)} models read the same text",
+            f"{state} (l: another leader)",
+            state,
         )
         for index, session in enumerate(s.sessions):
             marker = "▶ " if index == s.leader else ""  # the status line names the leader

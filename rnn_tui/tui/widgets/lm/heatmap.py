@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
+from rnn_tui.tui.widgets.title import longest_fitting
 
 _HALF = "▀"
 _LABEL = Style(dim=True)
@@ -133,7 +134,7 @@ class StateHeatmap(Widget):
             f"{which[2]} · {steps} · −{scale}…+{scale}",
             f"{which[2]} {steps} ±{scale}",
         ]
-        return next((form for form in forms if len(form) <= self.size.width), forms[-1])
+        return longest_fitting(forms, self.size.width)
 
     # --- drawing ----------------------------------------------------------------------------
 

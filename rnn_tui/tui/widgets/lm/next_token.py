@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from rnn_tui.session.display import token_label
 from rnn_tui.session.lm import NextTokens, Prediction
+from rnn_tui.tui.widgets.title import longest_fitting
 
 BAR_WIDTH = 14
 
@@ -32,8 +33,9 @@ class NextTokenBars(Static):
         self.predictions = shown.predictions
         labels = [token_label(p.text) for p in shown.predictions]
         label_width = max((len(label) for label in labels), default=1)
+        width = self.content_region.width
         text = Text(no_wrap=True, overflow="crop")
-        text.append(shown.caption + "\n", style="dim")
+        text.append(longest_fitting(shown.captions, width) + "\n", style="dim")
         for prediction, label in zip(shown.predictions, labels, strict=True):
             cells = round(prediction.probability * BAR_WIDTH * 8)
             bar = "█" * (cells // 8) + (" ▏▎▍▌▋▊▉"[cells % 8] if cells % 8 else "")
@@ -45,9 +47,9 @@ class NextTokenBars(Static):
             if raw and raw != f"{prediction.probability:.3f}":  # only where it reads differently
                 text.append(f" {raw}", style="dim")
             text.append("\n")
-        width = self.content_region.width
         summary = (
             shown.summary.replace(" · ", "\n") if 0 < width < len(shown.summary) else shown.summary
         )
         text.append(summary, style="dim")
         self.update(text, layout=False)
+
