@@ -138,3 +138,49 @@ def test_a_read_only_folder_is_one_line(
     one_error(cli(*args), "cannot create it (Read-only file system)")
     target = read_only_folder / "x.safetensors"
     one_error(cli("convert", str(tiny_lstm_checkpoint), str(target)), "Read-only file system")
+
+
+def test_a_source_longer_than_the_encoder_reads_is_refused_by_name(
+    tiny_translator_checkpoint: Path, tmp_path: Path, cli
+) -> None:
+    """100,000 characters read as one source took 600 MB and 13 s: every way in (TEXT,
+    a line of stdin, a pair of `eval --pairs`, the explorer's session) refuses a source
+    over MAX_SOURCE_TOKENS with one line, and the session keeps what it had."""
+    from typer.testing import CliRunner
+
+    from rnn_tui.cli import app
+    from rnn_tui.engine.loading import load_translator
+    from rnn_tui.engine.translator import MAX_SOURCE_TOKENS
+    from rnn_tui.errors import UserError
+    from rnn_tui.session.translator import TranslatorSession
+
+    translator = load_translator(tiny_translator_checkpoint)
+    longest, too_long = "ab" * (MAX_SOURCE_TOKENS // 2), "ab" * (MAX_SOURCE_TOKENS // 2) + "a"
+    assert len(translator.source_ids(longest)) == MAX_SOURCE_TOKENS + 1  # and <eos>
+    with pytest.raises(UserError, match=f"{MAX_SOURCE_TOKENS + 1:,} tokens long"):
+        translator.source_ids(too_long)
+
+    checkpoint = str(tiny_translator_checkpoint)
+    one_error(cli("translate", checkpoint, too_long), "TEXT: the source is 1,001 tokens")
+    piped = CliRunner().invoke(app, ["translate", checkpoint], input=f"abc\n{too_long}\n")
+    assert piped.exit_code == 2 and "Traceback" not in piped.output
+    assert "error: stdin line 2: the source is 1,001 tokens long" in piped.output
+    assert piped.output.splitlines()[0] == translator_output(translator, "abc")
+
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"abc\tcba\n{too_long}\tx\n", encoding="utf-8")
+    one_error(cli("eval", checkpoint, "--pairs", str(pairs)), f"--pairs {pairs}: pair 2: ")
+
+    session = TranslatorSession(translator)
+    session.set_source("abc")
+    encoded = session.encoded
+    with pytest.raises(UserError):
+        session.set_source(too_long)
+    assert session.source == "abc" and session.encoded is encoded
+
+
+def translator_output(translator, text: str) -> str:
+    from rnn_tui.engine.translation_search import greedy
+
+    hypothesis = greedy(translator, translator.encode_text(text), 100)[0]
+    return translator.target_text(hypothesis.tokens)

@@ -743,3 +743,28 @@ def test_recurrence_chapter_states_its_models_true_sizes_and_window() -> None:
     text = " ".join(chapter(1).text)
     assert f"have {sizes[0]:,} and {sizes[1]:,} weights" in text
     assert text.count(f"{window} characters") == 2
+
+
+@needs_models
+def test_a_source_too_long_for_the_encoder_is_refused_in_a_line() -> None:
+    """Chapter 13 reads a typed sentence in a worker: one over the encoder's limit used
+    to end the app; the chapter now says why and keeps its sentence."""
+    from rnn_tui.engine.translator import MAX_SOURCE_TOKENS
+    from rnn_tui.tui.lesson_app import LessonApp
+    from rnn_tui.tui.screens.ask import AskScreen
+    from tests.pilot_helpers import until
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(13))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_chapter(pilot, 13)
+            before = screen.live.source
+            await pilot.press("t")
+            await until(pilot, lambda: isinstance(app.screen, AskScreen))
+            app.screen.query_one("#ask-input").value = "they " * (MAX_SOURCE_TOKENS + 1)
+            await pilot.press("enter")
+            await until(pilot, lambda: screen.message.startswith("the source is"))
+            assert f"{MAX_SOURCE_TOKENS + 1:,} tokens long" in screen.message
+            assert screen.live.source == before and app.screen is screen
+
+    asyncio.run(scenario())

@@ -11,7 +11,7 @@ import pytest
 from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_translator
 from rnn_tui.tui.app import make_app
-from rnn_tui.tui.screens.translator_view import TOP_K_SHOWN, TranslatorScreen
+from rnn_tui.tui.screens.translator_view import TOP_K_SHOWN, TranslatorScreen, default_source
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.translator.attention import AttentionMap
@@ -103,5 +103,35 @@ def test_typing_a_source_re_encodes(tiny_translator_checkpoint: Path) -> None:
             await pilot.press("s", "ctrl+u", *"f e d", "enter", "e")
             assert screen.session.source == "f e d"
             assert screen.session.output_text() == "d e f"
+
+    asyncio.run(scenario())
+
+
+def test_a_source_too_long_for_the_encoder_is_refused_and_the_view_keeps_its_own(
+    tiny_translator_checkpoint: Path,
+) -> None:
+    """From --prompt the view opens on its default source; typed with `s`, the source it
+    had stays; both say why in a notification."""
+    from rnn_tui.engine.translator import MAX_SOURCE_TOKENS
+
+    too_long = "a" * (MAX_SOURCE_TOKENS + 1)
+
+    async def scenario() -> None:
+        app = make_app([tiny_translator_checkpoint], prompt=too_long)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_translator(app, pilot)
+            assert screen.session.source == default_source(screen.translator)
+            said = [n.message for n in app._notifications]
+            assert any(m.startswith("--prompt: the source is 1,001 tokens") for m in said)
+            await pilot.press("s", "ctrl+u")
+            screen.app.screen.query_one("#ask-input").value = too_long
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.source == default_source(screen.translator)
+            said = [n.message for n in app._notifications]
+            assert any(m.startswith("the source is 1,001 tokens") for m in said)
+            assert app.screen is screen  # the view is still there, answering keys
+            await pilot.press("right")
+            assert screen.session.position == 1
 
     asyncio.run(scenario())

@@ -26,11 +26,6 @@ def evaluate_translator(
         raise UserError(f"--beam: expected a width of 1 to {MAX_BEAM}, got {beam}")
     if alpha < 0:
         raise UserError(f"--alpha: expected 0 or more, got {alpha}")
-
-    if beam < 1:
-        raise UserError(f"--beam: expected a width of 1 or more, got {beam}")
-    if alpha < 0:
-        raise UserError(f"--alpha: expected 0 or more, got {alpha}")
     translator = load_translator(checkpoint)
     own = PairsConfig.from_dict(translator.meta.get("pairs_config", {}))
     tokenizers = (translator.source_tokenizer, translator.target_tokenizer)
@@ -53,6 +48,11 @@ def evaluate_translator(
         config = dataclasses.replace(own, source=pairs_source, prefix_filter=(), max_len=0)
         pairs = select_pairs(raw, config)
         portion = f"{pairs_source} (whole file)"
+        for number, pair in enumerate(pairs, start=1):  # refused before any is translated
+            try:
+                translator.source_ids(pair.source)
+            except UserError as error:
+                raise UserError(f"--pairs {pairs_source}: pair {number}: {error}") from None
     max_len = max(len(p.target) for p in pairs) + 20
     greedy = progress_line("greedy: translating pairs")
     results = [score_decoding(translator, pairs, 1, alpha, max_len, greedy)]

@@ -13,12 +13,13 @@ from rnn_tui.cli.common import reports_user_errors
 from rnn_tui.errors import UserError
 
 
-def _lines(text: str | None) -> Iterator[str]:
+def _lines(text: str | None) -> Iterator[tuple[str, str]]:
+    """(where it came from, for errors; the text) of TEXT, or of each line of stdin."""
     if text is not None:
-        yield text
+        yield "TEXT", text
         return
-    for line in sys.stdin:
-        yield line.rstrip("\n")
+    for number, line in enumerate(sys.stdin, start=1):
+        yield f"stdin line {number}", line.rstrip("\n")
 
 
 @reports_user_errors
@@ -77,13 +78,17 @@ def translate_command(
             "its decoder sees only the context vector"
         )
     reported: set[str] = set()
-    for line in _lines(text):
+    for where, line in _lines(text):
+        try:
+            source_ids = translator.source_ids(line)
+        except UserError as error:
+            raise UserError(f"{where}: {error}") from None
         unknown = [p for p in translator.unknown_source_pieces(line) if p not in reported]
         if unknown:
             reported.update(unknown)
             shown = visible(", ".join(repr(p) for p in unknown))
             typer.echo(f"note: not in the source vocabulary, read as <unk>: {shown}", err=True)
-        encoded = translator.encode(translator.source_ids(line))
+        encoded = translator.encode(source_ids)
         if sample:
             hypotheses = [
                 sample_translation(translator, encoded, temperature, top_k, seed, max_len)

@@ -31,6 +31,12 @@ from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID, UNK_ID
 from rnn_tui.engine.cells import CellWeights, cell_step, input_projection
 from rnn_tui.engine.functions import log_softmax, softmax
+from rnn_tui.errors import UserError
+
+# The encoder keeps every state (S × hidden per direction) and attention scores all S of
+# them at each output step: 100,000 characters read as one source took the bundled dates
+# model 600 MB and 13 s. Sentences and paragraphs are far below this.
+MAX_SOURCE_TOKENS = 1000
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,17 @@ class Translator:
 
     def source_ids(self, text: str) -> list[int]:
         """The ids the encoder reads: the normalised text's tokens (reversed if trained
-        so) then `<eos>`. Every path from user text to the encoder goes through here."""
-        return encode_source(
+        so) then `<eos>`. Every path from user text to the encoder goes through here, so
+        a source longer than MAX_SOURCE_TOKENS is refused here."""
+        ids = encode_source(
             self.source_tokenizer, self.normalize_source(text), self.config.reverse_source
         ).tolist()
+        if len(ids) - 1 > MAX_SOURCE_TOKENS:
+            raise UserError(
+                f"the source is {len(ids) - 1:,} tokens long; "
+                f"the encoder reads at most {MAX_SOURCE_TOKENS:,} (one sentence or paragraph)"
+            )
+        return ids
 
     def unknown_source_pieces(self, text: str) -> list[str]:
         """The pieces of the normalised `text` that the source vocabulary lacks (read as

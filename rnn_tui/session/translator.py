@@ -47,8 +47,10 @@ class TranslatorSession:
 
     # --- stepping ---------------------------------------------------------------
     def set_source(self, text: str) -> None:
-        self.source = text
-        self.encoded = self.translator.encode(self.translator.source_ids(text))
+        """Read `text` and start the output again; a source the encoder refuses (UserError)
+        leaves everything as it was."""
+        encoded = self.translator.encode(self.translator.source_ids(text))
+        self.source, self.encoded = text, encoded
         self.steps, self.tokens, self.position = [], [], 0
         self._pending = None
         self.beam = None

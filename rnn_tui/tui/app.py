@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -269,7 +270,8 @@ class ExplorerApp(RnnTuiApp):
             return session
         if hasattr(session, "set_source"):
             if session.source != text:
-                session.set_source(text)
+                with contextlib.suppress(UserError):  # too long for it: it keeps its own
+                    session.set_source(text)
         elif session.text() != text:
             session.reset(text)  # the same text, its own temperature, top-k and mode
         return session

@@ -82,8 +82,8 @@ class AttentionLive(AlongLive):
     def read(self, source: str) -> None:
         from rnn_tui.engine import translation_search as search
 
+        self.encoded = self.translator.encode_text(source)  # a refused source changes nothing
         self.source = source
-        self.encoded = self.translator.encode_text(source)
         self.output, self.steps = search.greedy(self.translator, self.encoded, max_len=40)
         self.at = 0
 

@@ -69,7 +69,9 @@ class BeamLive:
         return True
 
     def type_text(self, text: str) -> str:
-        self.source = text.strip() or SOURCE
+        source = text.strip() or SOURCE
+        self.translator.source_ids(source)  # a refused source (UserError) changes nothing
+        self.source = source
         self.shown = 1
         self.search()
         return f"translating {self.source!r}"

@@ -37,8 +37,8 @@ class DirectionsLive(AlongLive):
         self.read(SOURCE)
 
     def read(self, source: str) -> None:
+        self.encoded = self.translator.encode_text(source)  # a refused source changes nothing
         self.source = source
-        self.encoded = self.translator.encode_text(source)
         self.labels = self.translator.source_labels(self.encoded.source_ids)
         self.at = len(self.labels) // 2
 

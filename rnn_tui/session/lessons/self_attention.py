@@ -25,8 +25,8 @@ class SelfAttentionLive(AlongLive):
         self.read(SOURCE)
 
     def read(self, source: str) -> None:
+        self.encoded = self.translator.encode_text(source)  # a refused source changes nothing
         self.source = source
-        self.encoded = self.translator.encode_text(source)
         self.labels = self.translator.source_labels(self.encoded.source_ids)
         self.at = 0
 

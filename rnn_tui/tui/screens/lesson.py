@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from rnn_tui.errors import UserError
 from rnn_tui.session.lessons.progress import load_progress, mark_done
 from rnn_tui.session.lessons.structure import Chapter, Live
 from rnn_tui.tui.plain import plain
@@ -182,7 +183,10 @@ class LessonScreen(Screen[None]):
         """A text read or a value set can mean much work (a whole text, a BPTT pass):
         off the UI thread."""
         self.app.call_from_thread(self.say, "working…")
-        message = change(text)
+        try:
+            message = change(text)
+        except UserError as error:  # e.g. a source longer than the encoder reads
+            message = str(error)
         self.app.call_from_thread(self.say, message)
 
     def say(self, message: str) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from rnn_tui.config import describe_translator
 from rnn_tui.engine.translation_search import BeamResult, beam_search
 from rnn_tui.engine.translator import Translator
+from rnn_tui.errors import UserError
 from rnn_tui.session.translator import TranslatorSession
 from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_title
@@ -116,9 +117,14 @@ class TranslatorScreen(Screen):
         super().__init__()
         self.translator = translator
         self.path = path
+        self.refused: str | None = None  # why the source given on the command line was not read
         if session is None:
             session = TranslatorSession(translator)
-            session.set_source(source or default_source(translator))
+            try:
+                session.set_source(source or default_source(translator))
+            except UserError as error:
+                self.refused = f"--prompt: {error}"
+                session.set_source(default_source(translator))
         self.session = session  # kept by the app when another model is shown
         self.beam_index = 1
 
@@ -161,6 +167,8 @@ class TranslatorScreen(Screen):
             self.query_one(name).display = has_self
         self.refresh_view()
         self.search_beam()
+        if self.refused:
+            self.notify(self.refused, title="Source not read", severity="error", timeout=12)
 
     def redraw(self) -> None:
         self.post_message(Redraw())
@@ -373,6 +381,10 @@ class TranslatorScreen(Screen):
                 return
             self.session.override_attention(self.session.position - 1, int(value))
         elif value:
-            self.session.set_source(value)
+            try:
+                self.session.set_source(value)
+            except UserError as error:
+                self.notify(str(error), title="Source not read", severity="error", timeout=12)
+                return
             self.search_beam()
         self.redraw()

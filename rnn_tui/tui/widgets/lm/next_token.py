@@ -52,4 +52,3 @@ class NextTokenBars(Static):
         )
         text.append(summary, style="dim")
         self.update(text, layout=False)
-
