@@ -280,3 +280,14 @@ def test_eval_shows_progress_on_a_terminal_and_nothing_in_a_pipe(
     from rnn_tui.cli.common import progress_line as again
 
     assert again("x") is None  # pytest's captured stderr is not a terminal
+
+
+def test_generate_shows_control_characters_in_the_prompt_as_stand_ins(
+    tiny_lstm_checkpoint: Path, cli
+) -> None:
+    """A prompt is often a file's text (-p "$(cat notes.txt)"); echoed raw, its escape
+    sequences cleared the screen. Newlines and tabs stay as they are."""
+    result = cli("generate", str(tiny_lstm_checkpoint), "-p", "the\x1b[2J\tfox\n", "-n", "3")
+    assert result.exit_code == 0
+    assert result.output.startswith("the␛[2J\tfox\n")
+    assert "\x1b" not in result.output

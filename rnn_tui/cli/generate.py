@@ -37,7 +37,7 @@ def generate_command(
     model = load_language_model(checkpoint)
     tokenizer = model.tokenizer
     out = sys.stdout
-    out.write(prompt)
+    out.write(visible(prompt))  # often a file's text too: -p "$(cat notes.txt)"
     produced: list[int] = []
     for token in generate(model, prompt, length, temperature, top_k, seed):
         if tokenizer.kind == "char":
