@@ -175,3 +175,43 @@ def test_units_command(tiny_lstm_checkpoint: Path, repetitive_text_file: Path, c
         "units", str(tiny_lstm_checkpoint), "--text", str(repetitive_text_file), "--match", "zzz"
     )
     assert none.exit_code == 2 and "must mark some tokens" in none.output
+
+
+def test_a_pattern_that_backtracks_exponentially_stops_and_lets_other_threads_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """(a|a)+$ tries 2^n ways on n a's and a b. Under `re` the search held the GIL all
+    along, and the explorer (its UI thread waiting for the GIL) froze, even to q and
+    Ctrl+C. Now it stops after MATCH_TIMEOUT_S with one line, and other threads run
+    meanwhile. (23 a's: `regex` needs about 1.8 s, `re` 0.8 s, on the 2-core EPYC.)"""
+    import threading
+    import time
+
+    from rnn_tui.engine import probing
+    from rnn_tui.errors import UserError
+
+    monkeypatch.setattr(probing, "MATCH_TIMEOUT_S", 1.0)
+    text = "a" * 23 + "b"
+    offsets = [(i, i + 1) for i in range(len(text))]
+    failure: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            probing.regex_mask(text, offsets, "(a|a)+$")
+        except UserError as error:
+            failure.append(error)
+
+    searching = threading.Thread(target=search)
+    started = time.perf_counter()
+    searching.start()
+    beats = 0  # 5 ms sleeps on this thread while the search runs: 20 take 0.1 s
+    while searching.is_alive() and beats < 20:
+        time.sleep(0.005)
+        beats += 1
+    searching.join(10)
+    assert beats == 20  # under `re`: 1, the first sleep woke only after the search ended
+    assert not searching.is_alive() and time.perf_counter() - started < 5
+    assert "still matching after 1 s on 24 characters" in str(failure[0])
+    assert probing.regex_mask("xaay", [(0, 1), (1, 2), (2, 3), (3, 4)], "a+").tolist() == [
+        False, True, True, False,
+    ]  # fmt: skip

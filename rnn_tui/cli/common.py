@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -137,6 +138,16 @@ def reports_user_errors(function: F) -> F:
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def named(where: str, joiner: str = ": ") -> Iterator[None]:
+    """A UserError raised inside comes out with `where` in front: the option, argument
+    or input line that the engine's message is about."""
+    try:
+        yield
+    except UserError as error:
+        raise UserError(f"{where}{joiner}{error}") from None
 
 
 def check_output_file(target: Path, force: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import progress_line
+from rnn_tui.cli.common import named, progress_line
 from rnn_tui.errors import UserError
 
 
@@ -49,10 +49,8 @@ def evaluate_translator(
         pairs = select_pairs(raw, config)
         portion = f"{pairs_source} (whole file)"
         for number, pair in enumerate(pairs, start=1):  # refused before any is translated
-            try:
+            with named(f"--pairs {pairs_source}: pair {number}"):
                 translator.source_ids(pair.source)
-            except UserError as error:
-                raise UserError(f"--pairs {pairs_source}: pair {number}: {error}") from None
     max_len = max(len(p.target) for p in pairs) + 20
     greedy = progress_line("greedy: translating pairs")
     results = [score_decoding(translator, pairs, 1, alpha, max_len, greedy)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import named, reports_user_errors
 from rnn_tui.errors import UserError
 
 
@@ -79,10 +79,8 @@ def translate_command(
         )
     reported: set[str] = set()
     for where, line in _lines(text):
-        try:
+        with named(where):
             source_ids = translator.source_ids(line)
-        except UserError as error:
-            raise UserError(f"{where}: {error}") from None
         unknown = [p for p in translator.unknown_source_pieces(line) if p not in reported]
         if unknown:
             reported.update(unknown)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import named, reports_user_errors
 from rnn_tui.errors import UserError
 
 
@@ -30,7 +30,7 @@ def units_command(
     """
     from rnn_tui.data.corpus import read_text_file
     from rnn_tui.engine.loading import load_language_model
-    from rnn_tui.engine.probing import rank_units, read_activations, regex_mask
+    from rnn_tui.engine.probing import compile_pattern, rank_units, read_activations, regex_mask
 
     if top < 1:
         raise UserError(f"--top: expected 1 or more, got {top}")
@@ -38,6 +38,8 @@ def units_command(
         raise UserError(f"--limit: expected 1 or more characters, got {limit}")
     if state not in ("h", "c", "all"):
         raise UserError(f"--state: expected h, c or all, got {state!r}")
+    with named("--match", " "):
+        compile_pattern(match)  # before the text is read: that can take a while
     model = load_language_model(checkpoint)
     content = read_text_file(text, "--text")[:limit]
     is_lstm = model.config.cell == "lstm"
@@ -45,7 +47,8 @@ def units_command(
         raise UserError(f"--state c: {checkpoint} is a {model.config.cell}; only an LSTM has c")
     kinds = ("h", "c") if state == "all" and is_lstm else (("h",) if state != "c" else ("c",))
     activations = read_activations(model, content)
-    inside = regex_mask(content, activations.offsets, match)
+    with named("--match", " "):
+        inside = regex_mask(content, activations.offsets, match)
     ranked = rank_units(activations, inside, kinds, top)
     if as_json:
         record = {

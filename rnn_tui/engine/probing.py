@@ -23,9 +23,9 @@ The next-token distribution is computed from the clamped states.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from rnn_tui.engine.lm import LanguageModel, State, StepTrace
 from rnn_tui.errors import UserError
 
 PROGRESS_EVERY = 250  # tokens between progress reports
+MATCH_TIMEOUT_S = 5.0  # a regular expression gets this long on the text it marks
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,34 @@ def read_activations(
     return Activations(tokens, pieces, offsets, h, c)
 
 
-def regex_mask(text: str, offsets: list[tuple[int, int]], pattern: str) -> np.ndarray:
-    """True for each token that lies inside a match of `pattern` (a match may span tokens)."""
+def compile_pattern(pattern: str) -> Any:
+    """`pattern` compiled by the `regex` package in its `re`-compatible mode, or a
+    UserError naming it."""
+    import regex
+
     try:
-        compiled = re.compile(pattern)
-    except re.error as error:
-        raise UserError(f"--match {pattern!r}: not a valid regular expression ({error})") from None
+        return regex.compile(pattern, flags=regex.VERSION0)
+    except regex.error as error:
+        raise UserError(f"{pattern!r}: not a valid regular expression ({error})") from None
+
+
+def regex_mask(text: str, offsets: list[tuple[int, int]], pattern: str) -> np.ndarray:
+    """True for each token that lies inside a match of `pattern` (a match may span tokens).
+
+    The `regex` package's matcher, unlike `re`'s, lets go of the GIL while it works and
+    stops after MATCH_TIMEOUT_S: a pattern like (a|aa)+$ tries exponentially many ways,
+    and under `re` it froze the explorer, whose UI thread waited for the GIL behind the
+    search."""
+    compiled = compile_pattern(pattern)
     covered = np.zeros(len(text) + 1, dtype=bool)
-    for match in compiled.finditer(text):
-        covered[match.start() : match.end()] = True
+    try:
+        for match in compiled.finditer(text, concurrent=True, timeout=MATCH_TIMEOUT_S):
+            covered[match.start() : match.end()] = True
+    except TimeoutError:
+        raise UserError(
+            f"{pattern!r}: still matching after {MATCH_TIMEOUT_S:.0f} s on {len(text):,} "
+            "characters; nested repetition such as (a|aa)+ backtracks exponentially: simplify it"
+        ) from None
     return np.asarray([bool(covered[start:end].all()) for start, end in offsets])
 
 
