@@ -114,3 +114,27 @@ def test_too_small_corpus_is_a_clear_error() -> None:
         training_rows(np.arange(100), batch_size=8, bptt=32, what="--data tiny.txt")
     with pytest.raises(UserError):
         evaluation_rows(np.arange(1))
+
+
+def test_the_start_of_a_text_file_is_read_without_reading_the_rest(tmp_path: Path) -> None:
+    """units --limit and the neuron view's `F` read the first N characters: from at most
+    4·N bytes, a character cut at the end left out, the whole file never read."""
+    from rnn_tui.data.corpus import read_text_start
+
+    euros = tmp_path / "euros.txt"
+    euros.write_text("€" * 10, encoding="utf-8")  # 3 bytes each: 16 bytes end inside one
+    assert read_text_start(euros, "--text", 4) == "€€€€"
+    assert read_text_start(euros, "--text", 100) == "€" * 10
+
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as stream:  # 3 GiB, sparse: reading it whole would take seconds
+        stream.write(b"line one\r\nline two\n" * 5)  # more than the 48 bytes read
+        stream.truncate(3 << 30)
+    assert read_text_start(huge, "--text", 12) == "line one\nlin"
+    with pytest.raises(UserError, match="more than the"):
+        read_text_file(huge, "--text")
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok \xff then")
+    with pytest.raises(UserError, match="not UTF-8 \\(bad byte at offset 3\\)"):
+        read_text_start(bad, "--text", 100)

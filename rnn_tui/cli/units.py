@@ -28,7 +28,7 @@ def units_command(
     AUC 1: higher at every inside token than at any outside one; 0: always lower
     inside. Ranked by selectivity |2·AUC − 1| (NumPy engine, no torch).
     """
-    from rnn_tui.data.corpus import read_text_file
+    from rnn_tui.data.corpus import read_text_start
     from rnn_tui.engine.loading import load_language_model
     from rnn_tui.engine.probing import compile_pattern, rank_units, read_activations, regex_mask
 
@@ -41,7 +41,7 @@ def units_command(
     with named("--match", " "):
         compile_pattern(match)  # before the text is read: that can take a while
     model = load_language_model(checkpoint)
-    content = read_text_file(text, "--text")[:limit]
+    content = read_text_start(text, "--text", limit)
     is_lstm = model.config.cell == "lstm"
     if state == "c" and not is_lstm:
         raise UserError(f"--state c: {checkpoint} is a {model.config.cell}; only an LSTM has c")

@@ -7,6 +7,7 @@ from `<bos>` alone.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from dataclasses import dataclass, replace
@@ -46,13 +47,30 @@ def read_bounded(path: Path, what: str, limit: int = MAX_TEXT_BYTES) -> bytes:
 
 def read_text_file(path: Path, what: str = "--data") -> str:
     """Read a UTF-8 text file, or fail with one line naming the file and the problem."""
-    raw = read_bounded(Path(path), what)
+    return _checked_text(read_bounded(Path(path), what), path, what, whole=True)
+
+
+def read_text_start(path: Path, what: str, characters: int) -> str:
+    """The first `characters` characters of a UTF-8 text file, read from at most four
+    bytes a character (the most UTF-8 takes), so that a large file is not read whole."""
+    regular_file_size(Path(path), f"{what} {path}")
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(min(4 * characters, MAX_TEXT_BYTES))
+    except OSError as error:
+        raise UserError(f"{what} {path}: cannot read it ({error.strerror})") from None
+    return _checked_text(raw, path, what, whole=False)[:characters]
+
+
+def _checked_text(raw: bytes, path: Path, what: str, whole: bool) -> str:
+    """`raw` decoded, or one line: empty, binary, or not UTF-8. Not `whole`: `raw` is the
+    start of the file, and a character cut at its end is left out."""
     if not raw.strip():
         raise UserError(f"{what} {path}: the file is empty, expected UTF-8 text")
     if b"\x00" in raw[:65536]:
         raise UserError(f"{what} {path}: looks binary (holds NUL bytes), expected UTF-8 text")
     try:
-        text = raw.decode("utf-8")
+        text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=whole)
     except UnicodeDecodeError as error:
         raise UserError(
             f"{what} {path}: not UTF-8 (bad byte at offset {error.start}), expected UTF-8 text"

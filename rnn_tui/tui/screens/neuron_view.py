@@ -389,9 +389,9 @@ class NeuronScreen(Screen):
             elif question == "text" and value:
                 self.session.set_text(value)
             elif question == "file" and value:
-                from rnn_tui.data.corpus import read_text_file
+                from rnn_tui.data.corpus import read_text_start
 
-                self.session.set_text(read_text_file(Path(value), "file")[:5000])
+                self.session.set_text(read_text_start(Path(value), "file", 5000))
         except ValueError:
             self.notify(f"expected a number, got {visible(value)!r}", severity="error")
         except UserError as error:
