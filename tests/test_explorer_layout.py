@@ -301,6 +301,61 @@ def test_a_long_prompt_is_read_in_a_worker_with_progress(tiny_lstm_checkpoint: P
     assert any(line.startswith("reading the prompt: ") for line in seen)
 
 
+def test_long_typed_text_is_fed_in_a_worker_after_what_was_read(tiny_lstm_checkpoint: Path) -> None:
+    """`t` with text past READ_AT_ONCE characters was fed on the UI thread (a 100 KB paste
+    froze the view for tens of seconds); it is fed to a copy of the session in a worker,
+    which then replaces the shown one, as if fed directly."""
+    from rnn_tui.session.lm import LanguageModelSession
+    from rnn_tui.tui.screens import lm_view
+
+    typed = "over the lazy dog and back again. " * 150  # 5,100 characters
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt="the quick")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_app(app, pilot)
+            screen.force_tokens(typed)
+            for _ in range(400):
+                seen.append(str(screen.query_one("#status").render()))
+                if screen.reading is None:
+                    break
+                await pilot.pause(0.01)
+            await pilot.pause()
+            direct = LanguageModelSession(screen.model)
+            direct.reset("the quick")
+            direct.type_text(typed)
+            assert screen.session.tokens == direct.tokens
+            assert screen.session.sources == direct.sources
+            np.testing.assert_allclose(screen.session.surprisals, direct.surprisals, atol=1e-6)
+            np.testing.assert_allclose(screen.session.current.probs, direct.current.probs)
+
+    assert len(typed) > lm_view.READ_AT_ONCE
+    asyncio.run(scenario())
+    assert any(line.startswith("reading the typed text: ") for line in seen)
+
+
+def test_a_session_copy_goes_on_apart(tiny_lstm_checkpoint: Path) -> None:
+    """What the copy reads leaves the original as it was, and each samples on from the
+    same generator state (a shared generator would give each half of one stream)."""
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.session.lm import LanguageModelSession
+
+    session = LanguageModelSession(load_language_model(tiny_lstm_checkpoint), seed=3)
+    session.reset("the quick")
+    session.advance()  # the random generator has been used
+    before = (list(session.tokens), list(session.surprisals), session.current)
+    twin = session.copy()
+    assert twin.type_text("brown fox") and twin.position > session.position
+    assert (session.tokens, session.surprisals, session.current) == before
+
+    other = session.copy()
+    for _ in range(20):
+        session.advance()
+        other.advance()
+    assert session.tokens == other.tokens and len(set(session.tokens[-20:])) > 1
+
+
 def test_beam_columns_stay_for_word_models() -> None:
     """Rank, parent and log p come first at fixed widths; the words (cut by the panel,
     never wrapped) come last, so a long hypothesis cannot push the numbers out."""

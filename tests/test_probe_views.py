@@ -323,3 +323,58 @@ def test_translator_caption_keeps_argmax_when_narrow(tiny_translator_checkpoint:
     assert longest_fitting(captions, 40) == "next token 3: p(y | y_<3, x), argmax"
     assert longest_fitting(captions, 32) == "y_3: argmax of p(y | y_<3, x)"
     assert longest_fitting(captions, 20) == "y_3: argmax"
+
+
+def test_compare_reads_a_long_text_in_a_worker(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened on a long text (the LM view's, here from --prompt), the compare view read it
+    with every model on the UI thread; now a worker does, reporting how far it got, and
+    each column ends as the model reading the text directly."""
+    import threading
+
+    from rnn_tui.session.compare import CompareSession
+    from rnn_tui.session.lm import LanguageModelSession
+    from rnn_tui.tui.pace import READ_AT_ONCE
+
+    prompt = "the quick brown fox jumps over the lazy dog. " * 60  # 2,700 characters
+    assert len(prompt) > READ_AT_ONCE
+    readers: list[str] = []  # the thread each reading of the long text ran on
+    reported: list[tuple[int, int]] = []
+    original_reset = CompareSession.reset
+
+    def reset(self, text, progress=None):
+        if text == prompt:
+            readers.append(threading.current_thread().name)
+        return original_reset(self, text, progress)
+
+    monkeypatch.setattr(CompareSession, "reset", reset)
+    original_show = CompareScreen._show_reading
+
+    def show_reading(self, done: int, total: int) -> None:
+        reported.append((done, total))
+        original_show(self, done, total)
+
+    monkeypatch.setattr(CompareScreen, "_show_reading", show_reading)
+
+    async def scenario() -> None:
+        paths = [tiny_lstm_checkpoint, tiny_rnn_checkpoint]
+        app = make_app(paths, prompt=prompt)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: len(app.models) == 2 and app.screen.session.prompt)
+            await pilot.press("C")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen)
+            await until(pilot, lambda: screen.reading is None and bool(readers))
+            for path, session in zip(paths, screen.session.sessions, strict=True):
+                direct = LanguageModelSession(load_language_model(path))
+                direct.reset(prompt)
+                assert session.tokens == direct.tokens
+                np.testing.assert_allclose(session.surprisals, direct.surprisals, atol=1e-6)
+            status = app.screen._compositor.render_strips()[0].text
+            assert status.startswith(f" t={screen.session.sessions[0].position} · paused")
+
+    asyncio.run(scenario())
+    assert readers and threading.main_thread().name not in readers, readers
+    assert reported and reported[-1][1] == 2 * len(prompt)  # both models' characters
+    assert [done for done, _ in reported] == sorted(done for done, _ in reported)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.session.lm import LanguageModelSession
+from rnn_tui.session.lm import LanguageModelSession, Progress
 
 
 class CompareSession:
@@ -22,9 +22,19 @@ class CompareSession:
         self.leader = 0
         self.reset(prompt)
 
-    def reset(self, prompt: str) -> None:
-        for session in self.sessions:
-            session.reset(prompt)
+    def reset(self, prompt: str, progress: Progress | None = None) -> bool:
+        """Every model starts again and reads `prompt`, one after another; `progress`
+        counts the characters of all of them, and False from it stops the reading (this
+        returns False)."""
+        total = len(prompt) * len(self.sessions)
+        for index, session in enumerate(self.sessions):
+            if progress is None:
+                session.reset(prompt)
+                continue
+            before = index * len(prompt)
+            if not session.reset(prompt, lambda done, _, b=before: progress(b + done, total)):
+                return False
+        return True
 
     def step(self) -> None:
         leader = self.sessions[self.leader]

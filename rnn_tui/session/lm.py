@@ -11,6 +11,7 @@ bounded during long autoplay; stepping back past them replays the tokens.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -205,12 +206,26 @@ class LanguageModelSession:
     def advance(self) -> StepTrace:
         return self._feed(self.choose_next(), self.mode)
 
-    def type_text(self, text: str) -> int:
-        """Teacher forcing: feed the tokens of `text`; returns how many were fed."""
+    def type_text(self, text: str, progress: Progress | None = None) -> bool:
+        """Teacher forcing: feed the tokens of `text`. `progress` as for `reset`: when it
+        returns False feeding stops there and this returns False."""
         ids = self.model.tokenizer.encode(text)
-        for token in ids:
+        for count, token in enumerate(ids, start=1):
             self._feed(token, "typed")
-        return len(ids)
+            report = progress is not None and count % PROGRESS_EVERY == 0
+            if report and not progress(round(len(text) * count / len(ids)), len(text)):
+                return False
+        return True
+
+    def copy(self) -> LanguageModelSession:
+        """A session at the same step that goes on apart from this one (a worker reads a
+        long text into it while this one is shown). The model and the step traces, which
+        are never changed, are shared."""
+        twin = copy.copy(self)
+        twin.tokens, twin.surprisals = list(self.tokens), list(self.surprisals)
+        twin.sources, twin._traces = list(self.sources), dict(self._traces)
+        twin._rng = copy.deepcopy(self._rng)
+        return twin
 
     def back(self) -> bool:
         """Undo the last step (never the `<bos>` step). False if nothing to undo."""

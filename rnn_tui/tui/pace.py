@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 FRAME_INTERVAL = 1 / 30  # seconds between autoplay ticks when the rate is above 30/s
 STEP_BUDGET = 0.6 * FRAME_INTERVAL  # seconds of stepping per tick; the rest is for drawing
+READ_AT_ONCE = 2000  # characters of text a view reads on the UI thread; longer in a worker
 
 
 def tick_interval(rate: float) -> float:

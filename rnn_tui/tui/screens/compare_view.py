@@ -5,15 +5,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.compare import CompareSession
+from rnn_tui.tui.pace import READ_AT_ONCE
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
@@ -71,8 +74,12 @@ class CompareScreen(Screen):
 
     def __init__(self, models: list[tuple[Path, LanguageModel]], prompt: str) -> None:
         super().__init__()
-        self.session = CompareSession(models[:3], prompt)
-        self.titles = [model_title(path) for path, _ in models[:3]]
+        self.models = models[:3]
+        short = len(prompt) <= READ_AT_ONCE
+        self.session = CompareSession(self.models, prompt if short else "")
+        self.long_prompt = "" if short else prompt  # read in a worker once mounted
+        self.reading: tuple[int, int] | None = None  # (characters read, characters) by all
+        self.titles = [model_title(path) for path, _ in self.models]
         self.playing: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -89,9 +96,18 @@ class CompareScreen(Screen):
     def on_mount(self) -> None:
         self.composed = True  # its widgets exist: drawing can start
         self.refresh_view()
+        if self.long_prompt:
+            self.start_reading(self.long_prompt)
 
     def refresh_view(self) -> None:
         if not (self.is_attached and self.composed):  # a view being built or replaced
+            return
+        if self.reading is not None:
+            done, total = self.reading
+            self.query_one("#compare-status", FittingLine).set(
+                f"reading the prompt: {done:,} of {total:,} characters (every model's)…",
+                f"reading the prompt: {done:,} of {total:,} characters…",
+            )
             return
         s = self.session
         leader = self.titles[s.leader]
@@ -148,8 +164,38 @@ class CompareScreen(Screen):
 
     def read_prompt(self, text: str | None) -> None:
         if text is not None:
-            self.session.reset(text)
-            self.refresh_view()
+            self.start_reading(text)
+
+    def start_reading(self, prompt: str) -> None:
+        """Every model reads `prompt`: at once if short, else in a worker that shows its
+        progress and then replaces the shown session."""
+        if len(prompt) <= READ_AT_ONCE:
+            self.session.reset(prompt)
+        else:
+            self.reading = (0, len(prompt) * len(self.models))
+            self.read_in_background(prompt)
+        self.refresh_view()
+
+    @work(thread=True, exclusive=True, group="prompt")
+    def read_in_background(self, prompt: str) -> None:
+        worker = get_current_worker()
+        fresh = CompareSession(self.models)
+        fresh.leader = self.session.leader
+
+        def progress(done: int, total: int) -> bool:
+            self.app.call_from_thread(self._show_reading, done, total)
+            return not worker.is_cancelled
+
+        if fresh.reset(prompt, progress):
+            self.app.call_from_thread(self._reading_done, fresh)
+
+    def _show_reading(self, done: int, total: int) -> None:
+        self.reading = (done, total)
+        self.refresh_view()
+
+    def _reading_done(self, session: CompareSession) -> None:
+        self.session, self.reading = session, None
+        self.refresh_view()
 
     def action_close(self) -> None:
         if self.playing is not None:

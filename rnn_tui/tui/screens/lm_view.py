@@ -20,7 +20,7 @@ from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
 from rnn_tui.session.lm import LanguageModelSession, units_by_activity
-from rnn_tui.tui.pace import STEP_BUDGET, Pace, tick_interval
+from rnn_tui.tui.pace import READ_AT_ONCE, STEP_BUDGET, Pace, tick_interval
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.redraw import Redraw
 from rnn_tui.tui.screens.ask import AskScreen
@@ -40,7 +40,6 @@ UNROLLED_STEPS = 4
 TOP_K_CHOICES = (1, 3, 5, 10, 20, 40, 0)  # fewest first; 0 (all tokens) is the most
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 TRAJECTORY_EVERY = 0.25  # s between PCA updates while autoplaying (an eigh per update)
-READ_AT_ONCE = 2000  # characters of prompt read on the UI thread; longer ones in a worker
 
 
 class LanguageModelScreen(Screen):
@@ -235,7 +234,8 @@ class LanguageModelScreen(Screen):
         self.busiest_first = False
         self.unit_order = np.arange(model.config.hidden_size)
         self.speed_index = 4
-        self.reading: tuple[int, int] | None = None  # a long prompt being read: (done, total)
+        # A long text being read in a worker: (what it is, characters done, characters).
+        self.reading: tuple[str, int, int] | None = None
         self._playing = False
         self._timer: Timer | None = None
         self._pace: Pace | None = None
@@ -296,10 +296,8 @@ class LanguageModelScreen(Screen):
             "argmax" if s.mode == "argmax" else f"sample T={s.temperature:.2f} k={s.top_k or 'all'}"
         )
         if self.reading is not None:
-            done, total = self.reading
-            return (
-                f"reading the prompt: {done:,} of {total:,} characters… · {model_title(self.path)}"
-            )
+            what, done, total = self.reading
+            return f"reading {what}: {done:,} of {total:,} characters… · {model_title(self.path)}"
         play = f"playing {SPEEDS[self.speed_index]}/s" if self._playing else "paused"
         return (  # what changes most comes first, so an 80-column terminal still shows it
             f"t={s.position} · {play} · {mode} · "
@@ -513,32 +511,40 @@ class LanguageModelScreen(Screen):
             self.start_reading(text)
 
     def start_reading(self, prompt: str) -> None:
-        """Read `prompt` at once if short, else in a worker that shows its progress."""
+        """Read `prompt` from `<bos>` at once if short, else in a worker that shows its
+        progress."""
         if len(prompt) <= READ_AT_ONCE:
             self.session.reset(prompt)
             self.redraw()
         else:
-            self.reading = (0, len(prompt))
-            self.read_in_background(prompt)
+            self.reading = ("the prompt", 0, len(prompt))
+            self.read_in_background(prompt, typed=False)
 
     @work(thread=True, exclusive=True, group="prompt")
-    def read_in_background(self, prompt: str) -> None:
-        """A copy of the session reads the prompt; it replaces the shown one when done."""
+    def read_in_background(self, text: str, typed: bool) -> None:
+        """A copy of the session reads `text`, as the prompt from `<bos>` or (`typed`) fed
+        after what it has read; it replaces the shown one when done."""
         worker = get_current_worker()
         old = self.session
-        fresh = LanguageModelSession(self.model, seed=old.seed)
-        fresh.mode = old.mode
-        fresh.set_sampling(old.temperature, old.top_k)
+        if typed:
+            fresh = old.copy()
+            read = fresh.type_text
+        else:
+            fresh = LanguageModelSession(self.model, seed=old.seed)
+            fresh.mode = old.mode
+            fresh.set_sampling(old.temperature, old.top_k)
+            read = fresh.reset
+        what = "the typed text" if typed else "the prompt"
 
         def progress(done: int, total: int) -> bool:
-            self.app.call_from_thread(self._show_reading, done, total)
+            self.app.call_from_thread(self._show_reading, what, done, total)
             return not worker.is_cancelled
 
-        if fresh.reset(prompt, progress=progress):
+        if read(text, progress=progress):
             self.app.call_from_thread(self._reading_done, fresh)
 
-    def _show_reading(self, done: int, total: int) -> None:
-        self.reading = (done, total)
+    def _show_reading(self, what: str, done: int, total: int) -> None:
+        self.reading = (what, done, total)
         if self.is_attached:
             self.query_one("#status", Static).update(self.status_line(), layout=False)
 
@@ -557,9 +563,15 @@ class LanguageModelScreen(Screen):
         )
 
     def force_tokens(self, text: str | None) -> None:
-        if text:
+        """Feed `text` at once if short, else in a worker that shows its progress."""
+        if not text:
+            return
+        if len(text) <= READ_AT_ONCE:
             self.session.type_text(text)
             self.redraw()
+        else:
+            self.reading = ("the typed text", 0, len(text))
+            self.read_in_background(text, typed=True)
 
     async def action_neurons(self) -> None:
         """Open the neuron view on the text read so far, at the chosen layer and unit
