@@ -18,7 +18,7 @@ from rnn_tui.tui.screens.neuron_view import NeuronScreen
 from rnn_tui.tui.screens.translator_view import TranslatorScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.neurons import ActivationText
-from tests.pilot_helpers import until
+from tests.pilot_helpers import first_view, until
 
 PROMPT = "the quick brown fox"
 
@@ -378,3 +378,49 @@ def test_compare_reads_a_long_text_in_a_worker(
     assert readers and threading.main_thread().name not in readers, readers
     assert reported and reported[-1][1] == 2 * len(prompt)  # both models' characters
     assert [done for done, _ in reported] == sorted(done for done, _ in reported)
+
+
+def test_the_neuron_view_reads_at_most_its_limit_and_long_texts_in_a_worker(
+    tiny_lstm_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every layer's states are kept for each token read: a 100 KB text took 8 s on the UI
+    thread and 400 MB for the bundled LSTM. Opened on a long LM text the view reads its
+    last MAX_TEXT_CHARACTERS; a long typed text, its first ones, in a worker, said so."""
+    import threading
+
+    from rnn_tui.session.neurons import MAX_TEXT_CHARACTERS
+    from rnn_tui.tui.screens import neuron_view
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    long_text = "the quick brown fox jumps over the lazy dog. " * 210  # 9,450 characters
+    first, last = long_text[:MAX_TEXT_CHARACTERS], long_text[-MAX_TEXT_CHARACTERS:]
+    assert first != last
+    readers: list[str] = []
+
+    def reading(model_, text):  # the view's reader, noting its thread
+        readers.append(threading.current_thread().name)
+        return read_activations(model_, text)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=long_text)
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await first_view(pilot, LanguageModelScreen)
+            await until(pilot, lambda: view.session.prompt == long_text)  # read in a worker
+            await pilot.press("u")
+            screen = app.screen
+            assert isinstance(screen, NeuronScreen)
+            assert screen.session.text == last
+
+            monkeypatch.setattr(neuron_view, "read_activations", reading)
+            screen.answer("text", long_text)
+            await pilot.pause()
+            said = [n.message for n in app._notifications]
+            assert f"read the first 5,000 of {len(long_text):,} characters" in said
+            await until(pilot, lambda: not screen.reading_text)
+            assert screen.session.text == first
+            expected = read_activations(model, first)
+            assert screen.session.activations.tokens == expected.tokens
+            np.testing.assert_allclose(screen.session.activations.h[0], expected.h[0])
+
+    asyncio.run(scenario())
+    assert readers and threading.main_thread().name not in readers

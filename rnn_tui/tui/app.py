@@ -323,6 +323,7 @@ class ExplorerApp(RnnTuiApp):
 
     def action_neurons(self, layer: int, unit: int) -> None:
         """The neuron view of the shown language model on the text it has read."""
+        from rnn_tui.session.neurons import MAX_TEXT_CHARACTERS
         from rnn_tui.tui.screens.lm_view import LanguageModelScreen
         from rnn_tui.tui.screens.neuron_view import NeuronScreen
 
@@ -330,7 +331,8 @@ class ExplorerApp(RnnTuiApp):
         if not isinstance(view, LanguageModelScreen):
             return
         try:
-            screen = NeuronScreen(view.model, view.path, view.session.text())
+            text = view.session.text()[-MAX_TEXT_CHARACTERS:]  # the latest, if it is long
+            screen = NeuronScreen(view.model, view.path, text)
         except UserError as error:
             self.notify(str(error), severity="error")
             return

@@ -15,10 +15,16 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.engine.probing import UnitScore, WhatIf
+from rnn_tui.engine.probing import Activations, UnitScore, WhatIf, read_activations
 from rnn_tui.errors import UserError
 from rnn_tui.session.display import token_label
-from rnn_tui.session.neurons import Context, NeuronSession, Selection, corpus_slice
+from rnn_tui.session.neurons import (
+    MAX_TEXT_CHARACTERS,
+    Context,
+    NeuronSession,
+    Selection,
+    corpus_slice,
+)
 from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
@@ -159,6 +165,7 @@ class NeuronScreen(Screen):
         self.contexts: list[Context] = []
         self.last_what_if: WhatIf | None = None
         self._corpus_text: str | None = None  # the model's validation slice ("" if absent)
+        self.reading_text = False  # a new text is being read in a worker
 
     def compose(self) -> ComposeResult:
         yield Static(id="neuron-status")
@@ -196,9 +203,10 @@ class NeuronScreen(Screen):
         config = self.model.config
         assert s.activations is not None
         piece = token_label(s.activations.pieces[s.cursor])
+        reading = "reading the new text… · " if self.reading_text else ""
         self.query_one("#neuron-status", Static).update(
-            f"{model_title(self.path)} · layer {s.layer + 1}/{config.num_layers} · {s.kind} · "
-            f"unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
+            f"{reading}{model_title(self.path)} · layer {s.layer + 1}/{config.num_layers} · "
+            f"{s.kind} · unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
         )
         scale = s.scale()
         self.query_one("#neuron-title", Title).set(
@@ -358,15 +366,44 @@ class NeuronScreen(Screen):
 
     def action_text(self) -> None:
         self.app.push_screen(
-            AskScreen("Text for the unit to read", newlines=True),
+            AskScreen(
+                "Text for the unit to read",
+                f"Its first {MAX_TEXT_CHARACTERS:,} characters are read.",
+                newlines=True,
+            ),
             lambda value: self.answer("text", value),
         )
 
     def action_file(self) -> None:
         self.app.push_screen(
-            AskScreen("Path of a UTF-8 text file to read", "Its first 5,000 characters are read."),
+            AskScreen(
+                "Path of a UTF-8 text file to read",
+                f"Its first {MAX_TEXT_CHARACTERS:,} characters are read.",
+            ),
             lambda value: self.answer("file", value),
         )
+
+    def read_text(self, text: str) -> None:
+        """The unit reads `text` (its first MAX_TEXT_CHARACTERS): in a worker, the view
+        saying so until it is done; the text shown stays until then."""
+        if len(text) > MAX_TEXT_CHARACTERS:
+            self.notify(
+                f"read the first {MAX_TEXT_CHARACTERS:,} of {len(text):,} characters", timeout=6
+            )
+        self.reading_text = True
+        self.refresh_view()
+        self.read_activations_of(text[:MAX_TEXT_CHARACTERS])
+
+    @work(thread=True, exclusive=True, group="text")
+    def read_activations_of(self, text: str) -> None:
+        activations = read_activations(self.model, text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._text_read, text, activations)
+
+    def _text_read(self, text: str, activations: Activations) -> None:
+        self.session.set_text(text, activations)
+        self.reading_text = False
+        self.refresh_view()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -387,11 +424,11 @@ class NeuronScreen(Screen):
             elif question == "what-if":
                 self.run_what_if(float(value or 0.0))
             elif question == "text" and value:
-                self.session.set_text(value)
+                self.read_text(value)
             elif question == "file" and value:
                 from rnn_tui.data.corpus import read_text_start
 
-                self.session.set_text(read_text_start(Path(value), "file", 5000))
+                self.read_text(read_text_start(Path(value), "file", MAX_TEXT_CHARACTERS))
         except ValueError:
             self.notify(f"expected a number, got {visible(value)!r}", severity="error")
         except UserError as error:
