@@ -383,9 +383,10 @@ def test_compare_reads_a_long_text_in_a_worker(
 def test_the_neuron_view_reads_at_most_its_limit_and_long_texts_in_a_worker(
     tiny_lstm_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every layer's states are kept for each token read: a 100 KB text took 8 s on the UI
-    thread and 400 MB for the bundled LSTM. Opened on a long LM text the view reads its
-    last MAX_TEXT_CHARACTERS; a long typed text, its first ones, in a worker, said so."""
+    """Every layer's states are kept for each token read: 100,000 characters took the
+    bundled LSTM 8.5 s on the UI thread and a 1 GB process. Opened on a long LM text the
+    view reads its last MAX_TEXT_CHARACTERS; a long typed text, its first ones, in a
+    worker, said so."""
     import threading
 
     from rnn_tui.session.neurons import MAX_TEXT_CHARACTERS
