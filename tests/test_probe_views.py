@@ -11,6 +11,7 @@ import pytest
 from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.probing import Clamp, read_activations, what_if
+from rnn_tui.errors import UserError
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.screens.compare_view import CompareScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
@@ -425,3 +426,33 @@ def test_the_neuron_view_reads_at_most_its_limit_and_long_texts_in_a_worker(
 
     asyncio.run(scenario())
     assert readers and threading.main_thread().name not in readers
+
+
+def test_what_if_refuses_values_no_unit_can_hold(tiny_lstm_checkpoint: Path) -> None:
+    """`z` took nan, inf or 1e30: every probability shown became NaN (or 0). Refused with
+    one line now; a value in range is still clamped."""
+    from rnn_tui.session.neurons import MAX_CLAMP, checked_clamp
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await first_view(pilot, LanguageModelScreen)
+            await pilot.press("u")
+            screen = app.screen
+            assert isinstance(screen, NeuronScreen)
+            for typed in ("nan", "inf", "-1e30"):
+                screen.answer("what-if", typed)
+                await until(pilot, lambda: True)
+                assert screen.last_what_if is None
+            said = [n.message for n in app._notifications]
+            expected = "what-if: expected a value from −100 to 100"
+            refused = [m for m in said if m.startswith(expected)]
+            assert len(refused) == 3
+            screen.answer("what-if", "0.5")
+            await until(pilot, lambda: screen.last_what_if is not None)
+            assert np.isfinite(screen.last_what_if.clamped_probs).all()
+
+    asyncio.run(scenario())
+    assert checked_clamp(-MAX_CLAMP) == -MAX_CLAMP
+    with pytest.raises(UserError):
+        checked_clamp(MAX_CLAMP * 1.001)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,12 +20,26 @@ from rnn_tui.engine.probing import (
     top_contexts,
     what_if,
 )
+from rnn_tui.errors import UserError
 
 CORPUS_SLICE_TOKENS = 5_000
 # Characters of text the view reads: every layer's h (and c) is kept for each token,
 # 20 MB for the bundled 2×256 LSTM at this length, read in 0.4 s (100,000 characters:
 # 8.5 s and a 1 GB process, measured on the 2-core EPYC).
 MAX_TEXT_CHARACTERS = 5_000
+
+MAX_CLAMP = 100.0  # the most |value| a what-if clamps a unit to (h itself lies in −1…1)
+
+
+def checked_clamp(value: float) -> float:
+    """`value` if a unit can be clamped to it, else a UserError: NaN and infinities made
+    every probability NaN, and 1e30 every one 0."""
+    if not (math.isfinite(value) and abs(value) <= MAX_CLAMP):
+        raise UserError(
+            f"what-if: expected a value from −{MAX_CLAMP:g} to {MAX_CLAMP:g} "
+            f"(h lies in −1…1), got {value:g}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -137,7 +152,6 @@ def corpus_slice(model: LanguageModel, tokens: int = CORPUS_SLICE_TOKENS) -> str
     """The start of the model's own validation text, or None when that corpus is not here."""
     from rnn_tui.config import DataConfig
     from rnn_tui.data.corpus import checked_source, prepare_corpus
-    from rnn_tui.errors import UserError
 
     try:
         config = DataConfig.from_dict(model.meta.get("data_config", {}))

@@ -23,6 +23,7 @@ from rnn_tui.session.neurons import (
     Context,
     NeuronSession,
     Selection,
+    checked_clamp,
     corpus_slice,
 )
 from rnn_tui.text_safety import visible
@@ -422,7 +423,7 @@ class NeuronScreen(Screen):
             if question == "find" and value:
                 self.find_units(value)
             elif question == "what-if":
-                self.run_what_if(float(value or 0.0))
+                self.run_what_if(checked_clamp(float(value or 0.0)))
             elif question == "text" and value:
                 self.read_text(value)
             elif question == "file" and value:
