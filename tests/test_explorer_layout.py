@@ -598,3 +598,46 @@ def test_the_gradient_lab_fits_three_models_charts_at_80x24(
                         assert set(drawn) == {" "}
 
     asyncio.run(scenario())
+
+
+def test_stepping_back_past_the_kept_traces_replays_from_a_saved_state(
+    tiny_lstm_checkpoint: Path,
+) -> None:
+    """Back past the kept traces replayed every token from <bos>: after a 50,000-character
+    prompt the 257th ← froze the bundled LSTM's view for 3.4 s. It now replays from the
+    last saved state before them (at most 2·keep_traces steps; 26 ms), to the same
+    numbers."""
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.session.lm import LanguageModelSession
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    text = "the quick brown fox jumps over the lazy dog. " * 5
+    session = LanguageModelSession(model, keep_traces=8)
+    session.reset(text)
+    session.type_text("and again")
+    steps_per_back = []
+    real_step = model.step
+
+    def counted_step(token, state):
+        steps_per_back[-1] += 1
+        return real_step(token, state)
+
+    model.step = counted_step  # type: ignore[method-assign]
+    try:
+        for _ in range(150):
+            steps_per_back.append(0)
+            session.back()
+            session.current  # noqa: B018  (the trace the view draws next)
+    finally:
+        del model.step
+    assert max(steps_per_back) <= 2 * 8 and sum(steps_per_back) > 0
+
+    direct = LanguageModelSession(model)
+    direct.reset(text[: len(text) - 141])  # 150 steps back from the prompt and 9 typed
+    assert session.tokens == direct.tokens
+    np.testing.assert_array_equal(session.current.probs, direct.current.probs)
+    for back in range(1, 20):  # and the traces before it, now kept again
+        np.testing.assert_array_equal(
+            session.trace_at(session.position - back).probs,
+            direct.trace_at(direct.position - back).probs,
+        )

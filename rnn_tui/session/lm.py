@@ -6,7 +6,8 @@ token. The surprisal of w_k is
 −log p(w_k | w_<k), read from step k−1's distribution.
 
 Full traces are kept for the most recent `keep_traces` steps so memory stays
-bounded during long autoplay; stepping back past them replays the tokens.
+bounded during long autoplay; stepping back past them replays the tokens from the
+nearest earlier saved state (one every `keep_traces` steps), never from the start.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from rnn_tui.data.vocab import EOS_ID
 from rnn_tui.engine.functions import entropy_nats
-from rnn_tui.engine.lm import LanguageModel, StepTrace
+from rnn_tui.engine.lm import LanguageModel, State, StepTrace
 from rnn_tui.engine.sampling import check_sampling, draw, sampling_distribution
 from rnn_tui.session.trajectory import Trajectory, pca_trajectory
 
@@ -72,6 +73,7 @@ class LanguageModelSession:
         self.surprisals: list[float] = []
         self.sources: list[str] = []  # how each token was chosen: prompt, argmax, sample, typed
         self._traces: dict[int, StepTrace] = {}
+        self._saved_states: dict[int, State] = {}  # the state after every keep_traces-th step
         self.prompt = ""  # what `reset()` reads again
         self.reset()
 
@@ -179,6 +181,7 @@ class LanguageModelSession:
         self.prompt = prompt
         self.tokens, self.surprisals, self.sources = [], [], []
         self._traces.clear()
+        self._saved_states.clear()
         self._rng = None  # sampling starts again from the seed
         ids = self.model.tokenizer.encode(prompt)
         opening = self.model.opening(ids)
@@ -224,6 +227,7 @@ class LanguageModelSession:
         twin = copy.copy(self)
         twin.tokens, twin.surprisals = list(self.tokens), list(self.surprisals)
         twin.sources, twin._traces = list(self.sources), dict(self._traces)
+        twin._saved_states = dict(self._saved_states)
         twin._rng = copy.deepcopy(self._rng)
         return twin
 
@@ -232,6 +236,7 @@ class LanguageModelSession:
         if self.position == 0:
             return False
         self._traces.pop(self.position, None)
+        self._saved_states.pop(self.position, None)
         self.tokens.pop()
         self.surprisals.pop()
         self.sources.pop()
@@ -250,13 +255,18 @@ class LanguageModelSession:
         self.sources.append(source)
         self._traces[self.position] = trace
         self._traces.pop(self.position - self.keep_traces, None)
+        if self.position % self.keep_traces == 0:
+            self._saved_states[self.position] = trace.state
         return trace
 
     def _replay(self, step: int) -> None:
-        """Recompute traces from the start up to `step` (used after old traces were dropped)."""
-        state = self.model.initial_state()
-        first_kept = step - self.keep_traces + 1
-        for s in range(step + 1):
+        """Recompute the traces of the `keep_traces` steps up to `step` (after they were
+        dropped), from the last state saved before them: at most 2·keep_traces steps."""
+        first_kept = max(0, step - self.keep_traces + 1)
+        saved = [s for s in self._saved_states if s < first_kept]
+        start = max(saved, default=-1)
+        state = self._saved_states[start] if saved else self.model.initial_state()
+        for s in range(start + 1, step + 1):
             trace = self.model.step(self.tokens[s], state)
             state = trace.state
             if s >= first_kept:
