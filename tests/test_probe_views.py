@@ -28,6 +28,15 @@ async def settle(app, pilot) -> None:
     await until(pilot, lambda: bool(app.models))
 
 
+async def open_neuron_view(pilot) -> NeuronScreen:
+    """`u` on the first model's language-model view."""
+    await first_view(pilot, LanguageModelScreen)
+    await pilot.press("u")
+    screen = pilot.app.screen
+    assert isinstance(screen, NeuronScreen)
+    return screen
+
+
 @pytest.mark.slow
 def test_neuron_view_colours_by_the_units_activation(tiny_lstm_checkpoint: Path) -> None:
     model = load_language_model(tiny_lstm_checkpoint)
@@ -88,10 +97,7 @@ def test_neuron_contexts_are_the_shown_units_even_when_workers_finish_late(
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
         async with app.run_test(size=(120, 36)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("u")
-            screen = app.screen
-            assert isinstance(screen, NeuronScreen)
+            screen = await open_neuron_view(pilot)
             await pilot.press("full_stop", "full_stop", "full_stop")
             await settle(app, pilot)
             assert screen.session.unit == 3
@@ -436,10 +442,7 @@ def test_what_if_refuses_values_no_unit_can_hold(tiny_lstm_checkpoint: Path) -> 
     async def scenario() -> None:
         app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
         async with app.run_test(size=(120, 36)) as pilot:
-            await first_view(pilot, LanguageModelScreen)
-            await pilot.press("u")
-            screen = app.screen
-            assert isinstance(screen, NeuronScreen)
+            screen = await open_neuron_view(pilot)
             for typed in ("nan", "inf", "-1e30"):
                 screen.answer("what-if", typed)
                 await until(pilot, lambda: True)
