@@ -174,3 +174,23 @@ def test_lab_view_compares_two_models(
             assert app.screen.session.text() == TEXT
 
     asyncio.run(scenario())
+
+
+def test_bptt_refuses_a_text_longer_than_it_runs_over(tiny_lstm_checkpoint: Path, cli) -> None:
+    """BPTT keeps every step: 50,000 characters took the bundled LSTM 36 s and 1.5 GB.
+    Past MAX_BPTT_TOKENS (with <bos>) the text is refused with one line, before any work."""
+    from rnn_tui.engine.loading import load_language_model
+    from rnn_tui.errors import UserError
+    from rnn_tui.session.gradients import MAX_BPTT_TOKENS, text_tokens
+
+    model = load_language_model(tiny_lstm_checkpoint)
+    longest = ("the quick brown fox " * 200)[: MAX_BPTT_TOKENS - 1]  # characters, and <bos>
+    assert len(text_tokens(model, longest)) == MAX_BPTT_TOKENS
+    with pytest.raises(UserError, match=f"{MAX_BPTT_TOKENS + 1:,} tokens long"):
+        text_tokens(model, longest + "x")
+    result = cli("gradients", str(tiny_lstm_checkpoint), "--text", longest + "x")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"error: --text: the text is {MAX_BPTT_TOKENS + 1:,} tokens long; BPTT here runs "
+        f"over at most {MAX_BPTT_TOKENS:,} (it keeps every step's states)"
+    ]

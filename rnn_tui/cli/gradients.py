@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import named, reports_user_errors
 from rnn_tui.errors import UserError
 
 BAR_WIDTH = 24
@@ -45,7 +45,8 @@ def gradients_command(
     for path in checkpoints:
         model = load_language_model(path)
         chosen = layer - 1 if layer else None
-        tokens = text_tokens(model, text)
+        with named("--text"):
+            tokens = text_tokens(model, text)
         flows.append((path, model, gradient_flow(model, tokens, position, clip, chosen)))
     if as_json:
         typer.echo(
