@@ -459,3 +459,38 @@ def test_what_if_refuses_values_no_unit_can_hold(tiny_lstm_checkpoint: Path) -> 
     assert checked_clamp(-MAX_CLAMP) == -MAX_CLAMP
     with pytest.raises(UserError):
         checked_clamp(MAX_CLAMP * 1.001)
+
+
+def test_compare_columns_keep_their_probabilities_at_the_smallest_size(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path
+) -> None:
+    """At 60×18 (the smallest size drawn) three columns are 18 cells: the fixed 14-cell
+    bars pushed every p off the column (`…`). The bars shorten instead; each column's
+    p values and mean −log p are painted in full."""
+    from rnn_tui.tui.widgets.lm.next_token import bar_cells
+
+    async def scenario() -> None:
+        paths = [tiny_lstm_checkpoint, tiny_rnn_checkpoint, tiny_lstm_checkpoint]
+        app = make_app(paths, prompt="the quick")
+        async with app.run_test(size=(60, 18)) as pilot:
+            await until(pilot, lambda: len(app.models) == 3)
+            await pilot.press("C", "right")
+            screen = app.screen
+            assert isinstance(screen, CompareScreen)
+            await pilot.pause()
+            strips = app.screen._compositor.render_strips()
+            for index, session in enumerate(screen.session.sessions):
+                column = screen.query_one(f"#compare-next-{index}", NextTokenBars)
+                region = column.content_region
+                painted = [
+                    strips[y].crop(region.x, region.right).text
+                    for y in range(region.y, region.bottom)
+                ]
+                for prediction in session.next_tokens(5).predictions:
+                    assert any(f"{prediction.probability:.3f}" in line for line in painted)
+                mean = f"{session.mean_surprisal():.3f}"
+                assert any(f"−log p {mean}" in strip.text for strip in strips)
+
+    asyncio.run(scenario())
+    assert bar_cells(0, 1) == 14 and bar_cells(60, 1) == 14 and bar_cells(18, 1) == 10
+    assert bar_cells(5, 3) == 3

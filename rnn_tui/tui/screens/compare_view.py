@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
@@ -88,7 +88,7 @@ class CompareScreen(Screen):
             for index, title in enumerate(self.titles):
                 with Vertical(classes="compare-column"):
                     yield Title(title, id=f"compare-name-{index}")
-                    yield Static(id=f"compare-surprisal-{index}", classes="compare-surprisal")
+                    yield FittingLine(id=f"compare-surprisal-{index}", classes="compare-surprisal")
                     yield NextTokenBars(id=f"compare-next-{index}")
                     yield TokenStrip(id=f"compare-strip-{index}")
         yield Footer(compact=True, show_command_palette=False)
@@ -122,8 +122,11 @@ class CompareScreen(Screen):
             marker = "▶ " if index == s.leader else ""  # the status line names the leader
             self.query_one(f"#compare-name-{index}", Title).set(f"{marker}{self.titles[index]}")
             mean = session.mean_surprisal()
-            self.query_one(f"#compare-surprisal-{index}", Static).update(
-                f"mean −log p {'—' if math.isnan(mean) else f'{mean:.3f} nats'}"
+            figure = "—" if math.isnan(mean) else f"{mean:.3f}"
+            self.query_one(f"#compare-surprisal-{index}", FittingLine).set(
+                f"mean −log p {figure}{'' if math.isnan(mean) else ' nats'}",
+                f"mean −log p {figure}",
+                f"−log p {figure}",
             )
             self.query_one(f"#compare-next-{index}", NextTokenBars).show(
                 session.next_tokens(TOP_K_SHOWN), None

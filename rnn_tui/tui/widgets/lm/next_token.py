@@ -36,12 +36,13 @@ class NextTokenBars(Static):
         width = self.content_region.width
         text = Text(no_wrap=True, overflow="crop")
         text.append(longest_fitting(shown.captions, width) + "\n", style="dim")
+        bar_width = bar_cells(width, label_width)
         for prediction, label in zip(shown.predictions, labels, strict=True):
-            cells = round(prediction.probability * BAR_WIDTH * 8)
+            cells = round(prediction.probability * bar_width * 8)
             bar = "█" * (cells // 8) + (" ▏▎▍▌▋▊▉"[cells % 8] if cells % 8 else "")
             style = "bold reverse" if prediction.token == chosen else "bold"
             text.append(label.rjust(label_width), style=style)
-            text.append(" " + bar.ljust(BAR_WIDTH), style="green")
+            text.append(" " + bar.ljust(bar_width), style="green")
             text.append(f" {prediction.probability:.3f}")
             raw = "" if prediction.raw is None else f"{prediction.raw:.3f}"
             if raw and raw != f"{prediction.probability:.3f}":  # only where it reads differently
@@ -52,3 +53,11 @@ class NextTokenBars(Static):
         )
         text.append(summary, style="dim")
         self.update(text, layout=False)
+
+
+def bar_cells(width: int, label_width: int) -> int:
+    """Cells for a bar of p = 1: BAR_WIDTH, or fewer (at least 3) where the widget is too
+    narrow for the label, the bar and p (` 0.123`) side by side (compare columns at 60)."""
+    if width <= 0:
+        return BAR_WIDTH
+    return max(3, min(BAR_WIDTH, width - label_width - len(" ") - len(" 0.000")))
