@@ -78,7 +78,9 @@ class NeuronSession:
         """Read `text` (its first MAX_TEXT_CHARACTERS), or show `activations` already read
         from it (by `read_activations`, in a worker)."""
         self.text = text[:MAX_TEXT_CHARACTERS]
-        self.activations = activations or read_activations(self.model, self.text)
+        if activations is None:
+            activations = read_activations(self.model, self.text)
+        self.activations = activations
         self.cursor = min(self.cursor, len(self.activations.tokens) - 1)
 
     @property

@@ -19,10 +19,14 @@ class BeamLive:
         self.shown = 1  # beam steps on screen
         self.search()
 
-    def search(self) -> None:
+    def search(self, source: str | None = None) -> None:
+        """Greedy and beam search on `source` (default: the one shown), which becomes the
+        one shown; a source the encoder refuses (UserError) changes nothing."""
         from rnn_tui.engine import translation_search as search
 
-        encoded = self.translator.encode_text(self.source)
+        encoded = self.translator.encode_text(self.source if source is None else source)
+        if source is not None:
+            self.source = source
         self.greedy, _ = search.greedy(self.translator, encoded, max_len=MAX_LEN)
         self.beam = search.beam_search(self.translator, encoded, self.width, self.alpha, MAX_LEN)
         self.shown = min(self.shown, len(self.beam.steps))
@@ -69,11 +73,8 @@ class BeamLive:
         return True
 
     def type_text(self, text: str) -> str:
-        source = text.strip() or SOURCE
-        self.translator.source_ids(source)  # a refused source (UserError) changes nothing
-        self.source = source
+        self.search(text.strip() or SOURCE)
         self.shown = 1
-        self.search()
         return f"translating {self.source!r}"
 
     def set_value(self, text: str) -> str:
