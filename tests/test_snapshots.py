@@ -16,7 +16,9 @@ from rnn_tui.bundled import bundled_models
 from rnn_tui.tui.app import make_app
 
 pytestmark = pytest.mark.skipif(len(bundled_models()) < 5, reason="needs the bundled models")
-SIZES = [(80, 24), (120, 36)]
+# 120×36 and the sweep over every lesson chapter run in the whole suite (CI); the quick
+# loop (`-m "not slow"`) draws one size and one chapter.
+SIZES = [(80, 24), pytest.param((120, 36), marks=pytest.mark.slow)]
 
 
 async def settled(pilot) -> None:
@@ -167,7 +169,9 @@ def test_watch_dashboard(snap_compare, size: tuple[int, int], tmp_path) -> None:
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("number", [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+@pytest.mark.parametrize(
+    "number", [1, *(pytest.param(n, marks=pytest.mark.slow) for n in (2, 3, *range(5, 15)))]
+)
 def test_lesson_chapter_after_a_step(snap_compare, number: int) -> None:
     """Every other chapter at 80×24 after one step (→): the live numbers in view, the
     exercises below them. (Chapter 4 is drawn at both sizes above.)"""
