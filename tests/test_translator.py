@@ -150,10 +150,10 @@ def test_translate_cli_reads_stdin_and_draws_attention(
     from rnn_tui.cli import app
 
     result = CliRunner().invoke(
-        app, ["translate", str(tiny_translator_checkpoint)], input="a b c\nf e d\n"
+        app, ["translate", str(tiny_translator_checkpoint)], input="a b c\n\n  \nf e d\n"
     )
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["c b a", "d e f"]
+    assert result.output.splitlines() == ["c b a", "", "", "d e f"]  # blank lines kept
     result = cli(
         "translate", str(tiny_translator_checkpoint), "a b c d", "--beam", "3", "--n-best", "2"
     )
@@ -168,6 +168,26 @@ def test_translate_cli_reads_stdin_and_draws_attention(
         percents = [int(cell) for cell in row.split()[1:]]
         assert all(5 <= p <= 100 for p in percents) and sum(percents) <= 100 + len(percents)
     assert legend.startswith("α  0") and legend.endswith("numbers: α in %")
+
+
+def test_translate_keeps_blank_lines_blank_and_refuses_an_empty_text(
+    tiny_translator_checkpoint: Path, cli
+) -> None:
+    """An empty source is not a sentence: decoding it would print the model's guess
+    from the encoder's <eos> alone, out of line with the input."""
+    from typer.testing import CliRunner
+
+    from rnn_tui.cli import app
+
+    piped = CliRunner().invoke(
+        app, ["translate", str(tiny_translator_checkpoint), "--json"], input="a b\n\n"
+    )
+    first, blank = (json.loads(line) for line in piped.output.splitlines())
+    assert first["hypotheses"][0]["text"] == "b a"
+    assert blank == {"source": "", "read_as": [], "unknown": [], "hypotheses": []}
+    refused = cli("translate", str(tiny_translator_checkpoint), " ")
+    assert refused.exit_code == 2
+    assert refused.output.strip() == "error: TEXT: empty; expected a sentence to translate"
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,9 @@ def translate_command(
     The text is normalised as the model's training pairs were (lower-cased and
     accent-stripped when it was trained so). Pieces still missing from the source
     vocabulary are read as <unk> and named once on stderr. An output cut off by
-    --max-len before <eos> is marked "[cut off at --max-len N]".
+    --max-len before <eos> is marked "[cut off at --max-len N]". A blank line of stdin
+    gives a blank line (with --json, an object with no hypotheses), so the output keeps
+    to the input's lines.
     """
     from rnn_tui.engine.loading import load_translator
     from rnn_tui.engine.sampling import check_sampling
@@ -77,8 +79,17 @@ def translate_command(
             f"--attention-map: {checkpoint} has no attention (--attention none): "
             "its decoder sees only the context vector"
         )
+    if text is not None and not text.strip():
+        raise UserError("TEXT: empty; expected a sentence to translate")
     reported: set[str] = set()
     for where, line in _lines(text):
+        if not line.strip():  # the output keeps to the input's lines: nothing in, nothing out
+            if as_json:
+                typer.echo(json.dumps({"source": line, "read_as": [], "unknown": [],
+                                       "hypotheses": []}))  # fmt: skip
+            elif n_best == 1:
+                typer.echo("")
+            continue
         with named(where):
             source_ids = translator.source_ids(line)
         unknown = [p for p in translator.unknown_source_pieces(line) if p not in reported]
