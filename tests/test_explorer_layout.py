@@ -108,6 +108,24 @@ def test_attention_columns_sit_under_their_source_tokens(tokens: list[str], widt
         assert header.cell_len <= width + 3
 
 
+@pytest.mark.parametrize("width", [None, 60, 40, 30, 21])
+def test_the_attention_legend_keeps_its_whole_scale_within_the_width(width) -> None:
+    """The legend is the map's last line: at 60×18 (a 22-column panel) it must not wrap,
+    and it must still show the whole colour scale from 0 to 1, one cell per colour."""
+    from rnn_tui.render.attention_map import SCALE_STYLES
+
+    weights = np.array([[0.25, 0.75]])
+    line = attention_lines(weights, ["ab", "cd"], ["x"], width)[-1]
+    if width is not None:
+        assert line.cell_len <= width
+    assert line.plain.startswith("α  0 " + " " * len(SCALE_STYLES) + " 1")
+    styles = [span.style for span in line.spans if not isinstance(span.style, str)]
+    backgrounds = [style.bgcolor.number for style in styles if style.bgcolor]
+    assert backgrounds == [style.bgcolor.number for style in SCALE_STYLES]
+    if width is None or width >= 39:
+        assert line.plain.endswith("numbers: α in %")
+
+
 def test_run_checkpoints_are_titled_by_their_run_folder() -> None:
     assert model_name(Path("runs/lstm-small/best.safetensors")) == "lstm-small (best)"
     assert model_name(Path("/x/shakespeare-gru.safetensors")) == "shakespeare-gru"
@@ -474,7 +492,8 @@ def test_every_view_keeps_quit_in_its_footer_at_80x24(
     keys: tuple[str, ...],
     view: str,
 ) -> None:
-    """The footer is cut at the right edge: the keys a view lists must leave room for `q`."""
+    """`? Help` and `q Quit` stay at the footer's right edge at 80×24 and at 60×18, where
+    the view's keys that do not fit are left out whole rather than cut."""
     from tests.pilot_helpers import until
 
     async def scenario() -> None:
@@ -488,7 +507,19 @@ def test_every_view_keeps_quit_in_its_footer_at_80x24(
                 await pilot.pause()
             await until(pilot, lambda: type(app.screen).__name__ == view)
             await until(pilot, lambda: "Help" in footer_line(app))
-            assert footer_line(app).rstrip().endswith("q Quit"), footer_line(app)
+            assert footer_line(app).rstrip().endswith("? Help q Quit"), footer_line(app)
+            await pilot.resize_terminal(60, 18)  # the smallest size drawn
+            await pilot.pause(0.1)
+            line = footer_line(app)
+            assert line.rstrip().endswith("? Help q Quit"), line
+            shown = app.screen.query_one("ViewFooter").query("FooterKey")
+            hidden = [key for key in shown if not key.visible]
+            assert hidden or view == "GradientLabScreen", line  # its three keys fit
+            for key in shown:  # each key whole, or not at all
+                whole = f"{key.key_display} {key.description}"
+                assert (whole in line) == key.visible, (whole, line)
+                if not key.visible:
+                    assert f"{key.key_display} {key.description[0]}" not in line, line
 
     asyncio.run(scenario())
 

@@ -32,12 +32,19 @@ def scale_style(weight: float) -> Style:
     return SCALE_STYLES[min(len(SCALE_STYLES) - 1, int(max(0.0, weight) * len(SCALE_STYLES)))]
 
 
-def legend() -> Text:
-    """`α 0 ▇▇▇…▇ 1` on the same scale, and how to read the numbers."""
-    text = Text("α  0 ", style="dim")
+LEGEND_ENDS = (" 1 · numbers: α in %", " 1 · numbers: %", " 1")  # longest first
+
+
+def legend(width: int | None = None) -> Text:
+    """`α 0 ▇▇▇…▇ 1` on the same scale, and how to read the numbers where `width` (None:
+    any) leaves room for it: a narrow panel keeps the scale whole rather than wrapping."""
+    start = "α  0 "
+    room = None if width is None else width - cell_len(start) - len(SCALE_STYLES)
+    end = next((e for e in LEGEND_ENDS if room is None or cell_len(e) <= room), LEGEND_ENDS[-1])
+    text = Text(start, style="dim", no_wrap=True, overflow="crop")
     for style in SCALE_STYLES:
         text.append(" ", style=style)
-    text.append(" 1 · numbers: α in %", style="dim")
+    text.append(end, style="dim")
     return text
 
 
@@ -86,7 +93,7 @@ def attention_lines(
             number = f"{percent}" if each >= 3 and percent >= 5 else ""
             line.append(number.ljust(each), style=scale_style(float(weight)))
         lines.append(line)
-    lines.append(legend())
+    lines.append(legend(width))
     return lines
 
 

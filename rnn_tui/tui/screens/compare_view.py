@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
@@ -19,6 +18,7 @@ from rnn_tui.session.compare import CompareSession
 from rnn_tui.tui.pace import READ_AT_ONCE
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
+from rnn_tui.tui.widgets.footer import ViewFooter
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.lm.token_strip import TokenStrip
 from rnn_tui.tui.widgets.title import FittingLine, Title
@@ -91,7 +91,7 @@ class CompareScreen(Screen):
                     yield FittingLine(id=f"compare-surprisal-{index}", classes="compare-surprisal")
                     yield NextTokenBars(id=f"compare-next-{index}")
                     yield TokenStrip(id=f"compare-strip-{index}")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ViewFooter()
 
     def on_mount(self) -> None:
         self.composed = True  # its widgets exist: drawing can start

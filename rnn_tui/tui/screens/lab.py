@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
@@ -24,6 +24,7 @@ from rnn_tui.engine.two_step import TwoStepInputs, two_step_lines, two_step_term
 from rnn_tui.session.display import token_label
 from rnn_tui.session.gradients import GradientFlow, gradient_flow
 from rnn_tui.tui.plain import model_title
+from rnn_tui.tui.widgets.footer import ViewFooter
 from rnn_tui.tui.widgets.lab.flow_bars import GradientFlowBars
 
 LAB_TOKENS = 64
@@ -90,7 +91,7 @@ class GradientLabScreen(Screen):
             yield Static("Two-step example: ∂E/∂u as the sum of its paths", classes="title")
             inputs = TwoStepInputs()
             yield Static("\n".join(two_step_lines(inputs, two_step_terms(inputs))), id="two-step")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ViewFooter()
 
     def on_mount(self) -> None:
         if not self.models:

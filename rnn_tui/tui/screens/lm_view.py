@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from rnn_tui.engine.lm import LanguageModel
@@ -24,6 +24,7 @@ from rnn_tui.tui.pace import READ_AT_ONCE, STEP_BUDGET, Pace, tick_interval
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.redraw import Redraw
 from rnn_tui.tui.screens.ask import AskScreen
+from rnn_tui.tui.widgets.footer import ViewFooter
 from rnn_tui.tui.widgets.lm.equation import EquationPanel
 from rnn_tui.tui.widgets.lm.gates import GatePanel
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
@@ -252,6 +253,7 @@ class LanguageModelScreen(Screen):
                     "Text read · surprisal −log p: green low … red high",
                     "Text read · −log p: green low … red high",
                     "−log p: green low … red high",
+                    "−log p: green → red",
                 )
                 yield TokenStrip(id="strip")
                 yield Title(id="heatmap-title")
@@ -267,7 +269,7 @@ class LanguageModelScreen(Screen):
                 yield GatePanel(id="gates")
                 yield Title(id="trajectory-title", classes="trajectory")
                 yield TrajectoryPlot(id="trajectory", classes="trajectory")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ViewFooter()
 
     def on_mount(self) -> None:
         self.composed = True  # its widgets exist: drawing can start
@@ -347,12 +349,14 @@ class LanguageModelScreen(Screen):
         self.query_one("#heatmap-title", Title).set(
             f"{named} · {order}",
             f"{named} · busiest first" if self.busiest_first else named,
+            f"{name.split()[-1]}, layer {self.chosen_layer + 1}",
         )
         heatmap.show(matrix, self.chosen_unit, scale, self.unit_order, s.position - len(traces) + 1)
 
         self.query_one("#equation-title", Title).set(
             f"Equations of unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
             f"Unit {self.chosen_unit}, layer {self.chosen_layer + 1}, this step",
+            f"Unit {self.chosen_unit}, layer {self.chosen_layer + 1}",
         )
         token = token_label(tokenizer.token_text(s.tokens[-1]))
         source = (

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -29,6 +29,7 @@ from rnn_tui.session.neurons import (
 from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
+from rnn_tui.tui.widgets.footer import ViewFooter
 from rnn_tui.tui.widgets.neurons import ActivationText
 from rnn_tui.tui.widgets.title import Title
 
@@ -184,7 +185,7 @@ class NeuronScreen(Screen):
                 yield Title("Units found (/ pattern; Enter opens one)", "Units found (Enter opens)")
                 yield Static(FOUND_NOTHING_YET, id="found-note")
                 yield OptionList(id="found")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ViewFooter()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "compact")

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnn_tui.config import describe_translator
 from rnn_tui.engine.translation_search import BeamResult, beam_search
@@ -21,6 +21,7 @@ from rnn_tui.text_safety import visible
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.redraw import Redraw
 from rnn_tui.tui.screens.ask import AskScreen
+from rnn_tui.tui.widgets.footer import ViewFooter
 from rnn_tui.tui.widgets.lm.heatmap import StateHeatmap
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.title import Title
@@ -155,7 +156,7 @@ class TranslatorScreen(Screen):
                 yield BeamTable(id="beam")
                 yield Title(id="scores-title")
                 yield ScoreTable(id="scores")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ViewFooter()
 
     def on_mount(self) -> None:
         self.composed = True  # its widgets exist: drawing can start
@@ -215,6 +216,8 @@ class TranslatorScreen(Screen):
         order = "reversed, " if config.reverse_source else ""
         self.query_one("#source-title", Title).set(
             f"Source ({order}{len(source_tokens)} tokens) → output",
+            f"Source ({order}{len(source_tokens)} tokens)",
+            f"Source, {len(source_tokens)} tokens",
         )
         cursor = "" if s.finished and s.position == len(s.tokens) else "▌"
         shown = Text(visible(f"{s.source}\n→ {s.output_text()}{cursor}"))  # never markup
@@ -224,6 +227,7 @@ class TranslatorScreen(Screen):
             f"Encoder →h_j (top layer, read left to right): {units} units × source tokens",
             "Encoder →h_j, top layer, left to right",
             "Encoder →h_j (left to right)",
+            "Encoder →h_j",
         )
         self.query_one("#forward", StateHeatmap).show(encoded.forward.T, -1, step_name="j")
         if encoded.backward is not None:
@@ -231,24 +235,28 @@ class TranslatorScreen(Screen):
                 f"Encoder ←h_j (top layer, read right to left): {units} units × source tokens",
                 "Encoder ←h_j, top layer, right to left",
                 "Encoder ←h_j (right to left)",
+                "Encoder ←h_j",
             )
             self.query_one("#backward", StateHeatmap).show(encoded.backward.T, -1, step_name="j")
         if config.plain:
             context_notes = (
                 "Context vector c = final encoder state = s_0, the decoder's start",
                 "Context c = final encoder state = s_0",
+                "Context c",
             )
         elif config.attention == "none":
             context_notes = (
                 "Context vector c = [→h_S ; ←h_1]: with attention none it is ALL the decoder sees",
                 "Context c = [→h_S ; ←h_1]: all the decoder sees",
                 "Context c: all the decoder sees",
+                "Context c",
             )
         else:
             context_notes = (
                 "Context vector c = final encoder state (starts the decoder via the bridge)",
                 "Context c = final encoder state (via bridge)",
                 "Context c = final encoder state",
+                "Context c",
             )
         self.query_one("#context-title", Title).set(*context_notes)
         self.query_one("#context", VectorStrip).show(encoded.context)
@@ -257,11 +265,13 @@ class TranslatorScreen(Screen):
                 "Attention α_tj: a row per output token, a column per source token",
                 "Attention α_tj (rows output, cols source)",
                 "Attention α_tj (row t, column j)",
+                "Attention α_tj",
             )
             if config.attention != "none"
             else (
                 "Attention: none — ctx_t = c at every step (the bottleneck)",
                 "Attention: none — ctx_t = c at every step",
+                "Attention: none",
             )
         )
         self.query_one("#attention-title", Title).set(*attention_titles)
@@ -275,7 +285,9 @@ class TranslatorScreen(Screen):
         )
         if encoded.self_attention is not None:
             self.query_one("#self-title", Title).set(
-                "Self-attention softmax(QKᵀ/√E) over encoder states (rows: queries)"
+                "Self-attention softmax(QKᵀ/√E) over encoder states (rows: queries)",
+                "Self-attention (rows: queries)",
+                "Self-attention",
             )
             self.query_one("#self-attention", AttentionMap).show(
                 encoded.self_attention, source_tokens, source_tokens, ""
