@@ -85,8 +85,8 @@ def translate_command(
     for where, line in _lines(text):
         if not line.strip():  # the output keeps to the input's lines: nothing in, nothing out
             if as_json:
-                typer.echo(json.dumps({"source": line, "read_as": [], "unknown": [],
-                                       "hypotheses": []}))  # fmt: skip
+                nothing = {"source": line, "read_as": [], "unknown": [], "hypotheses": []}
+                typer.echo(json.dumps(nothing))
             elif n_best == 1:
                 typer.echo("")
             continue
