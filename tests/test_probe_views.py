@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 
 from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model
@@ -19,6 +20,7 @@ from rnn_tui.tui.screens.neuron_view import NeuronScreen
 from rnn_tui.tui.screens.translator_view import TranslatorScreen
 from rnn_tui.tui.widgets.lm.next_token import NextTokenBars
 from rnn_tui.tui.widgets.neurons import ActivationText
+from rnn_tui.tui.widgets.title import Title
 from tests.pilot_helpers import first_view, until
 
 PROMPT = "the quick brown fox"
@@ -454,6 +456,14 @@ def test_what_if_refuses_values_no_unit_can_hold(tiny_lstm_checkpoint: Path) -> 
             screen.answer("what-if", "0.5")
             await until(pilot, lambda: screen.last_what_if is not None)
             assert np.isfinite(screen.last_what_if.clamped_probs).all()
+            cursor = screen.session.cursor
+            for size in ((120, 36), (80, 24)):  # the clamped value is what the title keeps
+                await pilot.resize_terminal(*size)
+                await pilot.pause(0.1)
+                title = screen.query_one("#whatif-title", Title)
+                shown = title.shown_form()
+                assert shown.endswith(f"+0.500 after token {cursor}"), shown
+                assert cell_len(shown) <= title.content_region.width
 
     asyncio.run(scenario())
     assert checked_clamp(-MAX_CLAMP) == -MAX_CLAMP

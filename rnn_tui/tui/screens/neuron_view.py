@@ -175,7 +175,7 @@ class NeuronScreen(Screen):
             with VerticalScroll(id="neuron-left"):
                 yield Title(id="neuron-title")
                 yield ActivationText(id="neuron-text")
-                yield Static(id="whatif-title", classes="title")
+                yield Title(id="whatif-title")
                 yield Static(id="whatif")
             with VerticalScroll(id="neuron-right"):
                 yield Title(
@@ -308,11 +308,14 @@ class NeuronScreen(Screen):
     def _show_what_if(self, value: float, result: WhatIf) -> None:
         self.last_what_if = result
         s, tokenizer = self.session, self.model.tokenizer
-        title = self.query_one("#whatif-title", Static)
+        title = self.query_one("#whatif-title", Title)
         title.display = True
-        title.update(
-            f"What-if: unit {s.unit} ({s.kind}, layer {s.layer + 1}) clamped to {value:+.3f} "
-            f"after token {s.cursor}"
+        clamped = f"{value:+.3f} after token {s.cursor}"  # what a narrow panel must keep
+        title.set(
+            f"What-if: unit {s.unit} ({s.kind}, layer {s.layer + 1}) clamped to {clamped}",
+            f"What-if: unit {s.unit} clamped to {clamped}",
+            f"What-if: unit {s.unit} = {clamped}",
+            f"unit {s.unit} = {clamped}",
         )
         text = Text()
         for label, probs, continuation in (
