@@ -76,7 +76,7 @@ class TranslatorScreen(Screen):
         Binding(
             "b",
             "beam_width",
-            "Beam width",
+            "Beam",
             tooltip="search with a wider or narrower beam (2, 3, 5, 8)",
         ),
         Binding(

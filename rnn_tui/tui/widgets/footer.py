@@ -21,6 +21,7 @@ class ViewFooter(Footer):
     ViewFooter #edge-keys {
         dock: right;
         width: auto;
+        padding-left: 1;  /* a view key that ends where they begin still has a gap */
         background: $footer-background;
     }
     """
