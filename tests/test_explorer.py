@@ -531,6 +531,34 @@ def test_each_open_model_keeps_its_session_and_r_returns_to_the_prompt(
     asyncio.run(scenario())
 
 
+@pytest.mark.parametrize("overlay", ["u", "g", "C"])
+def test_n_pressed_over_a_models_view_keeps_that_views_session(
+    tiny_lstm_checkpoint: Path, tiny_rnn_checkpoint: Path, overlay: str
+) -> None:
+    """`n` in the neuron view (or the lab, or compare) moves on to the next model; coming
+    back, the first model's view has its own session again. It used to keep the neuron
+    view's session for it and crash on building the view from it."""
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint, tiny_rnn_checkpoint], prompt="the qu")
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await open_app(app, pilot)
+            await until(pilot, lambda: len(app.models) == 2)
+            await pilot.press("t", "right", "right")
+            left = (list(view.session.tokens), view.session.temperature)
+            await pilot.press(overlay)
+            await until(pilot, lambda: app.screen is not view)
+            for _ in range(2):  # on to the RNN, and back to the LSTM
+                await pilot.press("n")
+                await until(pilot, lambda: not app._switching)
+            back = app.screen
+            assert isinstance(back, LanguageModelScreen) and back.path == tiny_lstm_checkpoint
+            assert (list(back.session.tokens), back.session.temperature) == left
+            assert app.return_code is None
+
+    asyncio.run(scenario())
+
+
 def test_a_file_name_with_markup_or_escapes_is_shown_as_written(
     tiny_lstm_checkpoint: Path, tmp_path: Path
 ) -> None:

@@ -256,11 +256,20 @@ class ExplorerApp(RnnTuiApp):
         return TranslatorScreen(model, path, text, session)
 
     def keep_session(self) -> None:
-        """Remember the shown model's session (its text, prompt, sampling settings)."""
-        for screen in self.screen_stack:
-            session = getattr(screen, "session", None)
-            if getattr(screen, "path", None) == self.models[self.current_index][0] and session:
-                self.kept_sessions[self.current_index] = session
+        """Remember the shown model's session (its text, prompt, sampling settings): its
+        view's, the screen above the welcome one. The neuron view, the gradient lab and
+        the compare view open over it with sessions of their own, which a view of the
+        model cannot take back (`n` pressed in the neuron view kept its NeuronSession, and
+        the model's view crashed on it when shown again)."""
+        if len(self.screen_stack) < 2:
+            return
+        view = self.screen_stack[1]
+        session = getattr(view, "session", None)
+        if (
+            session is not None
+            and getattr(view, "path", None) == self.models[self.current_index][0]
+        ):
+            self.kept_sessions[self.current_index] = session
 
     def session_for(self, index: int, text: str, alike: bool) -> Any:
         """Model `index`'s own session, reading `text` when it reads what the last model
