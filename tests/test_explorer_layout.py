@@ -520,6 +520,19 @@ def test_every_view_keeps_quit_in_its_footer_at_80x24(
                 assert (whole in line) == key.visible, (whole, line)
                 if not key.visible:
                     assert f"{key.key_display} {key.description[0]}" not in line, line
+            footer = app.screen.query_one("ViewFooter")
+            hidden_keys = {key.key for key in hidden}
+            # Under the help screen the view's footer is recomposed without being laid
+            # out, and a wider terminal and back must not bring a cut key back either.
+            await pilot.press("question_mark")
+            await pilot.pause(0.1)
+            assert {k.key for k in footer.query("FooterKey") if not k.visible} == hidden_keys
+            await pilot.press("escape")
+            await pilot.resize_terminal(120, 36)
+            await pilot.pause(0.1)
+            await pilot.resize_terminal(60, 18)
+            await pilot.pause(0.1)
+            assert footer_line(app) == line
 
     asyncio.run(scenario())
 

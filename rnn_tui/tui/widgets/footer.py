@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -42,15 +43,32 @@ class ViewFooter(Footer):
 
     async def recompose(self) -> None:  # the keys change with the view's bindings
         await super().recompose()
-        self.call_after_refresh(self.hide_cut_keys)
+        self.hide_cut_keys()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.hide_cut_keys)
+        self.hide_cut_keys()
 
     def hide_cut_keys(self) -> None:
-        """Hide each of the view's keys that does not end before the edge keys begin
-        (hidden, not removed: the layout, and so this test, stays the same)."""
-        edges = self.query_children("#edge-keys")
-        limit = edges.first().region.x if edges else self.region.right
+        """Hide each of the view's keys that would not end before the edge keys begin
+        (hidden, not removed: the keys after it keep their places). Measured from the
+        keys' own widths rather than from where they were last drawn: a footer on a view
+        under a modal screen is recomposed without being laid out, and a hidden key has
+        no place drawn."""
+        width = self.size.width
+        if width <= 0:
+            return
+        edge_keys = self.query_children("#edge-keys")
+        limit = width
+        if edge_keys:
+            edge = edge_keys.first()
+            limit -= edge.styles.padding.left + sum(map(self.key_width, edge.children))
+        start = 0
         for key in self.query_children(FooterKey):
-            key.visible = key.region.right <= limit
+            key.visible = start + self.label_width(key) <= limit
+            start += self.key_width(key)
+
+    def label_width(self, key: Widget) -> int:
+        return key.get_content_width(self.size, self.screen.size)
+
+    def key_width(self, key: Widget) -> int:
+        return self.label_width(key) + key.styles.margin.width
