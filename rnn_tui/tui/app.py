@@ -256,11 +256,9 @@ class ExplorerApp(RnnTuiApp):
         return TranslatorScreen(model, path, text, session)
 
     def keep_session(self) -> None:
-        """Remember the shown model's session (its text, prompt, sampling settings): its
-        view's, the screen above the welcome one. The neuron view, the gradient lab and
-        the compare view open over it with sessions of their own, which a view of the
-        model cannot take back (`n` pressed in the neuron view kept its NeuronSession, and
-        the model's view crashed on it when shown again)."""
+        """Remember the shown model's session (its text, prompt, sampling settings): that
+        of its view, the screen above the welcome one. The neuron view, the gradient lab
+        and the compare view open over it with sessions of other kinds."""
         if len(self.screen_stack) < 2:
             return
         view = self.screen_stack[1]
