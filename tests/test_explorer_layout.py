@@ -482,9 +482,19 @@ def test_text_boxes_take_backslash_n_for_a_new_line(tiny_lstm_checkpoint: Path) 
 
 @pytest.mark.parametrize(
     ("keys", "view"),
-    [((), "LanguageModelScreen"), (("g",), "GradientLabScreen"), (("u",), "NeuronScreen"),
-     (("C",), "CompareScreen"), (("n", "n"), "TranslatorScreen")],
-)  # fmt: skip
+    [
+        ((), "LanguageModelScreen"),
+        (("n", "n"), "TranslatorScreen"),
+        *(
+            pytest.param(keys, view, marks=pytest.mark.slow)
+            for keys, view in (
+                (("g",), "GradientLabScreen"),
+                (("u",), "NeuronScreen"),
+                (("C",), "CompareScreen"),
+            )
+        ),
+    ],
+)  # the same footer: two views in the quick loop, all five in the whole suite
 def test_every_view_keeps_quit_in_its_footer_at_80x24(
     tiny_lstm_checkpoint: Path,
     tiny_rnn_checkpoint: Path,
