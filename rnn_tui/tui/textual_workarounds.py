@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import gc
 
+from rich.style import Style
+
+# Textual 8.2's NO_COLOR filter (`textual.filter.Monochrome`) reads the colours of every
+# segment's style and fails on a segment without one (its `NoColor` filter takes None),
+# so the blank cells of line-API widgets carry this empty style instead of None.
+NO_STYLE = Style.null()
+
 
 def release_dead_views() -> None:
     """Free the widgets of views that were just removed.

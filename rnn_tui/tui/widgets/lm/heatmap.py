@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
+from rnn_tui.tui.textual_workarounds import NO_STYLE
 from rnn_tui.tui.widgets.title import longest_fitting
 
 _HALF = "▀"
@@ -146,7 +147,7 @@ class StateHeatmap(Widget):
             return self._cache[y]
         width = self.size.width
         if y == 0:
-            strip = Strip([Segment(self.caption(), _CAPTION)]).crop_extend(0, width, None)
+            strip = Strip([Segment(self.caption(), _CAPTION)]).crop_extend(0, width, NO_STYLE)
         else:
             strip = self._pair_line(2 * (self.first_row() + y - 1), width)
         self._cache[y] = strip
@@ -155,7 +156,7 @@ class StateHeatmap(Widget):
     def _pair_line(self, position: int, width: int) -> Strip:
         units = len(self.order)
         if position >= units:
-            return Strip.blank(width)
+            return Strip.blank(width, NO_STYLE)
         upper = int(self.order[position])
         lower = int(self.order[position + 1]) if position + 1 < units else None
         digits = (self.label_width - 2) // 2
@@ -166,7 +167,7 @@ class StateHeatmap(Widget):
                 f"{'' if lower is None else lower:<{digits}}",
                 _SELECTED if lower == self._selected else _LABEL,
             ),
-            Segment("▸", _SELECTED) if self._selected in (upper, lower) else Segment(" "),
+            Segment("▸", _SELECTED) if self._selected in (upper, lower) else Segment(" ", NO_STYLE),
         ]
         first, count = self.steps_shown()
         repeat = self.column_width()
@@ -177,4 +178,4 @@ class StateHeatmap(Widget):
             else:
                 bottom = int(self._bins[lower, step])
                 segments.append(Segment(_HALF * repeat, self._styles[(top, bottom)]))
-        return Strip(segments).adjust_cell_length(width)
+        return Strip(segments).adjust_cell_length(width, NO_STYLE)

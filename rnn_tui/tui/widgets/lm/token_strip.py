@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from rnn_tui.text_safety import visible as safe
 from rnn_tui.tui.palette import surprisal_style
+from rnn_tui.tui.textual_workarounds import NO_STYLE
 
 CURRENT = Style(reverse=True, bold=True)
 
@@ -89,11 +90,13 @@ class TokenStrip(Widget):
             start = breaks[0] + 1 if breaks else start
         lines = wrap_tokens(self.pieces[start:], self._styles[start:], width, self._separator)
         return [
-            Strip([Segment(chunk, style) for chunk, style in line]).adjust_cell_length(width)
+            Strip([Segment(chunk, style) for chunk, style in line]).adjust_cell_length(
+                width, NO_STYLE
+            )
             for line in lines[-height:]
         ]
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
             self._lines = self._visible_lines()
-        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width, NO_STYLE)
