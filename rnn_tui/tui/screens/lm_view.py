@@ -21,6 +21,7 @@ from rnn_tui.session.display import token_label
 from rnn_tui.session.equations import unit_equations
 from rnn_tui.session.lm import LanguageModelSession, units_by_activity
 from rnn_tui.tui.pace import READ_AT_ONCE, STEP_BUDGET, Pace, tick_interval
+from rnn_tui.tui.palette import surprisal_ends
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.redraw import Redraw
 from rnn_tui.tui.screens.ask import AskScreen
@@ -249,11 +250,12 @@ class LanguageModelScreen(Screen):
         yield Static(id="status")
         with Horizontal(id="lm-body"):
             with Vertical(id="lm-left"):
+                low, high = surprisal_ends(self.app.no_color)
                 yield Title(
-                    "Text read · surprisal −log p: green low … red high",
-                    "Text read · −log p: green low … red high",
-                    "−log p: green low … red high",
-                    "−log p: green → red",
+                    f"Text read · surprisal −log p: {low} low … {high} high",
+                    f"Text read · −log p: {low} low … {high} high",
+                    f"−log p: {low} low … {high} high",
+                    f"−log p: {low} → {high}",
                 )
                 yield TokenStrip(id="strip")
                 yield Title(id="heatmap-title")

@@ -27,6 +27,7 @@ from rnn_tui.session.neurons import (
     corpus_slice,
 )
 from rnn_tui.text_safety import visible
+from rnn_tui.tui.palette import diverging_ends
 from rnn_tui.tui.plain import model_title
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.footer import ViewFooter
@@ -211,11 +212,12 @@ class NeuronScreen(Screen):
             f"{s.kind} · unit {s.unit} · cursor {s.cursor} {piece!r} = {s.value_at_cursor():+.3f}"
         )
         scale = s.scale()
+        low, high = diverging_ends(self.app.no_color)
+        ends = f"{low} −{scale:.3g} … {high} +{scale:.3g}"
         self.query_one("#neuron-title", Title).set(
-            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}) after each token: "
-            f"blue −{scale:.3g} … red +{scale:.3g}",
-            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}): blue −{scale:.3g} … red +{scale:.3g}",
-            f"Unit {s.unit}: blue −{scale:.3g} … red +{scale:.3g}",
+            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}) after each token: {ends}",
+            f"Unit {s.unit} ({s.kind}, layer {s.layer + 1}): {ends}",
+            f"Unit {s.unit}: {ends}",
         )
         self.query_one("#neuron-text", ActivationText).show(
             s.activations.pieces, s.values(), scale, s.cursor

@@ -1,4 +1,5 @@
-"""A text coloured token by token by one unit's activation (blue negative … red positive)."""
+"""A text coloured token by token by one unit's activation (blue negative … red positive;
+dark … light under NO_COLOR)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
+from rnn_tui.tui.palette import diverging_bins, diverging_text_styles
 
 WINDOW_TOKENS = 3000
-_STYLES = [Style(bgcolor=color, color="white") for color in DIVERGING_COLORS]
 _CURSOR = Style(bold=True, reverse=True)
 
 
@@ -24,11 +24,12 @@ class ActivationText(Static):
         self.values = values
         first = max(0, min(cursor - WINDOW_TOKENS // 2, len(pieces) - WINDOW_TOKENS))
         bins = diverging_bins(values, scale)
+        styles = diverging_text_styles(self.app.no_color)
         text = Text()
         for index in range(first, min(len(pieces), first + WINDOW_TOKENS)):
             piece = pieces[index]
             shown = "⏎" if piece == "\n" else piece
-            style = _CURSOR if index == cursor else _STYLES[int(bins[index])]
+            style = _CURSOR if index == cursor else styles[int(bins[index])]
             text.append(shown, style=style)
             if piece == "\n":
                 text.append("\n")

@@ -18,7 +18,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
+from rnn_tui.tui.palette import diverging_bins, diverging_colors, diverging_ends
 from rnn_tui.tui.textual_workarounds import NO_STYLE
 from rnn_tui.tui.widgets.title import longest_fitting
 
@@ -46,10 +46,17 @@ class StateHeatmap(Widget):
         self._selected = 0
         self._cache: dict[int, Strip] = {}  # drawn rows, for `_cache_size`
         self._cache_size = Size(0, 0)
-        self._styles = {
-            (upper, lower): Style(color=DIVERGING_COLORS[upper], bgcolor=DIVERGING_COLORS[lower])
-            for upper in range(len(DIVERGING_COLORS))
-            for lower in range(len(DIVERGING_COLORS))
+        self._styles: dict[tuple[int, int | None], Style] = {}  # (upper, lower) bins → cell
+
+    def on_mount(self) -> None:
+        """The cells' styles: upper unit as the foreground of a half block, lower as its
+        background (greys under NO_COLOR)."""
+        colours = diverging_colors(self.app.no_color)
+        self._styles = {(upper, None): Style(color=colour) for upper, colour in enumerate(colours)}
+        self._styles |= {
+            (upper, lower): Style(color=colours[upper], bgcolor=colours[lower])
+            for upper in range(len(colours))
+            for lower in range(len(colours))
         }
 
     def show(
@@ -129,9 +136,10 @@ class StateHeatmap(Widget):
                 f"{busiest}/{units}",
                 f"{busiest}/{units}",
             )
+        low, high = diverging_ends(self.app.no_color)
         forms = [  # longest first, each shorter in the same three parts
-            f"{which[0]} · {steps} · blue −{scale} … red +{scale}",
-            f"{which[1]} · {steps} · blue −{scale}…red +{scale}",
+            f"{which[0]} · {steps} · {low} −{scale} … {high} +{scale}",
+            f"{which[1]} · {steps} · {low} −{scale}…{high} +{scale}",
             f"{which[2]} · {steps} · −{scale}…+{scale}",
             f"{which[2]} {steps} ±{scale}",
         ]
@@ -173,9 +181,6 @@ class StateHeatmap(Widget):
         repeat = self.column_width()
         for step in range(first, first + count):
             top = int(self._bins[upper, step])
-            if lower is None:
-                segments.append(Segment(_HALF * repeat, Style(color=DIVERGING_COLORS[top])))
-            else:
-                bottom = int(self._bins[lower, step])
-                segments.append(Segment(_HALF * repeat, self._styles[(top, bottom)]))
+            bottom = None if lower is None else int(self._bins[lower, step])
+            segments.append(Segment(_HALF * repeat, self._styles[(top, bottom)]))
         return Strip(segments).adjust_cell_length(width, NO_STYLE)

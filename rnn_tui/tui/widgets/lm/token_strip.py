@@ -71,7 +71,8 @@ class TokenStrip(Widget):
         self.pieces = pieces
         last = len(pieces) - 1
         self._styles = [
-            CURRENT if i == last else surprisal_style(s) for i, s in enumerate(surprisals)
+            CURRENT if i == last else surprisal_style(s, self.app.no_color)
+            for i, s in enumerate(surprisals)
         ]
         self._separator = separator
         self._lines = None

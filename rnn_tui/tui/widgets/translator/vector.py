@@ -7,7 +7,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from rnn_tui.tui.palette import DIVERGING_COLORS, diverging_bins
+from rnn_tui.tui.palette import diverging_bins, diverging_colors, diverging_ends
 
 
 class VectorStrip(Widget):
@@ -24,11 +24,13 @@ class VectorStrip(Widget):
     def render(self) -> RenderableType:
         vector = self.vector
         shown = vector[: max(1, self.size.width)]
+        colours = diverging_colors(self.app.no_color)
+        low, high = diverging_ends(self.app.no_color)
         text = Text(no_wrap=True, overflow="crop")
         for value in diverging_bins(shown):
-            text.append("█", style=str(DIVERGING_COLORS[int(value)].name))
+            text.append("█", style=str(colours[int(value)].name))
         text.append(
-            f"\nunits 0–{len(shown) - 1} of {len(vector)} · blue −1 … red +1 · "
+            f"\nunits 0–{len(shown) - 1} of {len(vector)} · {low} −1 … {high} +1 · "
             f"‖c‖ = {np.linalg.norm(vector):.3f}",
             style="dim",
         )
