@@ -303,3 +303,30 @@ def test_inside_figures_are_the_gates_on_the_validation_text_written_out(
     row = next(line for line in lines if line.startswith("layer 1:"))
     assert f"i {shares['i']:.0%}, f {shares['f']:.0%}, o {shares['o']:.0%}" in row
     assert f"memory τ median {horizon:.1f}" in row
+
+
+@pytest.mark.parametrize(("no_color", "says"), [(False, "clip 1 red"), (True, "clip 1 flat")])
+def test_the_gradient_plot_names_its_clip_line_as_it_is_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_color: bool, says: str
+) -> None:
+    """Red, or under NO_COLOR (where Textual draws it grey like the curves) flat."""
+    from rnn_tui.tui.watch_app import WatchApp
+    from tests.pilot_helpers import until
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    folder = run_folder(tmp_path, [start(planned=50), *map(train, range(1, 51))])
+
+    async def scenario() -> None:
+        app = WatchApp([RunWatch(folder)])
+        async with app.run_test(size=(120, 36)) as pilot:
+
+            def shown() -> str:
+                return app.export_screenshot().replace("&#160;", " ")
+
+            await until(pilot, lambda: "log10 |g|" in shown())
+            assert says in shown()
+
+    asyncio.run(scenario())

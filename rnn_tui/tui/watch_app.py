@@ -133,7 +133,8 @@ class WatchApp(RnnTuiApp):
         clips = {w.clip for w in self.watches if w.clip}
         clip = clips.pop() if len(clips) == 1 else None
         norm.show(
-            "|g|" + (f", clip {clip:g} red" if clip else " unclipped"),
+            "|g|"
+            + (f", clip {clip:g} {'flat' if self.no_color else 'red'}" if clip else " unclipped"),
             [(w.name, k, w.grad_norm, "braille") for k, w in enumerate(self.watches)],
             threshold=clip,
             log_y=True,
