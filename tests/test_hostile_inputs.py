@@ -4,6 +4,8 @@ folders: one line and exit 2 within seconds, or the right data found again."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -184,3 +186,44 @@ def translator_output(translator, text: str) -> str:
 
     hypothesis = greedy(translator, translator.encode_text(text), 100)[0]
     return translator.target_text(hypothesis.tokens)
+
+
+def bundled(stem: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "rnn_tui" / "models" / f"{stem}.safetensors"
+
+
+FRENCH, SHAKESPEARE = bundled("en-fr-gru-additive"), bundled("shakespeare-lstm")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "where"),
+    [
+        (["translate", FRENCH], b"the cat.\nun caf\xe9\n", "stdin line 2"),
+        pytest.param(["translate", FRENCH, b"ab caf\xe9"], b"", "TEXT", marks=pytest.mark.slow),
+        pytest.param(
+            ["generate", SHAKESPEARE, "-p", b"caf\xe9"], b"", "--prompt", marks=pytest.mark.slow
+        ),
+        pytest.param(
+            ["gradients", SHAKESPEARE, "--text", b"\xe9t\xe9"], b"", "--text",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(["explore", "-p", b"caf\xe9"], b"", "--prompt", marks=pytest.mark.slow),
+    ],
+)  # fmt: skip
+def test_text_that_is_not_utf8_is_refused_at_its_first_bad_byte(
+    args: list, stdin: bytes, where: str
+) -> None:
+    """Bytes from argv or stdin that are not UTF-8 reach Python as lone surrogates; they are
+    one line naming the text and the byte's offset, not <unk> pieces read on."""
+    bad = stdin.splitlines()[-1] if stdin else args[-1]
+    done = subprocess.run(
+        [sys.executable, "-m", "rnn_tui", *map(os.fsencode, args)],
+        input=stdin, capture_output=True, timeout=60,
+    )  # fmt: skip
+    errors = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert errors == [
+        f"error: {where}: not UTF-8 (bad byte at offset {bad.index(0xE9)}), expected UTF-8 text"
+    ]
+    if stdin:  # the lines before it were translated
+        assert len(done.stdout.decode().splitlines()) == 1

@@ -113,6 +113,19 @@ def check_numbers(arguments: dict[str, Any]) -> None:
             raise UserError(f"{flag}: expected 0 to {2**32 - 1}, got {value}")
 
 
+def check_utf8(where: str, text: str) -> None:
+    """Text from the command line or stdin that was not UTF-8 reaches Python with each bad
+    byte as a lone surrogate (its "surrogateescape" decoding): refused as a text file's
+    bad byte is, rather than read as unknown pieces."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        offset = len(text[: error.start].encode("utf-8", "surrogateescape"))
+        raise UserError(
+            f"{where}: not UTF-8 (bad byte at offset {offset}), expected UTF-8 text"
+        ) from None
+
+
 def reports_user_errors(function: F) -> F:
     """Show a `UserError` as one `error:` line on stderr and exit with its code.
 

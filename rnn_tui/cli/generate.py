@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import check_utf8, reports_user_errors
 from rnn_tui.errors import UserError
 
 MAX_LENGTH = 100_000
@@ -31,6 +31,7 @@ def generate_command(
     from rnn_tui.engine.sampling import check_sampling, generate
     from rnn_tui.text_safety import visible
 
+    check_utf8("--prompt", prompt)
     if not 0 <= length <= MAX_LENGTH:
         raise UserError(f"--length: expected 0 to {MAX_LENGTH:,} tokens, got {length}")
     check_sampling(temperature, top_k)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import named, reports_user_errors
+from rnn_tui.cli.common import check_utf8, named, reports_user_errors
 from rnn_tui.errors import UserError
 
 BAR_WIDTH = 24
@@ -41,6 +41,7 @@ def gradients_command(
         raise UserError(f"--clip: expected a positive norm, got {clip}")
     if not text:
         raise UserError("--text: expected a non-empty text")
+    check_utf8("--text", text)
     flows = []
     for path in checkpoints:
         model = load_language_model(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import reports_user_errors
+from rnn_tui.cli.common import check_utf8, reports_user_errors
 from rnn_tui.cli.open_apps import check_checkpoint_paths
 from rnn_tui.errors import UserError
 
@@ -48,6 +48,7 @@ def serve_command(
             "rnn-tui serve needs textual-serve, which is not installed: "
             "pip install 'rnn-tui[serve]'"
         )
+    check_utf8("--prompt", prompt)
     if not 1 <= port <= 65535:
         raise UserError(f"--port: expected 1 to 65535, got {port}")
     check_checkpoint_paths(list(checkpoints or []))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from rnn_tui.cli.common import named, reports_user_errors
+from rnn_tui.cli.common import check_utf8, named, reports_user_errors
 from rnn_tui.errors import UserError
 
 
@@ -83,6 +83,7 @@ def translate_command(
         raise UserError("TEXT: empty; expected a sentence to translate")
     reported: set[str] = set()
     for where, line in _lines(text):
+        check_utf8(where, line)
         if not line.strip():  # the output keeps to the input's lines: nothing in, nothing out
             if as_json:
                 nothing = {"source": line, "read_as": [], "unknown": [], "hypotheses": []}
