@@ -227,3 +227,41 @@ def test_text_that_is_not_utf8_is_refused_at_its_first_bad_byte(
     ]
     if stdin:  # the lines before it were translated
         assert len(done.stdout.decode().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin_is_a_terminal", "says"),
+    [
+        ([], False, "the explorer needs a terminal, and stdin is not one"),
+        (["lesson"], True, "the lesson app needs a terminal, and stdout is not one"),
+        pytest.param(
+            ["watch", "RUN"], False, "the watch dashboard needs a terminal, and stdin is not one",
+            marks=pytest.mark.slow,
+        ),
+    ],
+)  # fmt: skip
+def test_a_full_screen_app_without_a_terminal_is_one_line_not_a_wait(
+    args: list[str], stdin_is_a_terminal: bool, says: str, tmp_path: Path
+) -> None:
+    """From a script, cron or a pipe the apps would wait for keys that never come."""
+    import pty
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text("", encoding="utf-8")
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "rnn_tui", *[str(run) if a == "RUN" else a for a in args]],
+            stdin=follower if stdin_is_a_terminal else subprocess.DEVNULL,
+            capture_output=True,
+            env={k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"},
+            timeout=30,
+        )  # fmt: skip
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == 2
+    assert done.stdout == b""
+    (line,) = done.stderr.decode().strip().splitlines()
+    assert line.startswith(f"error: {says}; "), line

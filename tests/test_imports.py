@@ -139,6 +139,8 @@ def run(self, *args, **kwargs):
         self.crash = (RuntimeError("a bug in a view"), Path("/state/crash-1.log"))
 
 textual.app.App.run = run
+import rnn_tui.cli.open_apps  # the streams here are pipes: a terminal is pretended
+rnn_tui.cli.open_apps.require_terminal = lambda *names: None
 sys.argv = ["rnn-tui", *{args!r}]
 from rnn_tui.cli import main
 try:
@@ -150,7 +152,8 @@ print("TYPER", "typer" in sys.modules)
 
 
 def run_without_terminal(*args: str, crash: bool = False) -> tuple[list[str], str]:
-    """`rnn-tui ARGS` with the app's run replaced by a line naming the app."""
+    """`rnn-tui ARGS` with the app's run replaced by a line naming the app (and the
+    terminal it needs pretended)."""
     done = subprocess.run(
         [sys.executable, "-c", WITHOUT_TYPER.format(args=list(args), crash=crash)],
         capture_output=True,

@@ -41,6 +41,6 @@ def lesson_command(
 
         typer.echo(markdown(found, found.open_live()), nl=False)
         return
-    from rnn_tui.tui.lesson_app import LessonApp
+    from rnn_tui.cli.open_apps import run_lesson
 
-    LessonApp(found).run()
+    run_lesson(found)

@@ -1,9 +1,13 @@
-"""Open the explorer or the lessons and report how they ended (no Typer here: `rnn-tui`
-and `rnn-tui lesson` with no arguments come straight here, see rnn_tui.cli.main)."""
+"""Open the full-screen apps (the explorer, the lessons, the watch dashboard) and report
+how they ended (no Typer here: `rnn-tui` and `rnn-tui lesson` with no arguments come
+straight here, see rnn_tui.cli.main)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from rnn_tui.errors import UserError
 
@@ -16,6 +20,7 @@ def run_explorer(paths: list[Path], prompt: str = "", debug: bool = False) -> No
     """The explorer on `paths` (none: the bundled models); `debug` shows a crash's
     traceback instead of the one line naming its log."""
     check_checkpoint_paths(paths)
+    require_terminal("the explorer", "from a script, use rnn-tui generate, translate or eval")
     from rnn_tui.tui.app import make_app
 
     app = make_app(paths, prompt=prompt)
@@ -45,8 +50,34 @@ def report_crash(app) -> None:
     )
 
 
+def require_terminal(app_name: str, instead: str) -> None:
+    """A full-screen app reads keys from stdin and draws on stdout; without a terminal
+    there (a script, cron, a pipe) it would wait for keys that never come, so it is one
+    line instead. A Textual driver named in TEXTUAL_DRIVER (textual-serve's web driver
+    talks over pipes) brings its own terminal."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        if stream is None or not stream.isatty():
+            raise UserError(f"{app_name} needs a terminal, and {name} is not one; {instead}")
+
+
 def run_chapter_list() -> None:
     """`rnn-tui lesson`: the list of chapters."""
+    run_lesson(None)
+
+
+def run_lesson(chapter: Any) -> None:
+    """A lesson's chapter, or with None the list of chapters."""
+    require_terminal("the lesson app", "rnn-tui lesson N --markdown prints a chapter")
     from rnn_tui.tui.lesson_app import LessonApp
 
-    LessonApp().run()
+    LessonApp(chapter).run()
+
+
+def run_dashboard(watches: list[Any]) -> None:
+    """`rnn-tui watch`: the live dashboard of training runs."""
+    require_terminal("the watch dashboard", "rnn-tui watch --once prints a summary")
+    from rnn_tui.tui.watch_app import WatchApp
+
+    WatchApp(watches).run()

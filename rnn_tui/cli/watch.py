@@ -63,6 +63,6 @@ def watch_command(
             summary = watch.summary(now)
             typer.echo(json.dumps(summary) if as_json else plain_summary(summary))
         return
-    from rnn_tui.tui.watch_app import WatchApp
+    from rnn_tui.cli.open_apps import run_dashboard
 
-    WatchApp(watches).run()
+    run_dashboard(watches)
