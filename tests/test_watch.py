@@ -330,3 +330,33 @@ def test_the_gradient_plot_names_its_clip_line_as_it_is_drawn(
             assert says in shown()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_under_no_color_each_run_draws_its_lines_with_its_own_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """NO_COLOR turns the runs' colours to greys alike: the second run's lines are then
+    drawn (and shown in the legend) with dots rather than the first run's braille."""
+    from rnn_tui.tui.watch_app import WatchApp
+    from tests.pilot_helpers import until
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    first = run_folder(tmp_path, [start(planned=50), *map(train, range(1, 51))], "first")
+    second = run_folder(tmp_path, [start(planned=50), *map(train, range(1, 51))], "second")
+
+    async def scenario() -> None:
+        app = WatchApp([RunWatch(first), RunWatch(second)])
+        async with app.run_test(size=(120, 36)) as pilot:
+
+            def shown() -> str:
+                return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+            await until(pilot, lambda: "second train" in shown())
+            assert ("•• second train" in shown()) == no_color
+            assert "first train" in shown() and "•• first train" not in shown()
+
+    asyncio.run(scenario())

@@ -1,4 +1,5 @@
-"""Line plots of runs' series (textual-plotext), one colour per run, with a legend."""
+"""Line plots of runs' series (textual-plotext), one colour per run (one line marker per
+run under NO_COLOR), with a legend."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from rnn_tui.session.watching import Series
 
 RUN_COLOURS = ("cyan", "orange", "magenta", "green", "red", "blue")  # plotext's names
 RICH_NAMES = {"orange": "orange1"}  # the same colours where Rich draws them (the table)
+# Under NO_COLOR the runs' colours all turn grey: their lines are drawn with these instead.
+RUN_LINE_MARKERS = ("braille", "dot", "+", "o", "*", "=")
 
 
 def rich_colour(run: int) -> str:
@@ -54,6 +57,8 @@ class Curves(PlotextPlot):
             xs, ys = zip(*points, strict=True)
             colour = RUN_COLOURS[run % len(RUN_COLOURS)]
             draw = plt.scatter if marker == "x" else plt.plot  # points (evaluations) unjoined
+            if marker != "x" and self.app.no_color:
+                marker = RUN_LINE_MARKERS[run % len(RUN_LINE_MARKERS)]
             draw(xs, ys, label=label, color=colour, marker=marker)
             self.legend.append((label, colour))
             drawn = True
