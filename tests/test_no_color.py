@@ -14,11 +14,13 @@ import re
 
 import pytest
 from rich.color import Color
+from rich.console import Group
 from rich.style import Style
 from textual.color import Color as TextualColor
 from textual.widgets import Static
 
 from rnn_tui.bundled import bundled_models
+from rnn_tui.render.attention_map import scale_styles
 from rnn_tui.tui.app import make_app
 from rnn_tui.tui.palette import GREY_SURPRISAL_STYLES, diverging_colors, diverging_text_styles
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
@@ -48,7 +50,10 @@ def test_no_color_scales_grow_lighter_with_the_value_and_keep_text_readable() ->
     assert diverging == sorted(set(diverging))  # strictly lighter from −1 to +1
     surprisal = [grey_level(style.bgcolor) for style in GREY_SURPRISAL_STYLES]
     assert surprisal == sorted(set(surprisal))  # strictly lighter as surprisal grows
-    for style in [*GREY_SURPRISAL_STYLES, *diverging_text_styles(no_color=True)]:
+    attention = [grey_level(style.bgcolor) for style in scale_styles(no_color=True)]
+    assert attention == sorted(set(attention))  # strictly lighter as α grows
+    grey_text = [*GREY_SURPRISAL_STYLES, *diverging_text_styles(True), *scale_styles(True)]
+    for style in grey_text:
         assert abs(grey_level(style.color) - grey_level(style.bgcolor)) >= 100, style
 
 
@@ -70,8 +75,9 @@ def drawn_styles(widget) -> list[Style]:
     if isinstance(widget, StateHeatmap | TokenStrip):
         lines = [widget.render_line(y) for y in range(widget.size.height)]
         return [segment.style for line in lines for segment in line]
-    text = widget.content if isinstance(widget, Static) else widget.render()  # a Rich Text
-    spans = text.spans
+    drawn = widget.content if isinstance(widget, Static) else widget.render()
+    texts = drawn.renderables if isinstance(drawn, Group) else [drawn]  # Rich Texts
+    spans = [span for text in texts for span in text.spans]
     return [Style.parse(s.style) if isinstance(s.style, str) else s.style for s in spans]
 
 
@@ -115,7 +121,9 @@ def test_no_color_draws_every_cell_in_greys_and_says_so(
             text = "\n".join(strip.text for strip in strips)
             assert not re.search(r"\b(blue|green|red)\b", text), text
             assert re.search(r"\bdark\b.*\blight\b", text), text
-            scales = app.screen.query("StateHeatmap, TokenStrip, VectorStrip, ActivationText")
+            scales = app.screen.query(
+                "StateHeatmap, TokenStrip, VectorStrip, ActivationText, AttentionMap"
+            )
             assert scales
             for widget in scales:
                 assert not off_the_grey_ramp(drawn_styles(widget)), type(widget).__name__

@@ -1,7 +1,8 @@
 """The target × source attention matrix α as coloured cells under their source tokens.
 
 Each cell's background is α_tj on one sequential 256-colour scale (dark = 0 …
-yellow = 1, the legend line shows it); where a column is wide enough the cell
+yellow = 1, the legend line shows it; under NO_COLOR a grey scale, dark = 0 … light =
+1, since the colours' greys are not in order); where a column is wide enough the cell
 also prints α in percent (from 5 %), so the map reads without colour too. Each
 source token starts its own column, with a gap before the next word.
 """
@@ -17,6 +18,7 @@ from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 
+from rnn_tui.render.greys import grey_ramp, text_on_grey
 from rnn_tui.session.display import token_label
 
 # Dark → blue → teal → green → yellow, from the xterm 256-colour cube (no truecolor needed).
@@ -28,21 +30,29 @@ SCALE_STYLES = [
 ]
 
 
-def scale_style(weight: float) -> Style:
-    return SCALE_STYLES[min(len(SCALE_STYLES) - 1, int(max(0.0, weight) * len(SCALE_STYLES)))]
+GREY_SCALE_STYLES = [text_on_grey(code) for code in grey_ramp(len(_SCALE))]
+
+
+def scale_styles(no_color: bool = False) -> list[Style]:
+    return GREY_SCALE_STYLES if no_color else SCALE_STYLES
+
+
+def scale_style(weight: float, no_color: bool = False) -> Style:
+    styles = scale_styles(no_color)
+    return styles[min(len(styles) - 1, int(max(0.0, weight) * len(styles)))]
 
 
 LEGEND_ENDS = (" 1 · numbers: α in %", " 1 · numbers: %", " 1")  # longest first
 
 
-def legend(width: int | None = None) -> Text:
+def legend(width: int | None = None, no_color: bool = False) -> Text:
     """`α 0 ▇▇▇…▇ 1` on the same scale, and how to read the numbers where `width` (None:
     any) leaves room for it: a narrow panel keeps the scale whole rather than wrapping."""
     start = "α  0 "
     room = None if width is None else width - cell_len(start) - len(SCALE_STYLES)
     end = next((e for e in LEGEND_ENDS if room is None or cell_len(e) <= room), LEGEND_ENDS[-1])
     text = Text(start, style="dim", no_wrap=True, overflow="crop")
-    for style in SCALE_STYLES:
+    for style in scale_styles(no_color):
         text.append(" ", style=style)
     text.append(end, style="dim")
     return text
@@ -76,8 +86,10 @@ def attention_lines(
     source_tokens: Sequence[str],
     target_tokens: Sequence[str],
     width: int | None = None,
+    no_color: bool = False,
 ) -> list[Text]:
-    """Header, one row per target token (what was emitted), then the legend."""
+    """Header, one row per target token (what was emitted), then the legend; `no_color`:
+    on the grey scale."""
     sources = [token_label(t) for t in source_tokens]
     targets = [token_label(t) for t in target_tokens]
     label_width = max((cell_len(t) for t in targets), default=1) + 1
@@ -91,9 +103,9 @@ def attention_lines(
         for weight, each in zip(row, widths, strict=True):
             percent = round(float(weight) * 100)
             number = f"{percent}" if each >= 3 and percent >= 5 else ""
-            line.append(number.ljust(each), style=scale_style(float(weight)))
+            line.append(number.ljust(each), style=scale_style(float(weight), no_color))
         lines.append(line)
-    lines.append(legend(width))
+    lines.append(legend(width, no_color))
     return lines
 
 

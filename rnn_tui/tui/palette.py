@@ -3,7 +3,8 @@
 Colours are chosen from the xterm 256-colour cube so they look the same on a
 256-colour terminal as on a truecolor one. Under NO_COLOR (the app's `no_color`, when
 Textual draws every colour as its grey) the scales are greys instead, darker for lower
-values, because the greys of blue and red are alike and would lose the sign.
+values (`rnn_tui.render.greys`), because the greys of blue and red are alike and would
+lose the sign.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from rich.color import Color
 from rich.style import Style
+
+from rnn_tui.render.greys import grey_ramp, text_on_grey
 
 # Diverging blue → grey → red for signed activations in [−1, 1].
 _DIVERGING = [17, 18, 19, 20, 25, 31, 67, 103, 240, 138, 174, 173, 167, 160, 124, 88]
@@ -22,20 +25,10 @@ DIVERGING_COLORS = [Color.from_ansi(code) for code in _DIVERGING]
 SURPRISAL_STYLES = [Style(bgcolor=Color.from_ansi(code), color="white") for code in _SURPRISAL]
 
 
-def _grey_ramp(count: int) -> list[int]:
-    """`count` xterm greys from 233 (near black) to 254 (near white), evenly spaced."""
-    return [233 + round(i * 21 / (count - 1)) for i in range(count)]
-
-
-def _text_on_grey(code: int) -> Style:
-    """Near-black text on the light greys, near-white on the dark (xterm 232 and 255)."""
-    return Style(bgcolor=Color.from_ansi(code), color=Color.from_ansi(232 if code >= 244 else 255))
-
-
-GREY_DIVERGING_COLORS = [Color.from_ansi(code) for code in _grey_ramp(len(_DIVERGING))]
-GREY_SURPRISAL_STYLES = [_text_on_grey(code) for code in _grey_ramp(len(_SURPRISAL))]
+GREY_DIVERGING_COLORS = [Color.from_ansi(code) for code in grey_ramp(len(_DIVERGING))]
+GREY_SURPRISAL_STYLES = [text_on_grey(code) for code in grey_ramp(len(_SURPRISAL))]
 DIVERGING_TEXT_STYLES = [Style(bgcolor=color, color="white") for color in DIVERGING_COLORS]
-GREY_DIVERGING_TEXT_STYLES = [_text_on_grey(code) for code in _grey_ramp(len(_DIVERGING))]
+GREY_DIVERGING_TEXT_STYLES = [text_on_grey(code) for code in grey_ramp(len(_DIVERGING))]
 
 
 def diverging_colors(no_color: bool = False) -> list[Color]:

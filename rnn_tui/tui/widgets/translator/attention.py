@@ -36,4 +36,5 @@ class AttentionMap(Widget):
         if self.weights is None or not len(self.weights):
             return Text(self.empty, style="dim")
         width = self.size.width or None
-        return Group(*attention_lines(self.weights, self.source, self.target, width))
+        lines = attention_lines(self.weights, self.source, self.target, width, self.app.no_color)
+        return Group(*lines)
