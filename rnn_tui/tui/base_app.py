@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.binding import Binding
 
 _frozen = False
 
@@ -30,7 +32,36 @@ def stylesheets(*names: str) -> list[Path]:
     return [folder / f"{name}.tcss" for name in names]
 
 
+SUSPEND = Binding(
+    "ctrl+z", "suspend_process", "Suspend", show=False,
+    tooltip="put rnn-tui in the background; the shell's fg brings it back",
+)  # fmt: skip
+
+
+def under_job_control() -> bool:
+    """Whether a job-control shell can bring this process back after Ctrl+Z: it runs in a
+    process group of its own, not its session leader's. Run as its session's first
+    process (`ssh -t host rnn-tui`) or by a shell without job control, Textual's stop
+    (SIGSTOP) would be for good."""
+    try:
+        return os.getpgrp() != os.getsid(0)
+    except (AttributeError, OSError):  # no process groups (Windows)
+        return False
+
+
 class RnnTuiApp(App[None]):
+    BINDINGS = [SUSPEND]
+
+    def action_suspend_process(self) -> None:
+        if under_job_control():
+            super().action_suspend_process()
+        else:
+            self.notify(
+                "no shell with job control to come back to here, so ctrl+z does not "
+                "suspend (q quits)",
+                timeout=6,
+            )
+
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run as the process's one app (the CLI, the start-up benchmark; tests use
         `run_test`)."""
@@ -41,4 +72,4 @@ class RnnTuiApp(App[None]):
         """Every key of the screen underneath (whatever screen it is) and the app's own."""
         from rnn_tui.tui.screens.help import help_for
 
-        self.push_screen(help_for(self.screen, list(self.BINDINGS)))
+        self.push_screen(help_for(self.screen, [*self.BINDINGS, SUSPEND]))
