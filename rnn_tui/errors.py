@@ -8,3 +8,9 @@ class UserError(Exception):
     """
 
     exit_code = 2
+
+
+def not_utf8(where: str, offset: int) -> UserError:
+    """Bytes that are not UTF-8 at `offset` of a file, an option, TEXT or a line of stdin:
+    one wording wherever text comes in."""
+    return UserError(f"{where}: not UTF-8 (bad byte at offset {offset}), expected UTF-8 text")

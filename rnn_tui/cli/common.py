@@ -15,7 +15,7 @@ import typer
 
 from rnn_tui.cli.report import file_error_line, print_error
 from rnn_tui.config import SettingError
-from rnn_tui.errors import UserError
+from rnn_tui.errors import UserError, not_utf8
 
 app = typer.Typer(
     help="A terminal microscope for recurrent sequence models.",
@@ -121,9 +121,7 @@ def check_utf8(where: str, text: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
         offset = len(text[: error.start].encode("utf-8", "surrogateescape"))
-        raise UserError(
-            f"{where}: not UTF-8 (bad byte at offset {offset}), expected UTF-8 text"
-        ) from None
+        raise not_utf8(where, offset) from None
 
 
 def reports_user_errors(function: F) -> F:

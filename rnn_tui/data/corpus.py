@@ -18,7 +18,7 @@ import numpy as np
 from rnn_tui.config import DataConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID
-from rnn_tui.errors import UserError
+from rnn_tui.errors import UserError, not_utf8
 from rnn_tui.files import regular_file_size
 
 SHAKESPEARE = "shakespeare"
@@ -72,9 +72,7 @@ def _checked_text(raw: bytes, path: Path, what: str, whole: bool) -> str:
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=whole)
     except UnicodeDecodeError as error:
-        raise UserError(
-            f"{what} {path}: not UTF-8 (bad byte at offset {error.start}), expected UTF-8 text"
-        ) from None
+        raise not_utf8(f"{what} {path}", error.start) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
