@@ -7,9 +7,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rnn_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from rnn_tui.session.lessons.structure import Chapter
+    from rnn_tui.session.watching import RunWatch
 
 
 class ExplorerCrashed(UserError):
@@ -67,7 +71,7 @@ def run_chapter_list() -> None:
     run_lesson(None)
 
 
-def run_lesson(chapter: Any) -> None:
+def run_lesson(chapter: Chapter | None) -> None:
     """A lesson's chapter, or with None the list of chapters."""
     require_terminal("the lesson app", "rnn-tui lesson N --markdown prints a chapter")
     from rnn_tui.tui.lesson_app import LessonApp
@@ -75,7 +79,7 @@ def run_lesson(chapter: Any) -> None:
     LessonApp(chapter).run()
 
 
-def run_dashboard(watches: list[Any]) -> None:
+def run_dashboard(watches: list[RunWatch]) -> None:
     """`rnn-tui watch`: the live dashboard of training runs."""
     require_terminal("the watch dashboard", "rnn-tui watch --once prints a summary")
     from rnn_tui.tui.watch_app import WatchApp

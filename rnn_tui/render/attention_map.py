@@ -48,11 +48,11 @@ LEGEND_ENDS = (" 1 · numbers: α in %", " 1 · numbers: %", " 1")  # longest fi
 def legend(width: int | None = None, no_color: bool = False) -> Text:
     """`α 0 ▇▇▇…▇ 1` on the same scale, and how to read the numbers where `width` (None:
     any) leaves room for it: a narrow panel keeps the scale whole rather than wrapping."""
-    start = "α  0 "
-    room = None if width is None else width - cell_len(start) - len(SCALE_STYLES)
+    start, styles = "α  0 ", scale_styles(no_color)
+    room = None if width is None else width - cell_len(start) - len(styles)
     end = next((e for e in LEGEND_ENDS if room is None or cell_len(e) <= room), LEGEND_ENDS[-1])
     text = Text(start, style="dim", no_wrap=True, overflow="crop")
-    for style in scale_styles(no_color):
+    for style in styles:
         text.append(" ", style=style)
     text.append(end, style="dim")
     return text
