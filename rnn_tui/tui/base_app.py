@@ -41,8 +41,8 @@ SUSPEND = Binding(
 def under_job_control() -> bool:
     """Whether a job-control shell can bring this process back after Ctrl+Z: it runs in a
     process group of its own, not its session leader's. Run as its session's first
-    process (`ssh -t host rnn-tui`) or by a shell without job control, Textual's stop
-    (SIGSTOP) would be for good."""
+    process, or by a shell without job control, Textual's stop (SIGSTOP) would be for
+    good."""
     try:
         return os.getpgrp() != os.getsid(0)
     except (AttributeError, OSError):  # no process groups (Windows)
