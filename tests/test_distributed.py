@@ -123,6 +123,48 @@ def test_translator_trains_under_torchrun(tmp_path: Path) -> None:
     assert 0.0 <= evaluations(out)[-1]["exact_match"] <= 1.0
 
 
+TEARDOWN_WITNESS = (
+    "import atexit, sys, torch.distributed\n"
+    "import rnn_tui.cli.commands as commands\n"
+    "atexit.register(lambda: print('interpreter teardown ran', flush=True))\n"
+    "run = commands.run_command_line\n"
+    "def run_then_print(words):\n"
+    "    try:\n"
+    "        run(words)\n"
+    "    finally:\n"
+    "        print('a line in the buffer')\n"
+    "commands.run_command_line = run_then_print\n"
+    "from rnn_tui.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def test_a_torchrun_worker_ends_without_teardown_and_keeps_its_output_and_status(
+    tiny_lstm_checkpoint: Path, tmp_path: Path
+) -> None:
+    """gloo's threads outlive DDP's process group and could abort a finished rank in
+    the interpreter's teardown, so a torchrun worker skips it; what it printed into
+    a pipe's buffer must still arrive, and its exit status must stay its own."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    worker = {**buffered, "RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1"}
+    for environment, teardown in ((worker, False), (buffered, True)):
+        card = subprocess.run(
+            [sys.executable, "-c", TEARDOWN_WITNESS, "info", str(tiny_lstm_checkpoint)],
+            capture_output=True, text=True, env=environment, timeout=60, check=False,
+        )  # fmt: skip
+        assert card.returncode == 0, card.stderr
+        assert "a line in the buffer" in card.stdout and "parameters" in card.stdout
+        assert ("interpreter teardown ran" in card.stdout) is teardown
+        missing = subprocess.run(
+            [sys.executable, "-c", TEARDOWN_WITNESS, "info", str(tmp_path / "none.safetensors")],
+            capture_output=True, text=True, env=environment, timeout=60, check=False,
+        )  # fmt: skip
+        assert missing.returncode == 2
+        assert missing.stderr.startswith("error:") and "none.safetensors" in missing.stderr
+        assert "a line in the buffer" in missing.stdout
+        assert ("interpreter teardown ran" in missing.stdout) is teardown
+
+
 def test_an_uneven_batch_is_refused_by_name() -> None:
     assert World(rank=1, size=2).share(8, "--batch") == slice(4, 8)
     with pytest.raises(UserError, match=r"--batch 7 does not split evenly over 2 processes"):

@@ -24,8 +24,24 @@ def main(argv: list[str] | None = None) -> None:
     if rest in ([], ["lesson"]):
         open_without_parsing(lesson=bool(rest), debug=debug)
     from rnn_tui.cli.commands import run_command_line
+    from rnn_tui.train import torchrun_env
 
-    run_command_line(words)
+    try:
+        run_command_line(words)
+    except SystemExit as leaving:
+        if torchrun_env.joined_a_process_group():
+            torchrun_env.exit_without_teardown(exit_status(leaving.code))
+        raise
+
+
+def exit_status(code: object) -> int:
+    """The process exit status that `sys.exit(code)` gives."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def open_without_parsing(lesson: bool, debug: bool) -> None:

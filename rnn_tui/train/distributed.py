@@ -139,10 +139,11 @@ def join_world(device_name: str) -> tuple[World, torch.device]:
 
 
 def leave_world(world: World, together: bool = False) -> None:
-    """`together`, after a run that ended normally: every rank waits at a barrier first.
-    A rank that destroyed the group while rank 0 was still writing its checkpoint could
-    abort in gloo's teardown ("terminate called without an active exception", seen once
-    in CI). After an error no barrier: the other ranks may be inside another collective."""
+    """`together`, after a run that ended normally: every rank waits at a barrier first,
+    so none leaves while rank 0 is still writing its checkpoint. After an error no
+    barrier: the other ranks may be inside another collective. (DDP keeps gloo's threads
+    alive past this; the command line then ends the process without teardown:
+    torchrun_env.exit_without_teardown.)"""
     if world.active and dist.is_initialized():
         if together:
             with contextlib.suppress(RuntimeError):  # a group already broken: just leave
