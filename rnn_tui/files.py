@@ -41,9 +41,11 @@ def write_text_atomically(path: Path, text: str) -> None:
             stream.write(text)
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; honour the umask
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and error.filename is None:  # a write: name the file
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
 
 

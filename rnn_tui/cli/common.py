@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 
 import typer
 
-from rnn_tui.cli.report import file_error_line, print_error
+from rnn_tui.cli.report import (
+    READER_GONE_STATUS,
+    discard_output,
+    file_error_line,
+    output_error_line,
+    print_error,
+    reader_gone,
+)
 from rnn_tui.config import SettingError
 from rnn_tui.errors import UserError, not_utf8
 
@@ -124,6 +131,12 @@ def check_utf8(where: str, text: str) -> None:
         raise not_utf8(where, offset) from None
 
 
+class OutputFailed(UserError):
+    """stdout or stderr could not be written (a full disk): not the user's input, exit 1."""
+
+    exit_code = 1
+
+
 def reports_user_errors(function: F) -> F:
     """Show a `UserError` as one `error:` line on stderr and exit with its code.
 
@@ -134,13 +147,21 @@ def reports_user_errors(function: F) -> F:
         try:
             check_numbers(kwargs)
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                sys.stdout.flush()  # a failed write shows here, not in the exit's flush
+                return result
             except SettingError as error:  # a config's field, shown as its flag
                 raise UserError(error.render(flag_of)) from None
             except OSError as error:  # a path the checks above did not foresee
+                if reader_gone(error) and not DEBUG:
+                    discard_output(sys.stdout)
+                    raise typer.Exit(READER_GONE_STATUS) from None
                 line = file_error_line(error)
-                if line is None or DEBUG:
+                output_line = None if line else output_error_line(error)
+                if (line or output_line) is None or DEBUG:
                     raise
+                if output_line:
+                    raise OutputFailed(output_line) from None
                 raise UserError(line) from None
         except UserError as error:
             if DEBUG:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,17 @@ class MetricsLog:
             raise UserError(f"{path}: cannot write the training log ({error.strerror})") from None
 
     def write(self, record: dict[str, Any]) -> None:
-        self._stream.write(json.dumps(record) + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(json.dumps(record) + "\n")
+            self._stream.flush()
+        except OSError as error:
+            reason = error.strerror or error
+            raise UserError(f"{self.path}: cannot write the training log ({reason})") from None
 
     def close(self) -> None:
-        self._stream.close()
+        """Close the file; a record that could not be written was reported by `write`."""
+        with contextlib.suppress(OSError):
+            self._stream.close()
 
     def keep_through(self, step: int) -> None:
         """Drop every record after `step` (and a line cut short by a crash), so a resumed
