@@ -139,6 +139,7 @@ TEARDOWN_WITNESS = (
 )
 
 
+@pytest.mark.slow
 def test_a_torchrun_worker_ends_without_teardown_and_keeps_its_output_and_status(
     tiny_lstm_checkpoint: Path, tmp_path: Path
 ) -> None:

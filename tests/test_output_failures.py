@@ -69,6 +69,7 @@ def test_an_error_line_that_cannot_be_written_still_ends_with_its_status(tmp_pat
         assert run.wait(timeout=60) == 2  # not 120 from the interpreter's failed flush
 
 
+@pytest.mark.slow
 @needs_dev_full
 def test_training_whose_output_fails_still_saves_then_says_so(
     repetitive_text_file: Path, tmp_path: Path
