@@ -14,6 +14,7 @@ from rnn_tui.errors import UserError
 if TYPE_CHECKING:
     from rnn_tui.session.lessons.structure import Chapter
     from rnn_tui.session.watching import RunWatch
+    from rnn_tui.tui.base_app import RnnTuiApp
 
 
 class ExplorerCrashed(UserError):
@@ -31,6 +32,7 @@ def run_explorer(paths: list[Path], prompt: str = "", debug: bool = False) -> No
     app.show_tracebacks = debug
     app.run()
     report_crash(app)
+    end_as_the_app_did(app)
 
 
 def check_checkpoint_paths(paths: list[Path]) -> None:
@@ -52,6 +54,12 @@ def report_crash(app) -> None:
         f"the explorer stopped on an unexpected error ({type(error).__name__}: "
         f"{str(error).splitlines()[0] if str(error) else ''}); {where}"
     )
+
+
+def end_as_the_app_did(app: RnnTuiApp) -> None:
+    """An app ended by a signal (SIGTERM) exits with the status the shell expects for it."""
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 def require_terminal(app_name: str, instead: str) -> None:
@@ -76,7 +84,9 @@ def run_lesson(chapter: Chapter | None) -> None:
     require_terminal("the lesson app", "rnn-tui lesson N --markdown prints a chapter")
     from rnn_tui.tui.lesson_app import LessonApp
 
-    LessonApp(chapter).run()
+    app = LessonApp(chapter)
+    app.run()
+    end_as_the_app_did(app)
 
 
 def run_dashboard(watches: list[RunWatch]) -> None:
@@ -84,4 +94,6 @@ def run_dashboard(watches: list[RunWatch]) -> None:
     require_terminal("the watch dashboard", "rnn-tui watch --once prints a summary")
     from rnn_tui.tui.watch_app import WatchApp
 
-    WatchApp(watches).run()
+    app = WatchApp(watches)
+    app.run()
+    end_as_the_app_did(app)

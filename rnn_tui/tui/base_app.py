@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +52,22 @@ def under_job_control() -> bool:
         return False
 
 
+TERMINATED_STATUS = 128 + signal.SIGTERM  # what a shell reports for a process killed by it
+
+
 class RnnTuiApp(App[None]):
     BINDINGS = [SUSPEND]
+    _runs_in_a_terminal = False
+
+    def on_mount(self) -> None:
+        """Run for real, `kill` (SIGTERM) ends the app as `q` does: the terminal gets its
+        screen, cursor and mouse back (the default would leave it in the app's modes)."""
+        if self._runs_in_a_terminal:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # no Unix signals
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.terminate)
+
+    def terminate(self) -> None:
+        self.exit(return_code=TERMINATED_STATUS)
 
     def action_suspend_process(self) -> None:
         if under_job_control():
@@ -66,6 +83,7 @@ class RnnTuiApp(App[None]):
         """Run as the process's one app (the CLI, the start-up benchmark; tests use
         `run_test`)."""
         freeze_imported_objects()
+        self._runs_in_a_terminal = True
         return super().run(*args, **kwargs)
 
     def action_help(self) -> None:
