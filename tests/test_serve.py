@@ -135,3 +135,21 @@ def test_serve_refuses_a_bad_port_and_a_missing_file_in_one_line(cli, tmp_path: 
     missing = tmp_path / "nope.safetensors"
     result = cli("serve", str(missing))
     assert result.exit_code == 2 and "no such checkpoint file" in result.output
+
+
+def test_serve_refuses_a_taken_port_and_a_host_it_cannot_listen_on_in_one_line(cli) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.output == f"error: --port {port}: cannot listen on 127.0.0.1:{port} " \
+        "(Address already in use)\n"  # fmt: skip
+    for host, reason in [("256.1.1.1", "not an address to listen on"),
+                         ("192.0.2.1", "not an address of this machine")]:  # fmt: skip
+        result = cli("serve", "--host", host, "--port", "8000")
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert result.output.startswith(f"error: --host {host}: {reason}"), result.output

@@ -25,6 +25,29 @@ def explorer_command(checkpoints: list[Path], prompt: str) -> str:
     return shlex.join(words)
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """The server can listen on host:port, else one line naming which is wrong: a host
+    that is no address of this machine, or a port already taken (or reserved)."""
+    import errno
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise UserError(f"--host {host}: not an address to listen on ({reason})") from None
+    family, kind, protocol, _, address = addresses[0]
+    try:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise UserError(f"--host {host}: not an address of this machine ({reason})") from None
+        raise UserError(f"--port {port}: cannot listen on {host}:{port} ({reason})") from None
+
+
 @reports_user_errors
 def serve_command(
     checkpoints: list[Path] = typer.Argument(
@@ -52,6 +75,7 @@ def serve_command(
     if not 1 <= port <= 65535:
         raise UserError(f"--port: expected 1 to 65535, got {port}")
     check_checkpoint_paths(list(checkpoints or []))
+    check_can_listen(host, port)
     from textual_serve.server import Server
 
     if host not in LOOPBACK:
