@@ -46,6 +46,8 @@ def test_click_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert line == "error: --x3: no such option (did you mean --x1 or --x2?)"
     line = refused(*run(capsys, "generate")[::2])
     assert line == "error: CHECKPOINT: missing (this command needs it; see --help)"
+    line = refused(*run(capsys, "lesson", "abc")[::2])
+    assert line == "error: NUMBER: expected an integer, got 'abc'"
     line = refused(*run(capsys, "units", LM, "--match", "e")[::2])
     assert line == "error: --text: missing (this command needs it; see --help)"
     refused(*run(capsys, "translate", DATES, "x", "--beam", "two")[::2], "--beam:")

@@ -75,6 +75,8 @@ def usage_line(error: Any) -> str:
     parameter = getattr(error, "param", None)
     if getattr(parameter, "param_type_name", "") == "option" and parameter.opts:
         return f"{max(parameter.opts, key=len)}: {message}"
+    if getattr(parameter, "param_type_name", "") == "argument" and parameter.name:
+        return f"{parameter.name.upper()}: {message}"
     return message
 
 
