@@ -326,6 +326,8 @@ def test_bad_inputs_are_one_line_naming_what_is_wrong(corpus: Path, tmp_path: Pa
     vocab = len(words)
     assert f"'decoder.weight' has shape ({vocab}, 5), expected ({vocab}, 12)" in message
     assert "--vocab" in refused(str(renamed), str(out))  # no vocabulary given
+    missing = tmp_path / "missing.pt"  # said first: asking for a vocabulary would mislead
+    assert refused(str(missing), str(out)) == f"error: {missing}: no such model file\n"
     assert "--map" in refused(str(renamed), str(out), "--vocab", str(short), "--map", "rnn")
 
 

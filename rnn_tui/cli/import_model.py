@@ -72,6 +72,7 @@ def import_command(
     in explore, generate, eval, gradients, units and info.
     """
     from rnn_tui.checkpoint import save_checkpoint
+    from rnn_tui.files import regular_file_size
     from rnn_tui.importing import keras_language_model, torch_language_model
     from rnn_tui.importing.language_models import layout_from_map
     from rnn_tui.importing.vocabularies import corpus_vocab, read_vocab_file
@@ -84,6 +85,7 @@ def import_command(
     if source == "g2p-en" or file_format == "g2p-en" or npz is not None or source.endswith(".npz"):
         write_g2p(source, target, npz, reproducible_command(context))
         return
+    regular_file_size(Path(source), source, "model file")  # before asking for more
     if (vocab is None) == (vocab_from_corpus is None):
         raise UserError("give the model's vocabulary: --vocab FILE or --vocab-from-corpus DIR")
     if vocab is not None:
