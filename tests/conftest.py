@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,15 @@ from rnn_tui.cli import app
 
 # Tiny models run fastest on one thread, and the suite must not oversubscribe 2 cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores. A test spends part of its time waiting
+    (for an app's workers and timers, a subprocess, a browser) with its core idle; on
+    the 2-core machine the whole suite took 315-336 s with 2 workers, 267 s with 3 and
+    255 s with 4 (docs/development.md)."""
+    return (os.cpu_count() or 1) + 1
+
 
 LETTERS = "abcdef"
 REPETITIVE_TEXT = "the quick brown fox jumps over the lazy dog.\n" * 120
@@ -34,11 +46,34 @@ def cli():
     return run_cli
 
 
+def made_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """A folder that `make` fills once per test run: the pytest-xdist workers share it
+    (each would otherwise train the same tiny model again, seconds apiece), taking
+    turns under a lock; alone, a folder of this session's own. Tests read it only."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's
+    folder = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():  # not made, or a worker failed making it
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def repetitive_text_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("corpus") / "fox.txt"
-    path.write_text(REPETITIVE_TEXT, encoding="utf-8")
-    return path
+    def write(folder: Path) -> None:
+        (folder / "fox.txt").write_text(REPETITIVE_TEXT, encoding="utf-8")
+
+    return made_once(tmp_path_factory, "corpus", write) / "fox.txt"
 
 
 def tiny_training_args(
@@ -90,10 +125,12 @@ def tiny_lstm_checkpoint(
     repetitive_text_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """A 1×24 LSTM trained for 200 steps on the repetitive text."""
-    out = tmp_path_factory.mktemp("run") / "tiny-lstm"
-    result = run_cli(*tiny_training_args(repetitive_text_file, out, steps=200))
-    assert result.exit_code == 0, result.output
-    return out / "best.safetensors"
+
+    def train(folder: Path) -> None:
+        result = run_cli(*tiny_training_args(repetitive_text_file, folder / "tiny-lstm", steps=200))
+        assert result.exit_code == 0, result.output
+
+    return made_once(tmp_path_factory, "tiny-lstm", train) / "tiny-lstm" / "best.safetensors"
 
 
 @pytest.fixture(scope="session")
@@ -101,10 +138,13 @@ def tiny_rnn_checkpoint(
     repetitive_text_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """A 1×24 vanilla RNN trained for 60 steps on the repetitive text."""
-    out = tmp_path_factory.mktemp("run") / "tiny-rnn"
-    result = run_cli(*tiny_training_args(repetitive_text_file, out, cell="rnn", steps=60))
-    assert result.exit_code == 0, result.output
-    return out / "best.safetensors"
+
+    def train(folder: Path) -> None:
+        args = tiny_training_args(repetitive_text_file, folder / "tiny-rnn", cell="rnn", steps=60)
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+
+    return made_once(tmp_path_factory, "tiny-rnn", train) / "tiny-rnn" / "best.safetensors"
 
 
 def reverse_pairs_file(path: Path, count: int, seed: int) -> Path:
@@ -131,11 +171,13 @@ def translator_training_args(
 @pytest.fixture(scope="session")
 def tiny_translator_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny bidirectional GRU with self- and additive attention that reverses letter strings."""
-    folder = tmp_path_factory.mktemp("reverser")
-    pairs = reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
-    args = translator_training_args(  # 200 steps at 2e-2 reverse every held-out string
-        pairs, folder / "run", 200, "--bidirectional", "--self-attention", lr="2e-2"
-    )
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return folder / "run" / "best.safetensors"
+
+    def train(folder: Path) -> None:
+        pairs = reverse_pairs_file(folder / "reverse.tsv", 1500, seed=0)
+        args = translator_training_args(  # 200 steps at 2e-2 reverse every held-out string
+            pairs, folder / "run", 200, "--bidirectional", "--self-attention", lr="2e-2"
+        )
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+
+    return made_once(tmp_path_factory, "reverser", train) / "run" / "best.safetensors"
