@@ -123,8 +123,9 @@ def test_translator_trains_under_torchrun(tmp_path: Path) -> None:
     assert 0.0 <= evaluations(out)[-1]["exact_match"] <= 1.0
 
 
-TEARDOWN_WITNESS = (
-    "import atexit, sys, torch.distributed\n"
+TEARDOWN_WITNESS = (  # torch.distributed stands in loaded: importing it takes seconds
+    "import atexit, sys, types\n"
+    "sys.modules['torch.distributed'] = types.ModuleType('torch.distributed')\n"
     "import rnn_tui.cli.commands as commands\n"
     "atexit.register(lambda: print('interpreter teardown ran', flush=True))\n"
     "run = commands.run_command_line\n"
@@ -139,7 +140,6 @@ TEARDOWN_WITNESS = (
 )
 
 
-@pytest.mark.slow
 def test_a_torchrun_worker_ends_without_teardown_and_keeps_its_output_and_status(
     tiny_lstm_checkpoint: Path, tmp_path: Path
 ) -> None:
