@@ -137,7 +137,7 @@ def load_checkpoint(path: Path, expected_kind: str | None = None) -> Checkpoint:
     kind = metadata.get("kind", "")
     if expected_kind is not None and kind != expected_kind:
         raise UserError(
-            f"{path}: a {kind or 'unknown'} checkpoint, expected a {expected_kind} checkpoint"
+            f"{path}: {a_kind(kind)} checkpoint, expected {a_kind(expected_kind)} checkpoint"
         )
     meta: dict[str, Any] = {}
     for key, value in metadata.items():
@@ -196,3 +196,11 @@ def checkpoint_section(path: Path, key: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return section if isinstance(section, dict) else {}
+
+
+KIND_NAMES = {"lm": "a language-model", "translator": "a translator"}
+
+
+def a_kind(kind: str) -> str:
+    """A checkpoint kind as the error lines say it: "a language-model", "a translator"."""
+    return KIND_NAMES.get(kind, f"a {kind!r}" if kind else "an unmarked")

@@ -69,7 +69,9 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path: Path, monkeypat
 def test_wrong_kind_and_newer_version_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.safetensors"
     save_checkpoint(path, sample(kind="translator"))
-    with pytest.raises(UserError, match="a translator checkpoint, expected a lm checkpoint"):
+    with pytest.raises(
+        UserError, match="a translator checkpoint, expected a language-model checkpoint"
+    ):
         load_checkpoint(path, expected_kind="lm")
     from safetensors.numpy import save_file
 

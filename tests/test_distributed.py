@@ -238,7 +238,7 @@ def test_a_precision_the_device_cannot_run_is_refused_before_anything_is_made(
         result = cli(*command)
         assert result.exit_code == 2
         assert result.output.strip() == (
-            "error: --precision bf16: this CPU cannot run a LSTM in bf16 (torch: could not "
+            "error: --precision bf16: this CPU cannot run an LSTM in bf16 (torch: could not "
             "create a primitive descriptor for the LSTM forward propagation); use --precision "
             "fp32 or a CPU with AVX-512"
         )

@@ -61,10 +61,13 @@ def check_precision_supported(name: str, device: torch.device, layers: tuple[str
         if reason:
             where = "this CPU" if device.type == "cpu" else f"device {device}"
             raise UserError(
-                f"--precision {name}: {where} cannot run a {layer.upper()} in {name} "
+                f"--precision {name}: {where} cannot run {LAYER_NAMES.get(layer, layer)} in {name} "
                 f"(torch: {reason[:160]}); use --precision fp32"
                 + (" or a CPU with AVX-512" if device.type == "cpu" else "")
             )
+
+
+LAYER_NAMES = {"lstm": "an LSTM", "gru": "a GRU", "rnn": "an RNN"}
 
 
 class Precision:
