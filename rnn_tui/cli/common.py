@@ -139,6 +139,16 @@ class OutputFailed(UserError):
     exit_code = 1
 
 
+def os_error_as_user_error(error: OSError) -> UserError | None:
+    """An OSError the user can act on, as its one line: the file it names, or stdout or
+    stderr that could not be written; None for one that is a bug, to show in full."""
+    line = file_error_line(error)
+    if line is not None:
+        return UserError(line)
+    output_line = output_error_line(error)
+    return OutputFailed(output_line) if output_line else None
+
+
 def reports_user_errors(function: F) -> F:
     """Show a `UserError` as one `error:` line on stderr and exit with its code.
 
@@ -158,13 +168,10 @@ def reports_user_errors(function: F) -> F:
                 if reader_gone(error) and not DEBUG:
                     discard_output(sys.stdout)
                     raise typer.Exit(READER_GONE_STATUS) from None
-                line = file_error_line(error)
-                output_line = None if line else output_error_line(error)
-                if (line or output_line) is None or DEBUG:
+                failure = None if DEBUG else os_error_as_user_error(error)
+                if failure is None:
                     raise
-                if output_line:
-                    raise OutputFailed(output_line) from None
-                raise UserError(line) from None
+                raise failure from None
         except UserError as error:
             if DEBUG:
                 raise
