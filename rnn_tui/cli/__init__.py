@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         run_command_line(words)
     except SystemExit as leaving:
-        if torchrun_env.joined_a_process_group():
+        if torchrun_env.a_torchrun_worker_with_torch_distributed():
             torchrun_env.exit_without_teardown(exit_status(leaving.code))
         raise
 

@@ -20,7 +20,7 @@ def process_rank() -> int:
     return int(os.environ["RANK"]) if launched_by_torchrun() else 0
 
 
-def joined_a_process_group() -> bool:
+def a_torchrun_worker_with_torch_distributed() -> bool:
     """Whether this process is a torchrun worker that has loaded torch.distributed."""
     return launched_by_torchrun() and "torch.distributed" in sys.modules
 
