@@ -5,28 +5,18 @@ reporting on, and every mouse move would then type escape codes at the shell pro
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
 from .pty_terminal import Terminal
+from .test_watch import run_folder, start, train
 
 LEFT_ALTERNATE_SCREEN = b"\x1b[?1049l"
 MOUSE_REPORTING_OFF = b"\x1b[?1000l"
-
-
-def a_run(folder: Path) -> Path:
-    folder.mkdir()
-    records = [{"type": "start", "step": 0, "planned_steps": 100, "minutes": None, "clip": 1.0,
-                "resumed": False, "pid": os.getpid(), "host": socket.gethostname()}]  # fmt: skip
-    records += [{"type": "train", "step": s, "loss": 2.0, "grad_norm": 0.5} for s in (1, 2)]
-    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    return folder
 
 
 @pytest.mark.slow
@@ -38,7 +28,8 @@ def a_run(folder: Path) -> Path:
 def test_sigterm_gives_the_terminal_back_and_exits_143(
     words: str, drawn: bytes, tmp_path: Path
 ) -> None:
-    command = f"{sys.executable} -m rnn_tui {words.format(run=a_run(tmp_path / 'run'))}"
+    run = run_folder(tmp_path, [start(), train(1), train(2)])
+    command = f"{sys.executable} -m rnn_tui {words.format(run=run)}"
     terminal = Terminal(f"{command}; echo EXIT=$?", tmp_path)
     try:
         terminal.wait_for(drawn)
