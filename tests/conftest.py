@@ -22,7 +22,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker more than the cores. A test spends part of its time waiting
     (for an app's workers and timers, a subprocess, a browser) with its core idle; on
     the 2-core machine the whole suite took 315-336 s with 2 workers, 267 s with 3 and
-    255 s with 4 (docs/development.md)."""
+    255 s with 4 (the README's figures and when they were measured)."""
     return (os.cpu_count() or 1) + 1
 
 
