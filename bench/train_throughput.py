@@ -95,7 +95,7 @@ def ours(corpus, model_config, train_config, steps: int) -> float:
 
 def bare(corpus, model_config, train_config, steps: int) -> float:
     model = build_language_model(model_config)
-    optimizer = make_optimizer(model, train_config, torch.device("cpu"))
+    optimizer = make_optimizer(model, train_config)
     batch, bptt = train_config.batch_size, train_config.bptt
     rows = torch.from_numpy(corpus.train[: batch * (len(corpus.train) // batch)].reshape(batch, -1))
     state = model.initial_state(batch, "cpu")

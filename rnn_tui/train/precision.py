@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from rnn_tui.errors import UserError
+from rnn_tui.train.adamw import AdamW
 
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -91,12 +92,12 @@ class Precision:
     def backward(self, loss: Tensor) -> None:
         (self.scaler.scale(loss) if self.scaler else loss).backward()
 
-    def unscale(self, optimizer: torch.optim.Optimizer) -> None:
+    def unscale(self, optimizer: AdamW) -> None:
         """Gradients back to their true size, so clipping and the recorded norm are real."""
         if self.scaler:
             self.scaler.unscale_(optimizer)
 
-    def step(self, optimizer: torch.optim.Optimizer) -> None:
+    def step(self, optimizer: AdamW) -> None:
         if self.scaler:
             self.scaler.step(optimizer)
             self.scaler.update()

@@ -20,11 +20,12 @@ import torch
 
 from rnn_tui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from rnn_tui.errors import UserError
+from rnn_tui.train.adamw import AdamW
 
 RESUME_FILE = "resume.safetensors"
 
 
-def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, np.ndarray], list[dict]]:
+def optimizer_tensors(optimizer: AdamW) -> tuple[dict[str, np.ndarray], list[dict]]:
     state = optimizer.state_dict()
     tensors = {}
     for index, values in state["state"].items():
@@ -33,9 +34,7 @@ def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, np.nd
     return tensors, state["param_groups"]
 
 
-def restore_optimizer(
-    optimizer: torch.optim.Optimizer, tensors: dict[str, np.ndarray], groups: list[dict]
-) -> None:
+def restore_optimizer(optimizer: AdamW, tensors: dict[str, np.ndarray], groups: list[dict]) -> None:
     state: dict[int, dict[str, torch.Tensor]] = {}
     for name, value in tensors.items():
         if name.startswith("optimizer."):
@@ -46,7 +45,7 @@ def restore_optimizer(
 
 def save_resume_state(
     path: Path,
-    optimizer: torch.optim.Optimizer,
+    optimizer: AdamW,
     task_tensors: dict[str, torch.Tensor],
     counters: dict[str, Any],
 ) -> None:

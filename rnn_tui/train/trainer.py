@@ -29,6 +29,7 @@ from torch import Tensor, nn
 from rnn_tui.checkpoint import Checkpoint, save_checkpoint
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import UserError
+from rnn_tui.train.adamw import AdamW
 from rnn_tui.train.distributed import World, parameter_digest
 from rnn_tui.train.metrics_log import MetricsLog, NullMetricsLog
 from rnn_tui.train.precision import Precision
@@ -76,9 +77,7 @@ class TrainingOutcome:
     elapsed_s: float = 0.0
 
 
-def make_optimizer(
-    model: nn.Module, config: TrainConfig, device: torch.device
-) -> torch.optim.Optimizer:
+def make_optimizer(model: nn.Module, config: TrainConfig) -> AdamW:
     """AdamW; weight decay on matrices only (not biases, not the embedding)."""
     decayed, plain = [], []
     for name, parameter in model.named_parameters():
@@ -89,10 +88,7 @@ def make_optimizer(
         {"params": decayed, "weight_decay": config.weight_decay},
         {"params": plain, "weight_decay": 0.0},
     ]
-    try:
-        return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.99), fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.99))
+    return AdamW(groups, lr=config.lr, betas=(0.9, 0.99))
 
 
 def scheduled_lr(config: TrainConfig, step: int, fraction: float) -> float:
@@ -145,7 +141,7 @@ class Trainer:
         self.card = card
         self.device = device
         self.parameters = [p for p in task.model.parameters() if p.requires_grad]
-        self.optimizer = make_optimizer(task.model, config, device)
+        self.optimizer = make_optimizer(task.model, config)
         self.precision = Precision(config.precision, device)
         self.step = 0
         self.elapsed_before = 0.0
