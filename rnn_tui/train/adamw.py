@@ -35,7 +35,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-GROUP_DEFAULTS_KEYS = ("lr", "betas", "eps", "weight_decay")
+GROUP_SETTINGS = ("lr", "betas", "eps", "weight_decay")
 FUSED_DEVICES = {"cpu", "cuda"}  # where torch has a fused AdamW kernel
 
 
@@ -165,7 +165,7 @@ class AdamW:
             raise ValueError("the saved optimiser state has groups of other sizes")
         by_index = dict(enumerate(self.parameters()))
         for group, stored in zip(self.param_groups, groups, strict=True):
-            for key in GROUP_DEFAULTS_KEYS:
+            for key in GROUP_SETTINGS:
                 if key in stored:
                     group[key] = tuple(stored[key]) if key == "betas" else stored[key]
         self.state = {}
