@@ -132,6 +132,8 @@ async def open_chapter(pilot, number: int):
     from tests.pilot_helpers import until
 
     await until(pilot, lambda: getattr(pilot.app.screen, "live", None) is not None)
+    await pilot.app.workers.wait_for_complete()  # its slow figures too (`measure()`)
+    await pilot.pause()
     screen = pilot.app.screen
     assert screen.chapter.number == number
     return screen
@@ -484,6 +486,58 @@ def test_directions_chapter_norms_and_the_reversed_reading_measured_again() -> N
     asyncio.run(scenario())
 
 
+@needs("dates-bigru-additive")
+def test_a_chapters_slow_figures_come_after_its_live_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapter 5's scores take seconds to measure: its live numbers show (and move) before
+    they are done, the panel says they are being measured, the exercise that needs them
+    says to wait instead of asking; once measured they show and the answer is taken.
+    The measurement is a stand-in here, held until released (the real one is tested
+    against `score_decoding` above)."""
+    import threading
+
+    from rnn_tui.session.lessons.directions import FORWARD, REVERSED, DirectionsLive
+    from rnn_tui.tui.lesson_app import LessonApp
+    from rnn_tui.tui.screens.ask import AskScreen
+    from tests.pilot_helpers import until
+
+    release = threading.Event()
+
+    def measure(live: DirectionsLive) -> None:
+        release.wait(20)
+        live.scores = {FORWARD: 0.5, REVERSED: 0.25}
+
+    monkeypatch.setattr(DirectionsLive, "measure", measure)
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(5))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(1000):  # not `until`, which waits for the held measurement too
+                if getattr(app.screen, "live", None) is not None:
+                    break
+                await pilot.pause(0.02)
+            screen = app.screen
+
+            def panel() -> str:
+                return str(screen.query_one("#lesson-live").render())
+
+            await pilot.pause()
+            assert "‖←h_j‖" in panel() and "measuring…" in panel()
+            at = screen.live.at
+            await pilot.press("right")
+            assert screen.live.at == at + 1
+            await pilot.press("n", "n", "a")  # the third exercise: reversed − forward
+            await pilot.pause()
+            assert not isinstance(app.screen, AskScreen)
+            assert "still measuring" in screen.message
+            release.set()
+            await until(pilot, lambda: "50.0%" in panel())
+            assert "25.0%" in panel() and "measuring…" not in panel()
+            await answer(pilot, "-0.250")
+            assert "reversed" in screen.done
+
+    asyncio.run(scenario())
+
+
 @needs("dates-gru-plain", "dates-gru-additive")
 @pytest.mark.slow
 def test_attention_chapters_bottleneck_table_is_exact_match_and_bleu_by_length() -> None:
@@ -516,7 +570,9 @@ def test_attention_chapters_bottleneck_table_is_exact_match_and_bleu_by_length()
             bleu = sacrebleu.corpus_bleu(outputs, [[p.target for p in bucket]]).score
             assert score.bleu == pytest.approx(bleu, abs=1e-9)
         rows[name] = "".join(f"{s.bleu:>9.1f}" for s in measured)
-    panel = AttentionLive().panel()
+    live = AttentionLive()
+    live.measure()
+    panel = live.panel()
     assert f"  {'no attention, BLEU':<20}{rows[WITHOUT]}" in panel
     assert f"  {'attention, BLEU':<20}{rows[WITH]}" in panel
 

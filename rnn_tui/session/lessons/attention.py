@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
-from rnn_tui.session.lessons.structure import Chapter, Exercise
+from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring
 
 if TYPE_CHECKING:
     from rnn_tui.data.pairs import Pair
@@ -62,7 +62,8 @@ def measured_by_length(name: str) -> list[BucketScore]:
 
 class AttentionLive(AlongLive):
     """The bundled dates translator (additive attention), decoding greedily; → moves to
-    the next output token."""
+    the next output token. `measure()` scores two translators, with and without
+    attention, on held-out dates (seconds: 600 greedy decodes)."""
 
     DEFAULT_SOURCE = SOURCE
     READING = "translating"
@@ -71,11 +72,16 @@ class AttentionLive(AlongLive):
         from rnn_tui.session.lessons.models import bundled_translator
 
         self.translator = bundled_translator("dates-bigru-additive")
-        self.bottleneck = {name: measured_by_length(name) for name in (WITHOUT, WITH)}
+        self.bottleneck: dict[str, list[BucketScore]] = {}  # by translator, once measured
         self.read(SOURCE)
+
+    def measure(self) -> None:
+        self.bottleneck = {name: measured_by_length(name) for name in (WITHOUT, WITH)}
 
     def gain_on_longest(self) -> float:
         """Exact match with attention minus without, on the longest sources (a share)."""
+        if not self.bottleneck:
+            raise StillMeasuring
         with_, without = self.bottleneck[WITH][-1], self.bottleneck[WITHOUT][-1]
         return (with_.right - without.right) / with_.pairs
 
@@ -117,6 +123,8 @@ class AttentionLive(AlongLive):
             "dates by source length, two GRU translators trained alike:",
             f"  {'characters':<20}" + "".join(f"{name:>9}" for name in bucket_names()),
         ]
+        if not self.bottleneck:
+            return [*lines, f"  measuring… (greedy decoding of 2 × {MEASURED_PAIRS} dates)"]
         for name, label in ((WITHOUT, "no attention"), (WITH, "attention")):
             buckets = self.bottleneck[name]
             exact = "".join(

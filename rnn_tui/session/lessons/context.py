@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
 from rnn_tui.session.lessons.structure import Chapter, Exercise
+
+if TYPE_CHECKING:
+    from rnn_tui.data.pairs import Pair
 
 SOURCE = "le samedi 9 mai 2018"
 MODEL = "dates-gru-plain"
@@ -15,17 +20,24 @@ SHOWN_PAIRS = 3
 
 class ContextLive(AlongLive):
     """The bundled plain date translator: its decoder starts from the encoder's last
-    state and sees nothing else of the source; → moves along the output."""
+    state and sees nothing else of the source; → moves along the output. `measure()`
+    finds held-out pairs to show (a second or two: the training dates are generated to
+    be left out)."""
 
     DEFAULT_SOURCE = SOURCE
     READING = "translating"
 
     def __init__(self) -> None:
-        from rnn_tui.session.lessons.models import bundled_translator, held_out_pairs
+        from rnn_tui.session.lessons.models import bundled_translator
 
         self.translator = bundled_translator(MODEL)
-        self.examples = held_out_pairs(self.translator, SHOWN_PAIRS)
+        self.examples: list[Pair] = []  # once found
         self.read(SOURCE)
+
+    def measure(self) -> None:
+        from rnn_tui.session.lessons.models import held_out_pairs
+
+        self.examples = held_out_pairs(self.translator, SHOWN_PAIRS)
 
     def read(self, source: str) -> None:
         from rnn_tui.engine import translation_search as search
@@ -73,6 +85,8 @@ class ContextLive(AlongLive):
         lines.append(f"greedy translation: {self.translator.target_text(self.output.tokens)}")
         lines.append("held-out pairs, as in training (source → target):")
         lines += [f"  {pair.source!r} → {pair.target}" for pair in self.examples]
+        if not self.examples:
+            lines.append("  finding them… (the training dates are generated, to be left out)")
         return lines
 
     def length(self) -> int:

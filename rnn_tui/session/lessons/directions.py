@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
-from rnn_tui.session.lessons.structure import Chapter, Exercise
+from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring
 
 SOURCE = "le samedi 9 mai 2018"
 BIDIRECTIONAL = "dates-bigru-additive"
@@ -14,27 +14,34 @@ MEASURED_PAIRS = 300  # held-out pairs each of the two plain translators decodes
 
 class DirectionsLive(AlongLive):
     """The bundled bidirectional date encoder at one source position j (→/← move j), and
-    two plain translators, one reading forward and one reversed, scored on held-out pairs."""
+    two plain translators, one reading forward and one reversed, scored on held-out pairs
+    by `measure()` (seconds: the held-out dates are generated, 600 greedy decodes)."""
 
     DEFAULT_SOURCE = SOURCE
     READING = "encoding"
 
     def __init__(self) -> None:
+        from rnn_tui.session.lessons.models import bundled_translator
+
+        self.translator = bundled_translator(BIDIRECTIONAL)
+        self.scores: dict[str, float] = {}  # exact match by translator, once measured
+        self.read(SOURCE)
+
+    def measure(self) -> None:
         from rnn_tui.session.lessons.models import (
             bundled_translator,
             exact_match_by_length,
             held_out_pairs,
         )
 
-        self.translator = bundled_translator(BIDIRECTIONAL)
-        self.scores: dict[str, float] = {}
+        scores = {}
         for name in (FORWARD, REVERSED):
             plain = bundled_translator(name)
             [(right, total)] = exact_match_by_length(
                 plain, held_out_pairs(plain, MEASURED_PAIRS), ()
             )
-            self.scores[name] = right / total
-        self.read(SOURCE)
+            scores[name] = right / total
+        self.scores = scores
 
     def read(self, source: str) -> None:
         self.encoded = self.translator.encode_text(source)  # a refused source changes nothing
@@ -53,6 +60,8 @@ class DirectionsLive(AlongLive):
 
     def gain(self) -> float:
         """Exact match reading reversed minus reading forward (a share, not a percent)."""
+        if not self.scores:
+            raise StillMeasuring
         return self.scores[REVERSED] - self.scores[FORWARD]
 
     def panel(self) -> list[str]:
@@ -74,8 +83,14 @@ class DirectionsLive(AlongLive):
             f"Reading the source reversed: two plain GRU translators, the same training "
             f"(1,000 steps), greedy exact match on {MEASURED_PAIRS} held-out dates, "
             "measured now:",
-            f"  read forward  ({FORWARD}): {self.scores[FORWARD]:.1%}",
-            f"  read reversed ({REVERSED}): {self.scores[REVERSED]:.1%}",
+            *(
+                [
+                    f"  read forward  ({FORWARD}): {self.scores[FORWARD]:.1%}",
+                    f"  read reversed ({REVERSED}): {self.scores[REVERSED]:.1%}",
+                ]
+                if self.scores
+                else [f"  measuring… (greedy decoding of 2 × {MEASURED_PAIRS} dates)"]
+            ),
         ]
 
     def length(self) -> int:

@@ -9,13 +9,28 @@ from typing import Protocol
 
 
 class Live(Protocol):
-    """What a chapter's live view can do; keys the chapter does not use do nothing."""
+    """What a chapter's live view can do; keys the chapter does not use do nothing.
+
+    A live view with figures that take seconds (scores over held-out data) also has
+    `measure()`, which computes them: the lesson screen shows the view first and runs it
+    on a worker (`measure_later`); until it is done the panel says so and the figures
+    raise StillMeasuring.
+    """
 
     def panel(self) -> list[str]: ...
     def step(self) -> bool: ...
     def back(self) -> bool: ...
     def type_text(self, text: str) -> str: ...
     def set_value(self, text: str) -> str: ...
+
+
+class StillMeasuring(Exception):
+    """A figure of the live view that its `measure()` has not finished yet."""
+
+
+def measure_later(live: Live) -> Callable[[], None] | None:
+    """The live view's `measure()`, for its slow figures; None if it has none."""
+    return getattr(live, "measure", None)
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,16 @@ class Exercise:
     reached: Callable[[Live], bool] | None = None
     expected: Callable[[Live], float] | None = None
 
+    def ready(self, live: Live) -> bool:
+        """Whether the figure to give is there to check against (not still measuring)."""
+        if self.expected is None:
+            return True
+        try:
+            self.expected(live)
+        except StillMeasuring:
+            return False
+        return True
+
     def check(self, live: Live, answer: str | None = None) -> tuple[bool, str]:
         """(done?, one line saying why)."""
         if self.reached is not None:
@@ -38,7 +63,10 @@ class Exercise:
             given = float((answer or "").replace("−", "-"))
         except ValueError:
             return False, f"{answer!r} is not a number"
-        value = self.expected(live)
+        try:
+            value = self.expected(live)
+        except StillMeasuring:
+            return False, "the live view is still measuring this; try again in a moment"
         if abs(given - value) <= 0.0005 + 1e-9 * abs(value):
             return True, f"right: {value:.4f}"
         return False, f"not {given:g}; look again (to three decimals)"
@@ -55,7 +83,11 @@ class Chapter:
 
 
 def markdown(chapter: Chapter, live: Live) -> str:
-    """The chapter as a handout: its text, the live numbers of this run, the exercises."""
+    """The chapter as a handout: its text, the live numbers of this run (measured in
+    full first), the exercises."""
+    measure = measure_later(live)
+    if measure is not None:
+        measure()
     lines = [f"# Chapter {chapter.number}: {chapter.title}", "", *chapter.text, ""]
     lines += ["## Live numbers", "", "```text", *live.panel(), "```", "", "## Exercises", ""]
     lines += [f"{k}. {exercise.task}" for k, exercise in enumerate(chapter.exercises, start=1)]

@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from rnn_tui.errors import UserError
 from rnn_tui.session.lessons.progress import load_progress, mark_done
-from rnn_tui.session.lessons.structure import Chapter, Live
+from rnn_tui.session.lessons.structure import Chapter, Live, measure_later
 from rnn_tui.tui.plain import plain
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.title import Title
@@ -90,6 +91,17 @@ class LessonScreen(Screen[None]):
     def live_ready(self, live: Live) -> None:
         self.live = live
         self.changed()
+        measure = measure_later(live)
+        if measure is not None:
+            self.measure_live(measure)
+
+    @work(thread=True, group="measure")
+    def measure_live(self, measure: Callable[[], None]) -> None:
+        """The live view's slow figures (scores on held-out data), after it is shown; its
+        panel says they are being measured until then."""
+        measure()
+        if not get_current_worker().is_cancelled:  # the chapter is still open
+            self.app.call_from_thread(self.changed)
 
     def changed(self, look: bool = False) -> None:
         """After the live state moved: a reached state counts at once; `look`: the live
@@ -144,6 +156,10 @@ class LessonScreen(Screen[None]):
         if self.live is None:
             return
         exercise = self.chapter.exercises[self.chosen]
+        if not exercise.ready(self.live):
+            self.message = "still measuring the figure to check this against: a moment…"
+            self.show()
+            return
         if exercise.reached is not None:
             if exercise.check(self.live)[0]:
                 self.finish(exercise.key, "✓ reached")
