@@ -74,7 +74,7 @@ class DirectionsLive(AlongLive):
         a, b = self.encoded.forward[self.at], self.encoded.backward[self.at]
         cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
         size = self.translator.config.hidden_size
-        return [
+        lines = [
             f"source: {self.source!r}; position j = {self.at + 1} of {len(self.labels)}: "
             f"{self.labels[self.at]!r}",
             f"→h_j has read {seen!r}: ‖→h_j‖ = {forward:.4f}",
@@ -83,14 +83,13 @@ class DirectionsLive(AlongLive):
             f"Reading the source reversed: two plain GRU translators, the same training "
             f"(1,000 steps), greedy exact match on {MEASURED_PAIRS} held-out dates, "
             "measured now:",
-            *(
-                [
-                    f"  read forward  ({FORWARD}): {self.scores[FORWARD]:.1%}",
-                    f"  read reversed ({REVERSED}): {self.scores[REVERSED]:.1%}",
-                ]
-                if self.scores
-                else [f"  measuring… (greedy decoding of 2 × {MEASURED_PAIRS} dates)"]
-            ),
+        ]
+        if not self.scores:
+            return [*lines, f"  measuring… (greedy decoding of 2 × {MEASURED_PAIRS} dates)"]
+        return [
+            *lines,
+            f"  read forward  ({FORWARD}): {self.scores[FORWARD]:.1%}",
+            f"  read reversed ({REVERSED}): {self.scores[REVERSED]:.1%}",
         ]
 
     def length(self) -> int:
