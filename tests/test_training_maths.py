@@ -87,32 +87,40 @@ def test_an_update_is_adamw_on_the_clipped_gradient(repetitive_text_file: Path, 
     rows = task.rows.clone()
     Trainer(task, config, tmp_path, SilentReporter(), {}, torch.device("cpu")).run()
 
-    decayed = [p for n, p in reference.named_parameters() if p.ndim >= 2 and "embedding" not in n]
-    plain = [
-        p for n, p in reference.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)
-    ]
-    optimizer = torch.optim.AdamW(
-        [{"params": decayed, "weight_decay": 0.01}, {"params": plain, "weight_decay": 0.0}],
-        lr=config.lr, betas=(0.9, 0.99),
-    )  # fmt: skip
+    # AdamW written out in float64 (β = (0.9, 0.99), ε = 1e-8), weight decay 0.01 on the
+    # matrices but the embedding's, for each parameter θ with gradient g at step t:
+    # θ ← θ(1 − ηλ); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+    # θ ← θ − η (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+    parameters = dict(reference.named_parameters())
+    theta = {n: p.detach().double().numpy().copy() for n, p in parameters.items()}
+    m = {n: np.zeros_like(x) for n, x in theta.items()}
+    v = {n: np.zeros_like(x) for n, x in theta.items()}
+    decay = {n: 0.01 if p.ndim >= 2 and "embedding" not in n else 0.0
+             for n, p in parameters.items()}  # fmt: skip
+    beta1, beta2 = 0.9, 0.99
     state = reference.initial_state(config.batch_size, "cpu")
     norms = []
     for step in range(2):
         inputs, targets = rows[:, step * 8 : step * 8 + 8], rows[:, step * 8 + 1 : step * 8 + 9]
         logits, state = reference(inputs, state)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        optimizer.zero_grad()
+        reference.zero_grad()
         loss.backward()
         state = tuple(s.detach() for s in state)
         norm = math.sqrt(sum(float((p.grad**2).sum()) for p in reference.parameters()))
         norms.append(norm)
-        if clip:
-            for p in reference.parameters():
-                p.grad *= min(1.0, clip / (norm + 1e-6))
-        fraction = step / 2
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * fraction)))
-        optimizer.step()
+        scale = min(1.0, clip / (norm + 1e-6)) if clip else 1.0
+        lr = config.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * step / 2)))
+        t = step + 1
+        for name, p in parameters.items():
+            g = p.grad.double().numpy() * scale
+            theta[name] *= 1 - lr * decay[name]
+            m[name] = beta1 * m[name] + (1 - beta1) * g
+            v[name] = beta2 * v[name] + (1 - beta2) * g * g
+            m_hat, v_hat = m[name] / (1 - beta1**t), v[name] / (1 - beta2**t)
+            theta[name] -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+            with torch.no_grad():
+                p.copy_(torch.from_numpy(theta[name]))
     if clip:
         assert min(norms) > 5 * clip  # the clip really bites
     for (name, trained), expected in zip(
