@@ -95,6 +95,27 @@ def test_steps_follow_the_formula(fused: bool) -> None:
     assert float(optimizer.state[tensors[0]]["step"]) == 6
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_saved_state_resumes_step_for_step(fused: bool) -> None:
+    """Three steps, the state saved (its groups through JSON, as resume.safetensors keeps
+    them) and loaded into an optimiser made with other settings, three more steps: the
+    tensors of six steps without a break, to the bit."""
+    whole, whole_groups = two_groups(5)
+    run(AdamW(whole_groups, lr=0.05, betas=(0.9, 0.99), fused=fused), whole, range(6))
+
+    tensors, groups = two_groups(5)
+    first = AdamW(groups, lr=0.05, betas=(0.9, 0.99), fused=fused)
+    run(first, tensors, range(3))
+    saved = first.state_dict()
+    saved["param_groups"] = json.loads(json.dumps(saved["param_groups"]))
+    plain_groups = [{"params": group["params"]} for group in groups]
+    second = AdamW(plain_groups, betas=(0.5, 0.5), eps=0.1, weight_decay=0.5, fused=fused)
+    second.load_state_dict(saved)
+    run(second, tensors, range(3, 6))
+    for resumed, expected in zip(tensors, whole, strict=True):
+        assert torch.equal(resumed, expected)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fused", [True, False])
 def test_steps_match_torchs_adamw(fused: bool) -> None:
