@@ -113,6 +113,26 @@ def test_a_resume_file_from_another_run_is_one_line(
     assert load_checkpoint(tmp_path / "lstm" / "last.safetensors").meta["history"]["steps"] == 4
 
 
+def test_an_optimizer_state_of_the_wrong_shape_is_one_line(
+    repetitive_text_file: Path, tmp_path: Path, cli
+) -> None:
+    """A resume file of this run whose AdamW moments do not fit the model (edited, or
+    written by something else) is refused naming the tensor, not a kernel's assertion
+    in the middle of training; the run is left as it was."""
+    args = tiny_training_args(repetitive_text_file, tmp_path / "run", steps=4)
+    assert cli(*args).exit_code == 0
+    path = tmp_path / "run" / "resume.safetensors"
+    saved = load_checkpoint(path, expected_kind="resume")
+    tensors = {**saved.tensors, "optimizer.0.exp_avg": saved.tensors["optimizer.0.exp_avg"][:2]}
+    save_checkpoint(path, Checkpoint("resume", tensors, saved.meta))
+    one_error(
+        cli("train", "lm", "--resume", str(tmp_path / "run"), "--steps", "8"),
+        "resume.safetensors: does not belong to this run's last.safetensors",
+        "optimizer.0.exp_avg: shape (2,",
+    )
+    assert load_checkpoint(tmp_path / "run" / "last.safetensors").meta["history"]["steps"] == 4
+
+
 @pytest.fixture
 def read_only_folder(tmp_path: Path):
     """A read-only tmpfs (as root, file permissions are not enforced; a read-only mount

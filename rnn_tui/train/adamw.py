@@ -159,20 +159,30 @@ class AdamW:
 
     def load_state_dict(self, saved: dict[str, Any]) -> None:
         """Take a state saved by `state_dict` here or by torch.optim.AdamW (whose groups
-        carry more settings, all at the values AdamW is used with here)."""
+        carry more settings, all at the values AdamW is used with here). A state that does
+        not fit these parameters (group sizes, an index, a shape) is a ValueError or
+        KeyError, and nothing is changed."""
         groups = saved["param_groups"]
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError("the saved optimiser state has groups of other sizes")
         by_index = dict(enumerate(self.parameters()))
+        state = {}
+        for index, values in saved["state"].items():
+            p = by_index[int(index)]
+            step = torch.as_tensor(values["step"], dtype=torch.float32)
+            if step.numel() != 1:  # (a file keeps the count as one number or a 1-vector)
+                raise ValueError(f"optimizer.{index}.step: {step.numel()} numbers, expected 1")
+            moments = {key: torch.as_tensor(values[key]) for key in ("exp_avg", "exp_avg_sq")}
+            for key, moment in moments.items():
+                if moment.shape != p.shape:
+                    shapes = f"shape {tuple(moment.shape)}, expected {tuple(p.shape)}"
+                    raise ValueError(f"optimizer.{index}.{key}: {shapes}")
+            state[p] = {"step": step.reshape(()).to(p.device).clone()} | {
+                key: moment.detach().to(p.device, p.dtype).clone()
+                for key, moment in moments.items()
+            }
         for group, stored in zip(self.param_groups, groups, strict=True):
             for key in GROUP_SETTINGS:
                 if key in stored:
                     group[key] = tuple(stored[key]) if key == "betas" else stored[key]
-        self.state = {}
-        for index, values in saved["state"].items():
-            p = by_index[int(index)]
-            self.state[p] = {
-                "step": torch.as_tensor(values["step"], dtype=torch.float32).to(p.device).clone(),
-                "exp_avg": values["exp_avg"].detach().to(p.device, p.dtype).clone(),
-                "exp_avg_sq": values["exp_avg_sq"].detach().to(p.device, p.dtype).clone(),
-            }
+        self.state = state
