@@ -28,6 +28,9 @@ class StillMeasuring(Exception):
     """A figure of the live view that its `measure()` has not finished yet."""
 
 
+STILL_MEASURING = "still measuring the figure to check this against: a moment…"
+
+
 def measure_later(live: Live) -> Callable[[], None] | None:
     """The live view's `measure()`, for its slow figures; None if it has none."""
     return getattr(live, "measure", None)
@@ -66,7 +69,7 @@ class Exercise:
         try:
             value = self.expected(live)
         except StillMeasuring:
-            return False, "the live view is still measuring this; try again in a moment"
+            return False, STILL_MEASURING
         if abs(given - value) <= 0.0005 + 1e-9 * abs(value):
             return True, f"right: {value:.4f}"
         return False, f"not {given:g}; look again (to three decimals)"

@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 
 from rnn_tui.errors import UserError
 from rnn_tui.session.lessons.progress import load_progress, mark_done
-from rnn_tui.session.lessons.structure import Chapter, Live, measure_later
+from rnn_tui.session.lessons.structure import STILL_MEASURING, Chapter, Live, measure_later
 from rnn_tui.tui.plain import plain
 from rnn_tui.tui.screens.ask import AskScreen
 from rnn_tui.tui.widgets.title import Title
@@ -157,7 +157,7 @@ class LessonScreen(Screen[None]):
             return
         exercise = self.chapter.exercises[self.chosen]
         if not exercise.ready(self.live):
-            self.message = "still measuring the figure to check this against: a moment…"
+            self.message = STILL_MEASURING
             self.show()
             return
         if exercise.reached is not None:
