@@ -131,9 +131,11 @@ def test_loss_handout_lists_minus_log_softmax_of_the_engines_logits() -> None:
 async def open_chapter(pilot, number: int):
     from tests.pilot_helpers import until
 
-    await until(pilot, lambda: getattr(pilot.app.screen, "live", None) is not None)
-    await pilot.app.workers.wait_for_complete()  # its slow figures too (`measure()`)
-    await pilot.pause()
+    def ready() -> bool:  # the live view, and its slow figures (`measure()`, a thread)
+        screen = pilot.app.screen
+        return getattr(screen, "live", None) is not None and not screen.measuring
+
+    await until(pilot, ready)
     screen = pilot.app.screen
     assert screen.chapter.number == number
     return screen
@@ -536,6 +538,54 @@ def test_a_chapters_slow_figures_come_after_its_live_view(monkeypatch: pytest.Mo
             assert "reversed" in screen.done
 
     asyncio.run(scenario())
+
+
+@needs("dates-bigru-additive")
+def test_quitting_a_chapter_while_it_measures_does_not_wait_for_the_measurement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The measurement cannot be stopped halfway; quitting leaves it behind rather than
+    waiting for it (here a stand-in held for 8 s), and its result, when it comes, is
+    dropped."""
+    import threading
+    import time
+
+    from rnn_tui.session.lessons.directions import DirectionsLive
+    from rnn_tui.tui.lesson_app import LessonApp
+
+    release = threading.Event()
+    measured = threading.Event()
+
+    def measure(live: DirectionsLive) -> None:
+        release.wait(20)
+        measured.set()
+
+    monkeypatch.setattr(DirectionsLive, "measure", measure)
+    left_at = 0.0
+
+    async def scenario() -> None:
+        nonlocal left_at
+        app = LessonApp(chapter(5))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(1000):
+                if getattr(app.screen, "live", None) is not None:
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause(0.1)
+            assert not measured.is_set()
+            left_at = time.monotonic()
+            app.exit()
+
+    releaser = threading.Timer(8.0, release.set)
+    releaser.start()
+    try:
+        asyncio.run(scenario())  # as `app.run()` ends: waiting for the app's threads
+        waited = time.monotonic() - left_at
+    finally:
+        release.set()
+        releaser.cancel()
+    assert measured.wait(5)  # it did run to its end, after the app had gone
+    assert waited < 3.0, f"quitting waited {waited:.1f} s for the measurement"
 
 
 @needs("dates-gru-plain", "dates-gru-additive")

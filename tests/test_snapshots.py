@@ -179,8 +179,9 @@ def test_lesson_chapter_after_a_step(snap_compare, number: int) -> None:
     from rnn_tui.tui.lesson_app import LessonApp
 
     async def run_before(pilot) -> None:
-        for _ in range(400):
-            if getattr(pilot.app.screen, "live", None) is not None:
+        for _ in range(400):  # the live view, and its slow figures (a thread, not a worker)
+            screen = pilot.app.screen
+            if getattr(screen, "live", None) is not None and not screen.measuring:
                 break
             await pilot.pause(0.05)
         await pilot.press("right")

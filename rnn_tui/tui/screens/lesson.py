@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import threading
 from collections.abc import Callable
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
 from rnn_tui.errors import UserError
 from rnn_tui.session.lessons.progress import load_progress, mark_done
@@ -34,6 +37,10 @@ def reflowed(text: list[str]) -> str:
         else:
             out.append(line)
     return lines(out)
+
+
+class Measured(Message):
+    """The live view's slow figures are in."""
 
 
 class LessonScreen(Screen[None]):
@@ -63,6 +70,7 @@ class LessonScreen(Screen[None]):
         super().__init__()
         self.chapter = chapter
         self.live: Live | None = None
+        self.measuring = False  # the live view's slow figures are being measured
         self.chosen = 0
         self.message = ""
         self.done = set(load_progress().get(str(chapter.number), []))
@@ -95,13 +103,25 @@ class LessonScreen(Screen[None]):
         if measure is not None:
             self.measure_live(measure)
 
-    @work(thread=True, group="measure")
     def measure_live(self, measure: Callable[[], None]) -> None:
         """The live view's slow figures (scores on held-out data), after it is shown; its
-        panel says they are being measured until then."""
+        panel says they are being measured until then. On a daemon thread, not a worker:
+        the measurement cannot be stopped halfway, and the app waits for its workers'
+        threads before it exits, so quitting would wait for the measurement."""
+        self.measuring = True
+        context = contextvars.copy_context()  # the active app, for post_message
+        threading.Thread(
+            target=context.run, args=(self._measure, measure), name="measure", daemon=True
+        ).start()
+
+    def _measure(self, measure: Callable[[], None]) -> None:
         measure()
-        if not get_current_worker().is_cancelled:  # the chapter is still open
-            self.app.call_from_thread(self.changed)
+        with contextlib.suppress(RuntimeError):  # the app's loop has closed since
+            self.post_message(Measured())  # dropped if the chapter has been closed
+
+    def on_measured(self, _: Measured) -> None:
+        self.measuring = False
+        self.changed()
 
     def changed(self, look: bool = False) -> None:
         """After the live state moved: a reached state counts at once; `look`: the live
