@@ -13,7 +13,7 @@ from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model
 from rnn_tui.engine.probing import Clamp, read_activations, what_if
 from rnn_tui.errors import UserError
-from rnn_tui.tui.app import make_app
+from rnn_tui.tui.app import ExplorerApp, make_app
 from rnn_tui.tui.screens.compare_view import CompareScreen
 from rnn_tui.tui.screens.lm_view import LanguageModelScreen
 from rnn_tui.tui.screens.neuron_view import NeuronScreen
@@ -110,6 +110,48 @@ def test_neuron_contexts_are_the_shown_units_even_when_workers_finish_late(
             assert [(round(c.value, 6), c.text) for c in screen.contexts] == expected(3)
 
     asyncio.run(scenario())
+
+
+def test_the_neuron_views_corpus_reading_stops_when_the_app_quits(
+    tiny_lstm_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the corpus for the top contexts takes seconds, on a worker thread that the
+    app waits for as it exits: once cancelled, the reading stops at its next progress
+    report rather than reading on to the end (here 40 reports)."""
+    from rnn_tui.engine.probing import PROGRESS_EVERY
+    from rnn_tui.session import neurons
+    from rnn_tui.tui.screens import neuron_view
+
+    corpus = "the cat sat on the mat. " * (40 * PROGRESS_EVERY // 24)
+    reports: list[int] = []
+    quitting: list[ExplorerApp] = []
+
+    def reading(model, text, progress=None):
+        if progress is None:  # the view's own text, not the corpus
+            return read_activations(model, text)
+
+        def reported(done: int, total: int) -> None:
+            reports.append(done)
+            if len(reports) == 1:  # quit as the reading has begun
+                app = quitting[0]
+                app.call_from_thread(app.exit)
+            progress(done, total)
+
+        return read_activations(model, text, reported)
+
+    monkeypatch.setattr(neuron_view, "corpus_slice", lambda model: corpus)
+    monkeypatch.setattr(neurons, "read_activations", reading)
+
+    async def scenario() -> None:
+        app = make_app([tiny_lstm_checkpoint], prompt=PROMPT)
+        quitting.append(app)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_neuron_view(pilot)
+            while app.is_running:
+                await pilot.pause(0.02)
+
+    asyncio.run(scenario())  # as `app.run()` ends: waiting for the worker's thread
+    assert 1 <= len(reports) <= 5, f"read on to report {len(reports)} after quitting"
 
 
 @pytest.mark.slow

@@ -43,6 +43,10 @@ FOUND_NOTHING_YET = Text(
 )
 
 
+class StopReading(Exception):
+    """A cancelled worker's progress report ends its reading there."""
+
+
 class NeuronScreen(Screen):
     composed = False  # True from on_mount: a draw asked for earlier is left to on_mount
     AUTO_FOCUS = ""  # the found-units list takes focus only once it has units (its keys)
@@ -257,16 +261,26 @@ class NeuronScreen(Screen):
 
     @work(thread=True, exclusive=True, group="contexts")
     def _find_contexts(self, chosen: Selection) -> None:
+        """Reads the corpus (seconds); stops at the next progress report once cancelled
+        (another unit chosen, the view closed, the app quitting: it waits for this thread)."""
+        worker = get_current_worker()
         if self._corpus_text is None:
             self._corpus_text = corpus_slice(self.model) or ""
         corpus = self._corpus_text
         source = "validation slice" if corpus else "this text (the model's corpus is not here)"
 
         def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise StopReading
             self.app.call_from_thread(self._show_progress, chosen, done, total)
 
-        contexts = self.session.top_contexts(corpus or self.session.text, chosen, progress=progress)
-        if not get_current_worker().is_cancelled:
+        try:
+            contexts = self.session.top_contexts(
+                corpus or self.session.text, chosen, progress=progress
+            )
+        except StopReading:
+            return
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._show_contexts, contexts, source, chosen)
 
     @work(thread=True, exclusive=True, group="find")
