@@ -25,6 +25,14 @@ def test_char_round_trip(text: str) -> None:
     assert tokenizer.decode(tokenizer.encode(text)) == text
 
 
+@given(st.lists(st.sampled_from(["a", "n", "b", "x", "<unk>", "<bos>", "", "ab"])))
+def test_ids_of_many_tokens_are_each_tokens_id(tokens: list[str]) -> None:
+    vocab = Vocab.build("banana")
+    expected = [vocab.tokens.index(t) if t in vocab.tokens else UNK_ID for t in tokens]
+    assert vocab.ids_of(tokens) == expected
+    assert vocab.ids_of(iter(tokens)) == expected
+
+
 def test_unknown_characters_become_unk_and_stay_visible() -> None:
     tokenizer = Tokenizer.fit("char", ["hello"])
     ids = tokenizer.encode("hex")

@@ -53,7 +53,7 @@ class Tokenizer:
         return len(self.vocab)
 
     def encode(self, text: str) -> list[int]:
-        return [self.vocab.id_of(piece) for piece in self.split(self.kind, text)]
+        return self.vocab.ids_of(self.split(self.kind, text))
 
     def token_text(self, index: int) -> str:
         """The display string of one id (specials as written, e.g. `<unk>`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS: tuple[str, ...] = (PAD, BOS, EOS, UNK)
@@ -54,6 +55,10 @@ class Vocab:
 
     def id_of(self, token: str) -> int:
         return self._ids.get(token, UNK_ID)
+
+    def ids_of(self, tokens: Iterable[str]) -> list[int]:
+        """`id_of` each token: a corpus's millions at C speed, not a call each."""
+        return list(map(self._ids.get, tokens, repeat(UNK_ID)))
 
     def token_of(self, index: int) -> str:
         return self.tokens[index]
