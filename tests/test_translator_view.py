@@ -135,3 +135,27 @@ def test_a_source_too_long_for_the_encoder_is_refused_and_the_view_keeps_its_own
             assert screen.session.position == 1
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_the_context_vectors_caption_keeps_its_norm_at_every_size(
+    tiny_translator_checkpoint: Path, size: tuple[int, int]
+) -> None:
+    """‖c‖ ends the caption: a narrow panel drops words before the norm (at 80×24 it was
+    cut after "‖c‖"). The norm is c's, written out here."""
+    from rich.cells import cell_len
+
+    from rnn_tui.tui.widgets.translator.vector import VectorStrip
+
+    async def scenario() -> None:
+        app = make_app([tiny_translator_checkpoint], prompt="a b c")
+        async with app.run_test(size=size) as pilot:
+            screen = await open_translator(app, pilot)
+            strip = screen.query_one("#context", VectorStrip)
+            context = screen.session.encoded.context.astype(np.float64)
+            norm = float(np.sqrt((context * context).sum()))
+            caption = str(strip.render()).split("\n")[1]
+            assert caption.endswith(f"‖c‖ = {norm:.3f}")
+            assert cell_len(caption) <= strip.size.width
+
+    asyncio.run(scenario())
