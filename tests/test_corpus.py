@@ -162,7 +162,7 @@ def test_the_start_of_a_text_file_is_read_without_reading_the_rest(tmp_path: Pat
         read_text_start(bad, "--text", 100)
 
 
-@pytest.mark.parametrize("kind", ["char", "word"])
+@pytest.mark.parametrize("kind", ["char", "word", "lines"])
 @pytest.mark.parametrize(("split", "seed"), [("tail", 0), ("blocks", 0), ("blocks", 7)])
 def test_the_validation_start_is_the_prepared_corpus_validation_start(
     monkeypatch: pytest.MonkeyPatch, kind: str, split: str, seed: int
