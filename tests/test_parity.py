@@ -66,12 +66,25 @@ def test_step_by_step_matches_torch_over_50_tokens(cell: str, layers: int) -> No
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm", "ffnn"])
 def test_batched_forward_matches_torch(cell: str) -> None:
+    """Logits and the final state (what `evaluate` carries from one window to the next),
+    read in one call and in two with the state carried between them."""
     module, engine = make_pair(cell, 2, seed=3)
     tokens = np.random.default_rng(5).integers(0, engine.config.vocab_size, size=(3, 40))
     with torch.no_grad():
-        expected, _ = module(torch.tensor(tokens), module.initial_state(3, "cpu"))
-    logits, _ = engine.forward(tokens, engine.initial_state((3,)))
+        expected, final = module(torch.tensor(tokens), module.initial_state(3, "cpu"))
+    logits, state = engine.forward(tokens, engine.initial_state((3,)))
     np.testing.assert_allclose(logits, expected.numpy(), atol=1e-5, rtol=0)
+    first, carried = engine.forward(tokens[:, :17], engine.initial_state((3,)))
+    second, _ = engine.forward(tokens[:, 17:], carried)
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), logits, atol=1e-5)
+    if cell == "ffnn":
+        np.testing.assert_array_equal(state, final.numpy())
+        return
+    torch_h, torch_c = final if cell == "lstm" else (final, None)
+    for layer in range(2):
+        np.testing.assert_allclose(state[layer][0], torch_h[layer].numpy(), atol=1e-5, rtol=0)
+        if torch_c is not None:
+            np.testing.assert_allclose(state[layer][1], torch_c[layer].numpy(), atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm", "ffnn"])

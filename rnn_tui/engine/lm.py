@@ -191,18 +191,18 @@ class LanguageModel:
         traces = []
         new_state = []
         for k, (weights, (h, c)) in enumerate(zip(self.cells, state, strict=True)):
-            if k == 0:
-                gx = (
-                    self._first_gx[tokens]
-                    if self._first_gx is not None
-                    else input_projection(weights, self.embedding[tokens])
-                )
-            else:
-                gx = input_projection(weights, traces[-1].h)
+            gx = self._first_inputs(tokens) if k == 0 else input_projection(weights, traces[-1].h)
             trace = cell_step(self.config.cell, weights, gx, h, c)
             traces.append(trace)
             new_state.append((trace.h, trace.c))
         return tuple(traces), tuple(new_state), traces[-1].h
+
+    def _first_inputs(self, tokens: np.ndarray) -> np.ndarray:
+        """U x + b_u of the first layer for tokens of any shape (…, G·H): a row of the
+        table of every token's, where the vocabulary is small enough for one."""
+        if self._first_gx is not None:
+            return self._first_gx[tokens]
+        return input_projection(self.cells[0], self.embedding[tokens])
 
     def output_logits(self, top: np.ndarray) -> np.ndarray:
         """z = V h + b_V; for the adaptive softmax, the full log p over the vocabulary:
@@ -223,13 +223,34 @@ class LanguageModel:
         return np.concatenate(parts, axis=-1)
 
     def forward(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state."""
-        tops = []
-        for t in range(tokens.shape[1]):
-            _, state, top = self._advance(tokens[:, t], state)
-            tops.append(top)
-        hidden = np.stack(tops, axis=1)  # (B, T, H)
-        return self.output_logits(hidden), state
+        """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state.
+
+        A recurrent stack is read layer by layer: a layer's inputs U x_t + b_u do not
+        depend on its recurrence, so they come from one product over all T steps, and
+        only W s_{t−1} is computed step by step (the same sums as `step`, in fewer calls).
+        """
+        if not self.is_recurrent:
+            tops = []
+            for t in range(tokens.shape[1]):
+                _, state, top = self._advance(tokens[:, t], state)
+                tops.append(top)
+            return self.output_logits(np.stack(tops, axis=1)), state
+        outputs: np.ndarray | None = None  # the layer below's s_t: this layer's x_t
+        final = []
+        for weights, (h, c) in zip(self.cells, state, strict=True):
+            gx = (
+                self._first_inputs(tokens)
+                if outputs is None
+                else input_projection(weights, outputs)
+            )
+            steps = []
+            for t in range(tokens.shape[1]):
+                trace = cell_step(self.config.cell, weights, gx[:, t], h, c)
+                h, c = trace.h, trace.c
+                steps.append(h)
+            outputs = np.stack(steps, axis=1)  # (B, T, H)
+            final.append((h, c))
+        return self.output_logits(outputs), tuple(final)
 
     def evaluate(
         self, ids: np.ndarray, window: int = 256, progress: Progress | None = None
