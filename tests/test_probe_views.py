@@ -352,11 +352,18 @@ def test_next_token_caption_keeps_its_meaning_in_fewer_words_when_narrow(
     session.reset("the")
     session.set_sampling(0.85, 10)
     captions = session.next_tokens(5).captions
-    assert longest_fitting(captions, 40) == "softmax(z/0.85), top 10 · grey: T=1"
-    assert longest_fitting(captions, 32) == "softmax(z/0.85) k=10 · grey: T=1"
+    assert longest_fitting(captions, 50) == "softmax(z/0.85), top 10, specials out · grey: p"
+    assert longest_fitting(captions, 40) == "softmax(z/0.85), top 10 · grey: p"
+    assert longest_fitting(captions, 32) == "softmax(z/0.85) k=10 · grey: p"
     assert longest_fitting(captions, 25) == "softmax(z/0.85) k=10"
     session.set_sampling(1.0, 0)
-    assert longest_fitting(session.next_tokens(5).captions, 30) == "softmax(z/1) · grey: T=1"
+    assert longest_fitting(session.next_tokens(5).captions, 40) == (
+        "softmax(z/1), specials out · grey: p"
+    )
+    raw = session.current.probs.astype(np.float64)  # what "specials out" says, at T = 1
+    for bar in session.next_tokens(5).predictions:
+        assert bar.raw == pytest.approx(raw[bar.token])
+        assert bar.probability == pytest.approx(raw[bar.token] / (1 - raw[:4].sum()), rel=1e-5)
     session.mode = "argmax"
     assert longest_fitting(session.next_tokens(5).captions, 23) == "argmax of p"
 

@@ -129,7 +129,16 @@ class LanguageModelSession:
             top = f", top {self.top_k}" if self.top_k else ""
             k = f" k={self.top_k}" if self.top_k else ""  # the status line's notation
             scaled = f"softmax(z/{self.temperature:.3g})"
-            captions = (f"{scaled}{top} · grey: T=1", f"{scaled}{k} · grey: T=1", f"{scaled}{k}")
+            # Why the two differ even at T = 1 and every k: p's share on the specials,
+            # which rnn-tui's own models never choose (an imported model's placeholders
+            # have p = 0 anyway).
+            out = ", specials out" if self.model.reads_bos else ""
+            captions = (
+                f"{scaled}{top}{out} · grey: p",
+                f"{scaled}{top} · grey: p",
+                f"{scaled}{k} · grey: p",
+                f"{scaled}{k}",
+            )
         entropy = entropy_nats(shown)
         summary = f"H {entropy:.2f} nats · text ppl {format_perplexity(self.perplexity())}"
         return NextTokens(predictions, entropy, captions, summary)
