@@ -545,8 +545,8 @@ def test_quitting_a_chapter_while_it_measures_does_not_wait_for_the_measurement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The measurement cannot be stopped halfway; quitting leaves it behind rather than
-    waiting for it (here a stand-in held for 8 s), and its result, when it comes, is
-    dropped."""
+    waiting for it (here a stand-in held for 8 s); it still runs to its end after the app
+    has gone."""
     import threading
     import time
 
