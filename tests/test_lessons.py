@@ -588,6 +588,100 @@ def test_quitting_a_chapter_while_it_measures_does_not_wait_for_the_measurement(
     assert waited < 3.0, f"quitting waited {waited:.1f} s for the measurement"
 
 
+def test_slow_figures_are_computed_once_however_many_ask_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`measured_once`: a second caller that asks while the first computes waits for that
+    result instead of computing its own; later callers get it at once; another key is
+    computed on its own."""
+    import threading
+
+    from rnn_tui.session.lessons import structure
+
+    monkeypatch.setattr(structure, "_MEASURED", {})
+    monkeypatch.setattr(structure, "_MEASURING", {})
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def compute() -> list[int]:
+        calls.append("k")
+        started.set()
+        release.wait(10)
+        return [1, 2, 3]
+
+    results: list[list[int]] = []
+    first = threading.Thread(target=lambda: results.append(structure.measured_once("k", compute)))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: results.append(structure.measured_once("k", compute)))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the first computation, not running its own
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert calls == ["k"] and results[0] is results[1] == [1, 2, 3]
+    assert structure.measured_once("k", compute) is results[0] and calls == ["k"]
+    assert structure.measured_once("other", lambda: 7) == 7
+
+
+@needs("dates-gru-plain")
+def test_a_chapter_opened_again_reuses_its_measurement_even_while_it_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chapter 6 closed while it measures and opened again: the second screen waits for
+    the first measurement (the held-out pairs are found once), and a third opening has
+    them at once. The pairs are those the engine's data module gives, found here."""
+    import threading
+
+    from rnn_tui.session.lessons import models, structure
+    from rnn_tui.session.lessons.context import SHOWN_PAIRS
+    from rnn_tui.tui.lesson_app import LessonApp
+    from rnn_tui.tui.screens.lesson import LessonScreen
+    from tests.pilot_helpers import until
+
+    monkeypatch.setattr(structure, "_MEASURED", {})
+    monkeypatch.setattr(structure, "_MEASURING", {})
+    expected = models.held_out_pairs(lesson_translator("dates-gru-plain"), SHOWN_PAIRS)
+    real, release, calls = models.held_out_pairs, threading.Event(), []
+
+    def held_out_pairs(translator, count):
+        calls.append(count)
+        release.wait(20)
+        return real(translator, count)
+
+    monkeypatch.setattr(models, "held_out_pairs", held_out_pairs)
+
+    async def live_shown(pilot) -> LessonScreen:
+        for _ in range(1000):  # not `until`, which waits for the held measurement too
+            if getattr(pilot.app.screen, "live", None) is not None:
+                return pilot.app.screen
+            await pilot.pause(0.02)
+        raise AssertionError("the chapter's live view never showed")
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(6))
+        async with app.run_test(size=(80, 24)) as pilot:
+            first = await live_shown(pilot)
+            assert first.measuring
+            await pilot.press("escape")
+            app.push_screen(LessonScreen(chapter(6)))
+            second = await live_shown(pilot)
+            assert second is not first and second.measuring
+            await pilot.pause(0.3)
+            assert second.measuring and calls == [SHOWN_PAIRS]
+            release.set()
+            await until(pilot, lambda: not second.measuring)
+            assert second.live.examples == expected and calls == [SHOWN_PAIRS]
+            await pilot.press("escape")
+            app.push_screen(LessonScreen(chapter(6)))
+            third = await live_shown(pilot)
+            await until(pilot, lambda: not third.measuring)
+            assert third.live.examples == expected and calls == [SHOWN_PAIRS]
+
+    asyncio.run(scenario())
+
+
 @needs("dates-gru-plain", "dates-gru-additive")
 @pytest.mark.slow
 def test_attention_chapters_bottleneck_table_is_exact_match_and_bleu_by_length() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
-from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring
+from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring, measured_once
 
 if TYPE_CHECKING:
     from rnn_tui.data.pairs import Pair
@@ -76,7 +76,10 @@ class AttentionLive(AlongLive):
         self.read(SOURCE)
 
     def measure(self) -> None:
-        self.bottleneck = {name: measured_by_length(name) for name in (WITHOUT, WITH)}
+        self.bottleneck = {
+            name: measured_once(f"{name}: by length", lambda name=name: measured_by_length(name))
+            for name in (WITHOUT, WITH)
+        }
 
     def gain_on_longest(self) -> float:
         """Exact match with attention minus without, on the longest sources (a share)."""

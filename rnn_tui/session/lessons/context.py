@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
-from rnn_tui.session.lessons.structure import Chapter, Exercise
+from rnn_tui.session.lessons.structure import Chapter, Exercise, measured_once
 
 if TYPE_CHECKING:
     from rnn_tui.data.pairs import Pair
@@ -37,7 +37,9 @@ class ContextLive(AlongLive):
     def measure(self) -> None:
         from rnn_tui.session.lessons.models import held_out_pairs
 
-        self.examples = held_out_pairs(self.translator, SHOWN_PAIRS)
+        self.examples = measured_once(
+            f"{MODEL}: held-out pairs", lambda: held_out_pairs(self.translator, SHOWN_PAIRS)
+        )
 
     def read(self, source: str) -> None:
         from rnn_tui.engine import translation_search as search

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rnn_tui.session.lessons.contents import title
 from rnn_tui.session.lessons.reading import AlongLive
-from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring
+from rnn_tui.session.lessons.structure import Chapter, Exercise, StillMeasuring, measured_once
 
 SOURCE = "le samedi 9 mai 2018"
 BIDIRECTIONAL = "dates-bigru-additive"
@@ -34,14 +34,17 @@ class DirectionsLive(AlongLive):
             held_out_pairs,
         )
 
-        scores = {}
-        for name in (FORWARD, REVERSED):
+        def exact_match(name: str) -> float:
             plain = bundled_translator(name)
             [(right, total)] = exact_match_by_length(
                 plain, held_out_pairs(plain, MEASURED_PAIRS), ()
             )
-            scores[name] = right / total
-        self.scores = scores
+            return right / total
+
+        self.scores = {
+            name: measured_once(f"{name}: exact match", lambda name=name: exact_match(name))
+            for name in (FORWARD, REVERSED)
+        }
 
     def read(self, source: str) -> None:
         self.encoded = self.translator.encode_text(source)  # a refused source changes nothing

@@ -3,9 +3,12 @@ chapter as a teacher's handout."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Live(Protocol):
@@ -13,8 +16,8 @@ class Live(Protocol):
 
     A live view with figures that take seconds (scores over held-out data) also has
     `measure()`, which computes them: the lesson screen shows the view first and runs it
-    on a worker (`measure_later`); until it is done the panel says so and the figures
-    raise StillMeasuring.
+    off the UI thread (`measure_later`); until it is done the panel says so and the
+    figures raise StillMeasuring. It computes them through `measured_once`.
     """
 
     def panel(self) -> list[str]: ...
@@ -34,6 +37,26 @@ STILL_MEASURING = "still measuring the figure to check this against: a moment…
 def measure_later(live: Live) -> Callable[[], None] | None:
     """The live view's `measure()`, for its slow figures; None if it has none."""
     return getattr(live, "measure", None)
+
+
+_MEASURED: dict[str, Any] = {}  # key → figures, for the life of the process
+_MEASURING: dict[str, threading.Lock] = {}  # key → held while they are computed
+_MEASURING_GUARD = threading.Lock()
+
+
+def measured_once(key: str, compute: Callable[[], T]) -> T:
+    """`compute()` the first time `key` is asked for, its result every time after.
+
+    The slow figures come from bundled models and fixed held-out data, so they never
+    change: a chapter opened again reuses them, and one opened again while they are
+    still being computed waits for that computation instead of starting a second.
+    """
+    with _MEASURING_GUARD:
+        lock = _MEASURING.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _MEASURED:
+            _MEASURED[key] = compute()
+        return _MEASURED[key]
 
 
 @dataclass(frozen=True)
