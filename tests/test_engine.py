@@ -6,11 +6,13 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rnn_tui.config import ModelConfig
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.engine.cells import CellWeights, gru_step, input_projection, lstm_step, rnn_step
-from rnn_tui.engine.functions import entropy_nats, log_softmax, sigmoid, softmax
+from rnn_tui.engine.functions import best_first, entropy_nats, log_softmax, sigmoid, softmax
 from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.loading import expected_lm_shapes
 from rnn_tui.engine.sampling import generate, sample_token, sampling_distribution
@@ -176,3 +178,26 @@ def test_surprisal_and_perplexity_are_minus_log_p_of_each_token_read(
         expected.append(-(z[token] - z.max() - np.log(np.exp(z - z.max()).sum())))
     np.testing.assert_allclose(session.surprisals, expected, rtol=1e-5, atol=1e-6)
     assert session.perplexity() == pytest.approx(np.exp(np.mean(expected[1:])), rel=1e-5)
+
+
+@given(
+    st.integers(1, 6).flatmap(
+        lambda rows: st.lists(
+            st.lists(
+                st.sampled_from([-2.5, -1.0, -1.0, 0.0, 3.0, -np.inf, np.inf, np.nan]),
+                min_size=3,
+                max_size=3,
+            ).map(lambda row: row * rows),  # the same value many times over: ties
+            min_size=rows,
+            max_size=rows,
+        )
+    ),
+    st.integers(1, 40),
+)
+def test_best_first_is_the_head_of_a_stable_sort_of_the_negated_scores(
+    rows: list[list[float]], count: int
+) -> None:
+    """Ties keep index order, NaNs come last, ±inf sort as numbers: as a full sort does."""
+    scores = np.asarray(rows)
+    expected = np.argsort(-scores, axis=None, kind="stable")[:count]
+    np.testing.assert_array_equal(best_first(scores, count), expected)

@@ -130,6 +130,32 @@ def test_beam_search_invariants(cell: str) -> None:
             assert best0.hypotheses[0].log_prob >= greedy.log_prob - float32_sum
 
 
+@pytest.mark.parametrize("variant", VARIANTS[::5], ids=str)
+def test_beam_search_ranks_as_if_it_sorted_every_candidate(
+    variant: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each beam step ranks only the best width + len(live) of its K·V candidates (at most
+    one per live hypothesis is `<eos>`); the beams are those of a full sort of all."""
+    _, translator = _random_model(_config(**variant), seed=5)
+    texts = ("abc", "fedcba", "aaaaab", "cab")
+
+    def searched() -> list[list[tuple[tuple[int, ...], float, bool]]]:
+        return [
+            [
+                (h.tokens, h.log_prob, h.finished)
+                for h in search.beam_search(
+                    translator, translator.encode_text(text), width=width, max_len=12
+                ).hypotheses
+            ]
+            for text in texts
+            for width in (1, 2, 3, 6)
+        ]
+
+    ranked = searched()
+    monkeypatch.setattr(search, "best_first", lambda s, _: np.argsort(-s, axis=None, kind="stable"))
+    assert ranked == searched()
+
+
 def test_a_tiny_model_learns_to_reverse(tiny_translator_checkpoint: Path) -> None:
     card = load_checkpoint(tiny_translator_checkpoint).meta["card"]
     assert card["validation"]["exact_match"] >= 0.9

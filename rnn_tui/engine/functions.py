@@ -30,3 +30,17 @@ def entropy_nats(probs: np.ndarray) -> float:
     """H(p) = −Σ_j p_j log p_j, in nats (terms with p_j = 0 count 0)."""
     nonzero = probs[probs > 0]
     return float(-(nonzero * np.log(nonzero)).sum())
+
+
+def best_first(scores: np.ndarray, count: int) -> np.ndarray:
+    """Flat indices of the `count` highest scores, highest first, ties in index order:
+    the first `count` of `np.argsort(-scores, axis=None, kind="stable")`, found without
+    sorting every score (a beam step keeps a few of K·V candidates)."""
+    negated = -np.ravel(scores)
+    if count >= negated.size:
+        return np.argsort(negated, kind="stable")
+    threshold = np.partition(negated, count - 1)[count - 1]
+    if np.isnan(threshold):  # fewer than `count` numbers: NaNs, which sort last, are in
+        return np.argsort(negated, kind="stable")[:count]
+    chosen = np.flatnonzero(negated <= threshold)  # in index order, ties included
+    return chosen[np.argsort(negated[chosen], kind="stable")][:count]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnn_tui.data.vocab import EOS_ID, SPECIALS
+from rnn_tui.engine.functions import best_first
 from rnn_tui.engine.translator import DecoderStep, EncoderTrace, Translator
 from rnn_tui.errors import UserError
 
@@ -146,7 +147,9 @@ def beam_search(
     for _ in range(max_len):
         step = translator.step(tokens, state, encoded)
         totals = np.asarray([h.log_prob for h in live])[:, None] + step.log_probs
-        order = np.argsort(-totals, axis=None, kind="stable")
+        # Each live hypothesis has one `<eos>` candidate, so `width` that go on are
+        # among the best width + len(live).
+        order = best_first(totals, width + len(live))
         beam = BeamStep()
         rows: list[int] = []
         for rank, flat in enumerate(order):
