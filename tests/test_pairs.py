@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rnn_tui.config import PairsConfig
 from rnn_tui.data.dates import FORMAT_NAMES, MONTHS, MONTHS_SHORT, generate_dates
@@ -76,6 +79,26 @@ def test_date_splits_never_share_a_source() -> None:
 def test_normalisation() -> None:
     assert normalize_text("  Été   à\u0301 Paris ", True, True) == "ete a paris"
     assert normalize_text("Cafe\u0301", False, False) == "Café"  # NFC composes
+
+
+@given(
+    st.text(st.sampled_from("aeoc E\t\xa0éÉçœ\u0301\u0327\u0308\u20d7ﬁ한\u1100\u1161")) | st.text(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_normalisation_is_the_definition_written_out(
+    text: str, lowercase: bool, strip_accents: bool
+) -> None:
+    """NFC; accents stripped: every character of Unicode category Mn dropped from the NFD
+    form, then NFC again; lower-cased; runs of white space made one space."""
+    expected = unicodedata.normalize("NFC", text)
+    if strip_accents:
+        decomposed = unicodedata.normalize("NFD", expected)
+        kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+        expected = unicodedata.normalize("NFC", kept)
+    if lowercase:
+        expected = expected.lower()
+    assert normalize_text(text, lowercase, strip_accents) == " ".join(expected.split())
 
 
 def _write(tmp_path: Path, text: str) -> Path:

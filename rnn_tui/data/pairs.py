@@ -68,14 +68,26 @@ class PairCorpus:
         return source + 1, target + 1
 
 
+class _NonspacingMarksDropped(dict[int, int | None]):
+    """A `str.translate` table that drops nonspacing marks (category Mn: the accents NFD
+    splits off) and keeps every other character; each code point is looked up once."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Mn" else code
+        self[code] = kept
+        return kept
+
+
+_DROP_MARKS = _NonspacingMarksDropped()
+
+
 def normalize_text(text: str, lowercase: bool, strip_accents: bool) -> str:
     """NFC; optionally lower-case and drop combining accents ("été" → "ete"); one space."""
-    text = unicodedata.normalize("NFC", text)
-    if strip_accents:
-        decomposed = unicodedata.normalize("NFD", text)
-        text = unicodedata.normalize(
-            "NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-        )
+    if not text.isascii():  # (ASCII is its own NFC and NFD, with no marks)
+        text = unicodedata.normalize("NFC", text)
+        if strip_accents:
+            decomposed = unicodedata.normalize("NFD", text)
+            text = unicodedata.normalize("NFC", decomposed.translate(_DROP_MARKS))
     if lowercase:
         text = text.lower()
     return " ".join(text.split())
