@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rnn_tui.engine.functions import sigmoid
+from rnn_tui.engine.functions import several_rows, sigmoid
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,12 @@ class CellWeights:
 
     @cached_property
     def w_t(self) -> np.ndarray:
-        """Wᵀ stored row-major, (H, G·H): a batch of states multiplies it in one GEMM
-        without a transposed operand, which OpenBLAS runs faster (bench/evaluate.py)."""
+        """Wᵀ stored row-major, (H, G·H), for batches of states (`several_rows`)."""
         return np.ascontiguousarray(self.w.T)
 
     def recurrent(self, h: np.ndarray) -> np.ndarray:
-        """W s_{t−1} for each state: h Wᵀ, shape (…, G·H). A single state is a
-        matrix–vector product, which the stored transpose does not speed up."""
-        several = h.ndim > 1 and h.size > h.shape[-1]
-        return h @ (self.w_t if several else self.w.T)
+        """W s_{t−1} for each state: h Wᵀ, shape (…, G·H)."""
+        return h @ (self.w_t if several_rows(h) else self.w.T)
 
     @cached_property
     def lstm_activation_scale(self) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,14 @@ def entropy_nats(probs: np.ndarray) -> float:
     return float(-(nonzero * np.log(nonzero)).sum())
 
 
+def several_rows(x: np.ndarray) -> bool:
+    """Whether x (…, n) holds more than one row. Several rows multiply a row-major copy of
+    Wᵀ in one GEMM, which OpenBLAS runs faster than against the transposed view of W
+    (bench/evaluate.py); a single row stays a matrix–vector product against the view,
+    which the copy does not speed up."""
+    return x.ndim > 1 and x.size > x.shape[-1]
+
+
 def best_first(scores: np.ndarray, count: int) -> np.ndarray:
     """Flat indices of the `count` highest scores, highest first, ties in index order:
     the first `count` of `np.argsort(-scores, axis=None, kind="stable")`, found without

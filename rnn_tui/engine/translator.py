@@ -30,7 +30,7 @@ from rnn_tui.data.pairs import encode_source, normalize_text
 from rnn_tui.data.tokenizers import Tokenizer
 from rnn_tui.data.vocab import BOS_ID, UNK_ID
 from rnn_tui.engine.cells import CellWeights, cell_step, input_projection
-from rnn_tui.engine.functions import log_softmax, softmax
+from rnn_tui.engine.functions import log_softmax, several_rows, softmax
 from rnn_tui.errors import UserError
 
 # The encoder keeps every state (S × hidden per direction) and attention scores all S of
@@ -114,6 +114,17 @@ class Translator:
             [_weights(t, "encoder", k, s) for s in suffixes] for k in range(config.num_layers)
         ]
         self.decoder_layers = [_weights(t, "decoder", k, "") for k in range(config.num_layers)]
+        self._transposed: dict[str, np.ndarray] = {}  # row-major Wᵀ, made on first use
+
+    def times_transposed(self, x: np.ndarray, name: str) -> np.ndarray:
+        """x Wᵀ for the matrix W = tensors[name] (out, in); `several_rows` of x multiply a
+        row-major copy of Wᵀ, kept once made."""
+        w = self.tensors[name]
+        if not several_rows(x):
+            return x @ w.T
+        if name not in self._transposed:
+            self._transposed[name] = np.ascontiguousarray(w.T)
+        return x @ self._transposed[name]
 
     # --- encoder ---------------------------------------------------------------
     def normalize_source(self, text: str) -> str:
@@ -256,10 +267,10 @@ class Translator:
             attentional = query
         else:
             attentional = np.tanh(
-                np.concatenate([context, query], axis=-1) @ t["combine.weight"].T
+                self.times_transposed(np.concatenate([context, query], axis=-1), "combine.weight")
                 + t["combine.bias"]
             )
-        logits = attentional @ t["output.weight"].T + t["output.bias"]
+        logits = self.times_transposed(attentional, "output.weight") + t["output.bias"]
         return DecoderStep(
             input_tokens=np.asarray(tokens),
             state=DecoderState(new_h, new_c),
