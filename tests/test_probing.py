@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rnn_tui.config import ModelConfig
 from rnn_tui.data.tokenizers import Tokenizer
@@ -16,6 +18,7 @@ from rnn_tui.engine.lm import LanguageModel
 from rnn_tui.engine.loading import load_language_model, load_translator
 from rnn_tui.engine.probing import (
     Clamp,
+    average_ranks,
     clamped_step,
     rank_units,
     read_activations,
@@ -74,6 +77,29 @@ def test_auc_matches_its_definition() -> None:
     pairs = values[inside][:, None, :] - values[~inside][None, :, :]
     expected = ((pairs > 0) + 0.5 * (pairs == 0)).mean(axis=(0, 1))
     np.testing.assert_allclose(unit_auc(values, inside), expected)
+
+
+@given(
+    st.integers(1, 30).flatmap(
+        lambda rows: st.lists(
+            st.lists(
+                st.sampled_from([-1.0, -0.5, 0.0, 0.0, 0.25, 1.0, np.inf, -np.inf]),
+                min_size=rows,
+                max_size=rows,
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+)
+def test_average_ranks_count_the_smaller_values_and_half_the_equal_ones(
+    columns: list[list[float]],
+) -> None:
+    """rank(v_i) = 1 + #{j: v_j < v_i} + (#{j: v_j = v_i} − 1)/2, per column."""
+    values = np.asarray(columns).T  # (T, units)
+    below = (values[None, :, :] < values[:, None, :]).sum(axis=1)
+    equal = (values[None, :, :] == values[:, None, :]).sum(axis=1)
+    np.testing.assert_array_equal(average_ranks(values), 1 + below + (equal - 1) / 2)
 
 
 def test_clamping_equals_recomputing_with_the_clamped_state(tiny_lstm_checkpoint: Path) -> None:

@@ -131,21 +131,23 @@ def regex_mask(text: str, offsets: list[tuple[int, int]], pattern: str) -> np.nd
     return np.asarray([bool(covered[start:end].all()) for start, end in offsets])
 
 
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks 1…n along axis 0, ties sharing their average rank."""
-    order = np.argsort(values, axis=0, kind="stable")
-    ranks = np.empty_like(values, dtype=np.float64)
-    n = values.shape[0]
-    for column in range(values.shape[1]):
-        sorted_values = values[order[:, column], column]
-        column_ranks = np.arange(1, n + 1, dtype=np.float64)
-        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-        ends = np.r_[starts[1:], n]
-        for start, end in zip(starts, ends, strict=True):
-            if end - start > 1:
-                column_ranks[start:end] = (start + 1 + end) / 2.0
-        ranks[order[:, column], column] = column_ranks
-    return ranks
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1…n along axis 0, ties sharing their average rank: a run of equal values at
+    sorted positions s…e (0-based) each gets (s + e)/2 + 1, the mean of ranks s+1 … e+1."""
+    columns = np.ascontiguousarray(values.T)  # (H, T): each unit's values side by side
+    n = columns.shape[-1]
+    order = np.argsort(columns, axis=-1)  # any order within a tie: all get the same rank
+    ordered = np.take_along_axis(columns, order, axis=-1)
+    position = np.arange(n)
+    differs = ordered[:, 1:] != ordered[:, :-1]  # (NaN differs from NaN: each its own run)
+    edge = np.ones((columns.shape[0], 1), dtype=bool)
+    starts_run = np.concatenate([edge, differs], axis=-1)
+    ends_run = np.concatenate([differs, edge], axis=-1)
+    run_start = np.maximum.accumulate(np.where(starts_run, position, 0), axis=-1)
+    run_end = np.minimum.accumulate(np.where(ends_run, position, n)[:, ::-1], axis=-1)[:, ::-1]
+    ranks = np.empty(columns.shape, dtype=np.float64)
+    np.put_along_axis(ranks, order, (run_start + run_end) / 2.0 + 1.0, axis=-1)
+    return ranks.T
 
 
 def unit_auc(values: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -155,7 +157,7 @@ def unit_auc(values: np.ndarray, inside: np.ndarray) -> np.ndarray:
         raise UserError(
             f"the pattern marks {n_in} of {len(inside)} tokens; it must mark some tokens, not all"
         )
-    ranks = _average_ranks(values.astype(np.float64))
+    ranks = average_ranks(values.astype(np.float64))
     u = ranks[inside].sum(axis=0) - n_in * (n_in + 1) / 2.0
     return u / (n_in * n_out)
 
