@@ -102,6 +102,38 @@ def test_average_ranks_count_the_smaller_values_and_half_the_equal_ones(
     np.testing.assert_array_equal(average_ranks(values), 1 + below + (equal - 1) / 2)
 
 
+@pytest.mark.parametrize("stem", ["shakespeare-gru", "shakespeare-lstm"])
+@pytest.mark.parametrize("table", [True, False], ids=["table", "no-table"])
+def test_activations_read_are_those_of_stepping_bit_for_bit(
+    stem: str, table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The neuron view shows `read_activations`' states beside the LM view's, which steps:
+    they are the same floats, across progress chunks, with and without the first layer's
+    table of U x + b_u (a vocabulary too large for one computes it)."""
+    from rnn_tui.bundled import bundled_models
+    from rnn_tui.engine import lm
+    from rnn_tui.engine.probing import PROGRESS_EVERY
+
+    if not table:
+        monkeypatch.setattr(lm, "_LOOKUP_TABLE_LIMIT", 0)
+    model = load_language_model(next(p for p in bundled_models() if p.stem == stem))
+    assert (model._first_gx is not None) == table
+    text = ("Now is the winter of our discontent\nMade glorious summer. " * 20)[
+        : 2 * PROGRESS_EVERY + 17
+    ]
+    reports: list[int] = []
+    read = read_activations(model, text, lambda done, total: reports.append(done))
+    state = model.step(BOS_ID, model.initial_state()).state
+    for t, token in enumerate(read.tokens):
+        trace = model.step(token, state)
+        state = trace.state
+        for k, layer in enumerate(trace.layers):
+            assert np.array_equal(read.h[k, t], layer.h), (t, k)
+            if read.c is not None:
+                assert np.array_equal(read.c[k, t], layer.c), (t, k)
+    assert reports == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]
+
+
 def test_clamping_equals_recomputing_with_the_clamped_state(tiny_lstm_checkpoint: Path) -> None:
     model = load_language_model(tiny_lstm_checkpoint)
     tokens = [BOS_ID, *model.tokenizer.encode("the quick")]

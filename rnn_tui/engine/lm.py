@@ -223,34 +223,57 @@ class LanguageModel:
         return np.concatenate(parts, axis=-1)
 
     def forward(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state.
-
-        A recurrent stack is read layer by layer: a layer's inputs U x_t + b_u do not
-        depend on its recurrence, so they come from one product over all T steps, and
-        only W s_{t−1} is computed step by step (the same sums as `step`, in fewer calls).
-        """
+        """Logits for a batch of sequences: tokens (B, T) → logits (B, T, V), final state."""
         if not self.is_recurrent:
             tops = []
             for t in range(tokens.shape[1]):
                 _, state, top = self._advance(tokens[:, t], state)
                 tops.append(top)
             return self.output_logits(np.stack(tops, axis=1)), state
-        outputs: np.ndarray | None = None  # the layer below's s_t: this layer's x_t
+        layers, final = self.read_layers(tokens, state)
+        return self.output_logits(layers[-1][0]), final
+
+    def read_layers(
+        self, tokens: np.ndarray, state: State, inputs_per_step: bool = False
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], State]:
+        """Every layer's states over a batch of sequences: tokens (B, T) → per layer
+        (s, c), each (B, T, H) (c for the LSTM, else None), and the final state.
+
+        A recurrent stack is read layer by layer: a layer's inputs U x_t + b_u do not
+        depend on its recurrence, so they come from one product over all T steps, and
+        only W s_{t−1} is computed step by step (the same sums as `step`, in fewer calls).
+        `inputs_per_step`: each U x_t as `step` computes it, one product per step, so that
+        one row's states equal, bit for bit, those of stepping it (BLAS sums a product over
+        all T steps in another order).
+        """
+        layers: list[tuple[np.ndarray, np.ndarray | None]] = []
         final = []
+        outputs: np.ndarray | None = None  # the layer below's s_t: this layer's x_t
         for weights, (h, c) in zip(self.cells, state, strict=True):
-            gx = (
-                self._first_inputs(tokens)
-                if outputs is None
-                else input_projection(weights, outputs)
-            )
-            steps = []
+            gx: np.ndarray | None = None  # U x_t + b_u of every step, when made at once
+            if not inputs_per_step:
+                gx = (
+                    self._first_inputs(tokens)
+                    if outputs is None
+                    else input_projection(weights, outputs)
+                )
+            states, cells = [], []
             for t in range(tokens.shape[1]):
-                trace = cell_step(self.config.cell, weights, gx[:, t], h, c)
+                if gx is not None:
+                    gx_t = gx[:, t]
+                elif outputs is None:
+                    gx_t = self._first_inputs(tokens[:, t])
+                else:
+                    gx_t = input_projection(weights, outputs[:, t])
+                trace = cell_step(self.config.cell, weights, gx_t, h, c)
                 h, c = trace.h, trace.c
-                steps.append(h)
-            outputs = np.stack(steps, axis=1)  # (B, T, H)
+                states.append(h)
+                if c is not None:
+                    cells.append(c)
+            outputs = np.stack(states, axis=1)  # (B, T, H)
+            layers.append((outputs, np.stack(cells, axis=1) if cells else None))
             final.append((h, c))
-        return self.output_logits(outputs), tuple(final)
+        return layers, tuple(final)
 
     def evaluate(
         self, ids: np.ndarray, window: int = 256, progress: Progress | None = None

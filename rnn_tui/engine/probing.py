@@ -77,26 +77,28 @@ def token_offsets(
 def read_activations(
     model: LanguageModel, text: str, progress: Callable[[int, int], None] | None = None
 ) -> Activations:
-    """Every layer's h_t (and c_t) after each token of `text`; `progress(tokens read,
-    tokens)` is called every `PROGRESS_EVERY` tokens."""
+    """Every layer's h_t (and c_t) after each token of `text`, equal bit for bit to those
+    `step` gives (the explorer's views show both); `progress(tokens read, tokens)` is
+    called every `PROGRESS_EVERY` tokens."""
     if not model.is_recurrent:
         raise UserError("unit probing needs a recurrent model (rnn, gru or lstm), not ffnn")
     tokens, pieces, offsets = token_offsets(model, text)
     if not tokens:
         raise UserError("the text is empty: nothing to read")
-    state = model.initial_state()
+    state = model.initial_state((1,))  # one row, read `PROGRESS_EVERY` tokens at a time
     if model.reads_bos:
-        state = model.step(BOS_ID, state).state
+        state = model.read_layers(np.asarray([[BOS_ID]]), state, inputs_per_step=True)[1]
     hs, cs = [], []
-    for count, token in enumerate(tokens, start=1):
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count, len(tokens))
-        trace = model.step(token, state)
-        state = trace.state
-        hs.append([layer.h for layer in trace.layers])
-        cs.append([layer.c for layer in trace.layers])
-    h = np.transpose(np.asarray(hs), (1, 0, 2))
-    c = np.transpose(np.asarray(cs), (1, 0, 2)) if model.config.cell == "lstm" else None
+    for start in range(0, len(tokens), PROGRESS_EVERY):
+        if progress is not None and start > 0:
+            progress(start, len(tokens))
+        chunk = np.asarray([tokens[start : start + PROGRESS_EVERY]])
+        layers, state = model.read_layers(chunk, state, inputs_per_step=True)
+        hs.append(np.stack([s[0] for s, _ in layers]))  # (layers, T, H) of row 0
+        if model.config.cell == "lstm":
+            cs.append(np.stack([c[0] for _, c in layers]))  # type: ignore[index]
+    h = np.concatenate(hs, axis=1)
+    c = np.concatenate(cs, axis=1) if cs else None
     return Activations(tokens, pieces, offsets, h, c)
 
 
