@@ -34,9 +34,9 @@ def entropy_nats(probs: np.ndarray) -> float:
 
 def several_rows(x: np.ndarray) -> bool:
     """Whether x (…, n) holds more than one row. Several rows multiply a row-major copy of
-    Wᵀ in one GEMM, which OpenBLAS runs faster than against the transposed view of W
-    (bench/evaluate.py); a single row stays a matrix–vector product against the view,
-    which the copy does not speed up."""
+    Wᵀ in one GEMM, which OpenBLAS's AVX-512 kernels run faster than against the
+    transposed view of W, and its AVX2 ones as fast (bench/evaluate.py); a single row
+    stays a matrix–vector product against the view, which the copy does not speed up."""
     return x.ndim > 1 and x.size > x.shape[-1]
 
 
