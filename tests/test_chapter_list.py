@@ -86,3 +86,22 @@ def test_a_click_opens_the_chapter_under_it() -> None:
             assert app.screen.chapter.number == 5
 
     asyncio.run(scenario())
+
+
+def test_escape_from_the_chapter_the_command_opened_comes_back_to_it_in_the_list() -> None:
+    """`rnn-tui lesson 10` opens chapter 10 over the list; Esc shows the list with chapter
+    10 chosen (not the first), so Enter opens it again."""
+    from rnn_tui.session.lessons import chapter
+
+    async def scenario() -> None:
+        app = LessonApp(chapter(10))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, LessonScreen))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, LessonScreen))
+            assert app.screen.query_one(ChapterMenu).chosen == 9
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, LessonScreen))
+            assert app.screen.chapter.number == 10
+
+    asyncio.run(scenario())

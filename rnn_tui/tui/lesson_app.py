@@ -27,7 +27,8 @@ class LessonApp(RnnTuiApp):
     def get_default_screen(self) -> Screen:
         from rnn_tui.tui.screens.chapters import ChapterList
 
-        return ChapterList()  # the base screen itself: no blank screen drawn first
+        # The base screen itself: no blank screen drawn first.
+        return ChapterList(self.chapter.number if self.chapter is not None else None)
 
     def on_mount(self) -> None:
         if self.chapter is not None:

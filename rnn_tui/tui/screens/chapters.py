@@ -14,6 +14,12 @@ from rnn_tui.tui.widgets.lessons.chapter_menu import ChapterMenu
 class ChapterList(Screen[None]):
     BINDINGS = [Binding("q,escape", "app.quit", "Quit")]
 
+    def __init__(self, chosen: int | None = None) -> None:
+        """`chosen`: the number of the chapter to choose first (the one `rnn-tui lesson N`
+        opens over the list, so that Esc comes back to it)."""
+        super().__init__()
+        self.first_chosen = chosen
+
     def compose(self) -> ComposeResult:
         yield ChapterMenu(
             "Lessons: the course's questions, answered with a live model",
@@ -31,6 +37,11 @@ class ChapterList(Screen[None]):
             rows.append((f"{entry.number:2d}. {entry.title}", f"  ({done}/{entry.exercises} done)"))
         menu = self.query_one(ChapterMenu)
         menu.set_rows(rows)
+        if self.first_chosen is not None:
+            numbers = [entry.number for entry in CONTENTS]
+            if self.first_chosen in numbers:
+                menu.action_move_to(numbers.index(self.first_chosen))
+            self.first_chosen = None
         menu.focus()
 
     def on_chapter_menu_opened(self, event: ChapterMenu.Opened) -> None:
