@@ -141,6 +141,16 @@ async def open_chapter(pilot, number: int):
     return screen
 
 
+async def live_shown(pilot):
+    """The chapter's screen once its live view shows, whether or not its slow figures
+    are measured (not `until`, which would wait for a held measurement too)."""
+    for _ in range(1000):
+        if getattr(pilot.app.screen, "live", None) is not None:
+            return pilot.app.screen
+        await pilot.pause(0.02)
+    raise AssertionError("the chapter's live view never showed")
+
+
 async def ask(pilot, key: str, text: str) -> None:
     """Press `key`, wait for its text box, type `text` and Enter."""
     from rnn_tui.tui.screens.ask import AskScreen
@@ -513,11 +523,7 @@ def test_a_chapters_slow_figures_come_after_its_live_view(monkeypatch: pytest.Mo
     async def scenario() -> None:
         app = LessonApp(chapter(5))
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(1000):  # not `until`, which waits for the held measurement too
-                if getattr(app.screen, "live", None) is not None:
-                    break
-                await pilot.pause(0.02)
-            screen = app.screen
+            screen = await live_shown(pilot)
 
             def panel() -> str:
                 return str(screen.query_one("#lesson-live").render())
@@ -567,10 +573,7 @@ def test_quitting_a_chapter_while_it_measures_does_not_wait_for_the_measurement(
         nonlocal left_at
         app = LessonApp(chapter(5))
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(1000):
-                if getattr(app.screen, "live", None) is not None:
-                    break
-                await pilot.pause(0.02)
+            await live_shown(pilot)
             await pilot.pause(0.1)
             assert not measured.is_set()
             left_at = time.monotonic()
@@ -651,13 +654,6 @@ def test_a_chapter_opened_again_reuses_its_measurement_even_while_it_runs(
         return real(translator, count)
 
     monkeypatch.setattr(models, "held_out_pairs", held_out_pairs)
-
-    async def live_shown(pilot) -> LessonScreen:
-        for _ in range(1000):  # not `until`, which waits for the held measurement too
-            if getattr(pilot.app.screen, "live", None) is not None:
-                return pilot.app.screen
-            await pilot.pause(0.02)
-        raise AssertionError("the chapter's live view never showed")
 
     async def scenario() -> None:
         app = LessonApp(chapter(6))
