@@ -23,10 +23,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads, as rnn
 
 import numpy as np
 
-from rnn_tui.checkpoint import load_checkpoint
 from rnn_tui.engine.cells import CellWeights
 from rnn_tui.engine.lm import LanguageModel
-from rnn_tui.engine.loading import language_model_from_checkpoint
+from rnn_tui.engine.loading import load_language_model
 
 MODELS = Path(__file__).resolve().parent.parent / "rnn_tui" / "models"
 STORED = CellWeights.recurrent
@@ -52,8 +51,7 @@ def main() -> None:
           f"{args.tokens:,} random tokens, 16 rows")  # fmt: skip
     print(f"{'model':>22} {'Wᵀ stored, s':>12} {'W.T view, s':>12} {'ratio':>6} {'|Δ loss|':>9}")
     for name in ("shakespeare-rnn", "shakespeare-gru", "shakespeare-lstm"):
-        path = MODELS / f"{name}.safetensors"
-        model = language_model_from_checkpoint(load_checkpoint(path), path)
+        model = load_language_model(MODELS / f"{name}.safetensors")
         ids = np.random.default_rng(0).integers(4, model.config.vocab_size, size=args.tokens)
         stored, view, difference = [], [], 0.0
         for _ in range(args.rounds):

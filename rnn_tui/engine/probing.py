@@ -96,7 +96,7 @@ def read_activations(
         layers, state = model.read_layers(chunk, state, inputs_per_step=True)
         hs.append(np.stack([s[0] for s, _ in layers]))  # (layers, T, H) of row 0
         if model.config.cell == "lstm":
-            cs.append(np.stack([c[0] for _, c in layers]))  # type: ignore[index]
+            cs.append(np.stack([c[0] for _, c in layers if c is not None]))
     h = np.concatenate(hs, axis=1)
     c = np.concatenate(cs, axis=1) if cs else None
     return Activations(tokens, pieces, offsets, h, c)
