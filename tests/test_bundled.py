@@ -86,6 +86,30 @@ def test_bundled_translator_matches_torch(path: Path) -> None:
     np.testing.assert_allclose(np.stack([s.log_probs[0] for s in steps]), expected, atol=1e-4)
 
 
+@pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
+def test_pairs_rebuilt_from_the_config_are_those_the_translator_was_trained_on(path: Path) -> None:
+    """Lessons and `eval` score a bundled translator on pairs rebuilt from its
+    `pairs_config`. Two records written at training time say whether they are the
+    same pairs: the card's example is the first held-out source, and the vocabularies
+    were counted over the training pairs (ordered by frequency, ties by string)."""
+    from rnn_tui.data.pairs import held_out_dates, prepare_pairs
+
+    translator = load_translator(path)
+    config = PairsConfig.from_dict(translator.meta["pairs_config"])
+    if config.source != "dates":
+        data = SHARED_DATA / Path(config.source).name
+        if not data.exists():
+            pytest.skip(f"{data} is not here")
+        config = PairsConfig.from_dict({**config.to_dict(), "source": str(data)})
+    corpus = prepare_pairs(config, translator.config.reverse_source, quiet=True)
+    assert corpus.val[0].source == translator.meta["card"]["example_source"]
+    assert corpus.source_tokenizer.vocab.tokens == translator.source_tokenizer.vocab.tokens
+    assert corpus.target_tokenizer.vocab.tokens == translator.target_tokenizer.vocab.tokens
+    if config.source == "dates":
+        (first,) = held_out_dates(translator.meta["pairs_config"], 1)
+        assert first == corpus.val[0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
 def test_bundled_translator_reaches_its_card_figure_on_a_slice(path: Path) -> None:
