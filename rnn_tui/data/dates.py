@@ -58,12 +58,24 @@ class DateExample:
     spans: dict[str, tuple[int, int]]  # field → [start, end) character offsets in `source`
 
 
+_MONTH_NAMES = {
+    (lang, short): tuple((MONTHS_SHORT if short else MONTHS)[lang].split())
+    for lang in MONTHS
+    for short in (False, True)
+}
+_WEEKDAY_NAMES = {
+    (lang, short): tuple((WEEKDAYS_SHORT if short else WEEKDAYS)[lang].split())
+    for lang in WEEKDAYS
+    for short in (False, True)
+}
+
+
 def _month(lang: str, date: datetime.date, short: bool = False) -> str:
-    return (MONTHS_SHORT if short else MONTHS)[lang].split()[date.month - 1]
+    return _MONTH_NAMES[lang, short][date.month - 1]
 
 
 def _weekday(lang: str, date: datetime.date, short: bool = False) -> str:
-    return (WEEKDAYS_SHORT if short else WEEKDAYS)[lang].split()[date.weekday()]
+    return _WEEKDAY_NAMES[lang, short][date.weekday()]
 
 
 def _english_ordinal(day: int) -> str:
@@ -369,17 +381,29 @@ FORMATS: list[tuple[str, bool, F]] = [
 FORMAT_NAMES = tuple(name for name, _, _ in FORMATS)
 
 
+TWO_DIGIT_FIRST_DAY = datetime.date(1950, 1, 1)
+TWO_DIGIT_LAST_DAY = datetime.date(2049, 12, 31)
+# By whether the year is written with two digits: the first day a date is drawn from,
+# and how many days there are to draw from.
+_DAY_RANGES = {
+    False: (FIRST_DAY, (LAST_DAY - FIRST_DAY).days + 1),
+    True: (TWO_DIGIT_FIRST_DAY, (TWO_DIGIT_LAST_DAY - TWO_DIGIT_FIRST_DAY).days + 1),
+}
+# A date's case: as written (most often), lower, upper or title, weighted 5 : 2 : 1 : 1.
+_CASES = (str, str.lower, str.upper, str.title)
+_CASE_CUMULATIVE_WEIGHTS = (5, 7, 8, 9)
+
+
 def _random_date(rng: random.Random, two_digit_year: bool) -> datetime.date:
-    first, last = FIRST_DAY, LAST_DAY
-    if two_digit_year:
-        first, last = datetime.date(1950, 1, 1), datetime.date(2049, 12, 31)
-    return first + datetime.timedelta(days=rng.randrange((last - first).days + 1))
+    first, days = _DAY_RANGES[two_digit_year]
+    return first + datetime.timedelta(days=rng.randrange(days))
 
 
 def _vary_case(rng: random.Random, segments: list[Segment]) -> list[Segment]:
     """One case for the whole date: as written (most often), lower, upper or title."""
-    style = rng.choices(("as", "lower", "upper", "title"), weights=(5, 2, 1, 1))[0]
-    change = {"as": str, "lower": str.lower, "upper": str.upper, "title": str.title}[style]
+    change = rng.choices(_CASES, cum_weights=_CASE_CUMULATIVE_WEIGHTS)[0]
+    if change is str:
+        return segments
     # Upper-casing never changes the length of these names (no ß), so spans stay exact.
     return [(change(text), field) for text, field in segments]
 
@@ -406,7 +430,7 @@ def write_date(date: datetime.date, format_index: int, rng: random.Random) -> Da
         if field is not None:
             spans[field] = (offset, offset + len(text))
         offset += len(text)
-    source = "".join(text for text, _ in segments)
+    source = "".join([text for text, _ in segments])
     return DateExample(source, date.isoformat(), name, spans)
 
 
