@@ -193,7 +193,7 @@ def _held_out_dates(config: PairsConfig) -> tuple[Pair, ...]:
 def held_out_dates(pairs_config: dict, count: int) -> list[Pair]:
     """The first `count` held-out pairs of a date translator trained with `pairs_config`
     (its checkpoint's `pairs_config`): the dates it was scored on, whose written forms
-    never occur among its training pairs. Made once per process (~3 s: the training
+    never occur among its training pairs. Made once per process (~1 s: the training
     dates are generated to be left out)."""
     if pairs_config.get("source") != "dates":
         raise UserError("held-out pairs are known here for date translators only")
