@@ -13,6 +13,7 @@ from rnn_tui.checkpoint import checkpoint_kind
 from rnn_tui.config import DataConfig, PairsConfig
 from rnn_tui.engine import translation_search as search
 from rnn_tui.engine.loading import load_language_model, load_translator
+from rnn_tui.engine.translator import Translator
 
 BUNDLED = bundled_models()
 MODELS = [p for p in BUNDLED if checkpoint_kind(p) == "lm"]
@@ -86,6 +87,18 @@ def test_bundled_translator_matches_torch(path: Path) -> None:
     np.testing.assert_allclose(np.stack([s.log_probs[0] for s in steps]), expected, atol=1e-4)
 
 
+def pairs_config_here(translator: Translator) -> PairsConfig:
+    """The translator's `pairs_config`, its pair file found in ../shared/data (the test
+    skips where it is not)."""
+    config = PairsConfig.from_dict(translator.meta["pairs_config"])
+    if config.source == "dates":
+        return config
+    data = SHARED_DATA / Path(config.source).name
+    if not data.exists():
+        pytest.skip(f"{data} is not here")
+    return PairsConfig.from_dict({**config.to_dict(), "source": str(data)})
+
+
 @pytest.mark.parametrize("path", TRANSLATORS, ids=lambda p: p.stem)
 def test_pairs_rebuilt_from_the_config_are_those_the_translator_was_trained_on(path: Path) -> None:
     """Lessons and `eval` score a bundled translator on pairs rebuilt from its
@@ -95,12 +108,7 @@ def test_pairs_rebuilt_from_the_config_are_those_the_translator_was_trained_on(p
     from rnn_tui.data.pairs import held_out_dates, prepare_pairs
 
     translator = load_translator(path)
-    config = PairsConfig.from_dict(translator.meta["pairs_config"])
-    if config.source != "dates":
-        data = SHARED_DATA / Path(config.source).name
-        if not data.exists():
-            pytest.skip(f"{data} is not here")
-        config = PairsConfig.from_dict({**config.to_dict(), "source": str(data)})
+    config = pairs_config_here(translator)
     corpus = prepare_pairs(config, translator.config.reverse_source, quiet=True)
     assert corpus.val[0].source == translator.meta["card"]["example_source"]
     assert corpus.source_tokenizer.vocab.tokens == translator.source_tokenizer.vocab.tokens
@@ -117,12 +125,7 @@ def test_bundled_translator_reaches_its_card_figure_on_a_slice(path: Path) -> No
     from rnn_tui.engine.translation_eval import score_decoding
 
     translator = load_translator(path)
-    config = PairsConfig.from_dict(translator.meta["pairs_config"])
-    if config.source != "dates":
-        data = SHARED_DATA / Path(config.source).name
-        if not data.exists():
-            pytest.skip(f"{data} is not here")
-        config = PairsConfig.from_dict({**config.to_dict(), "source": str(data)})
+    config = pairs_config_here(translator)
     tokenizers = (translator.source_tokenizer, translator.target_tokenizer)
     pairs = prepare_pairs(config, translator.config.reverse_source, tokenizers, quiet=True).val
     scores = score_decoding(translator, pairs[:300], beam=1, alpha=0.6, max_len=40)
