@@ -14,7 +14,9 @@ terminal has received the text that shows a frame was drawn:
 - explorer first frame: its welcome line; first model drawn: the language-model view's
   status line ("paused", with the model's gates, states and equations in the same
   frame); footer keys: the view's footer ("Quit"), which Textual fills in a frame later;
-- lesson: the last row of its chapter list.
+- lesson: the last row of its chapter list;
+- the explorer with a bare view (its status line alone, `BARE_VIEW`): "paused", the
+  bound under any view of the first model.
 
 Figures are medians over rounds, and each round's ratio to that round's baseline
 (the machine's drift between rounds cancels). Targets (issue #17): explorer first frame
@@ -74,6 +76,28 @@ class MinimalThenNumpy(App):
         self.call_from_thread(self.mount, Static(f"numpy {numpy.__version__} imported"))
 
 MinimalThenNumpy().run()
+"""
+
+# The bound under any language-model view: the explorer as it starts, its first model
+# loaded, its session made and its view's modules imported, but the view composed of
+# its status line alone (no panels, nothing drawn from the session). Whatever a view
+# shows costs what the real one takes beyond this.
+BARE_VIEW = r"""
+import sys
+
+from textual.widgets import Static
+
+from rnn_tui.cli import main
+from rnn_tui.tui.screens import lm_view
+
+def compose(self):
+    yield Static("t=0 · paused", id="status")
+
+lm_view.LanguageModelScreen.compose = compose
+lm_view.LanguageModelScreen.on_mount = lambda self: None
+lm_view.LanguageModelScreen.on_resize = lambda self: None
+sys.argv = ["rnn-tui"]
+main()
 """
 
 ESCAPE_SEQUENCE = re.compile(  # CSI, OSC and the keypad-mode switches
@@ -149,6 +173,8 @@ def main() -> None:
         minimal.write_text(MINIMAL, encoding="utf-8")
         minimal_then_numpy = Path(folder) / "minimal_then_numpy.py"
         minimal_then_numpy.write_text(MINIMAL_THEN_NUMPY, encoding="utf-8")
+        bare_view = Path(folder) / "bare_view.py"
+        bare_view.write_text(BARE_VIEW, encoding="utf-8")
         # The state folder through the platform's rule (platformdirs), as users have it,
         # pointed at a temporary folder.
         env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(Path(folder) / "state"))
@@ -159,6 +185,8 @@ def main() -> None:
             times |= terminal_times([sys.executable, str(minimal_then_numpy)], ["imported"], env)
             times |= terminal_times([rnn_tui], ["terminal microscope", "paused", "Quit"], env)
             times |= terminal_times([rnn_tui, "lesson"], ["14. Self-attention"], env)
+            bare = terminal_times([sys.executable, str(bare_view)], ["paused"], env)
+            times["bare view paused"] = bare["paused"]
             rounds.append(times)
     base = statistics.median(r["hello"] for r in rounds)
     print(f"minimal Textual app, first frame  median {base:.3f} s  (the baseline, 1.00×)")
@@ -167,6 +195,7 @@ def main() -> None:
         ("minimal app, then NumPy imported", "imported", "the floor under a model"),
         ("explorer first frame           ", "terminal microscope", "≤ 1.1×"),
         ("explorer first model drawn     ", "paused", "≤ 1.5×"),
+        ("the same with a bare view      ", "bare view paused", "the bound under any view"),
         ("explorer footer keys drawn     ", "Quit", "no target"),
         ("lesson chapter list first frame", "14. Self-attention", "≤ 1.1×"),
     ):
